@@ -1,0 +1,1 @@
+"""Two-person motion representation: rotations, kinematics, the 262-D feature, mirroring."""
