@@ -46,8 +46,8 @@ BONES: tuple[tuple[int, int], ...] = tuple((PARENTS[j], j) for j in range(1, NUM
 def mirror_permutation() -> np.ndarray:
     """Joint permutation that swaps every left joint with its right counterpart."""
     perm = np.arange(NUM_JOINTS)
-    for r, l in zip(RIGHT_JOINTS, LEFT_JOINTS):
-        perm[r], perm[l] = l, r
+    for right, left in zip(RIGHT_JOINTS, LEFT_JOINTS):
+        perm[right], perm[left] = left, right
     return perm
 
 

@@ -1,0 +1,77 @@
+"""Builders of small test data in InterHuman's exact on-disk layout (made by the tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from t2i_core.motion.kinematics import forward_kinematics
+from t2i_core.motion.raw import make_raw
+from t2i_core.motion.rotation import axis_angle_to_matrix, matrix_to_rot6d, yaw_matrix
+
+FLOOR = 0.02  # both persons stand on the same (slightly raised) floor in the raw world
+
+
+def random_person(rng: np.random.Generator, frames: int, start_xz, yaw0: float) -> tuple[np.ndarray, np.ndarray]:
+    """A smoothly moving person: Y-up world positions (T, 22, 3) and local 6D (T, 21, 6)."""
+    t = np.arange(frames)[:, None, None] / 30.0
+    amplitude = rng.uniform(0.05, 0.4, size=(1, 21, 3))
+    frequency = rng.uniform(0.3, 1.5, size=(1, 21, 3))
+    phase = rng.uniform(0, 2 * np.pi, size=(1, 21, 3))
+    local = axis_angle_to_matrix(amplitude * np.sin(2 * np.pi * frequency * t + phase))
+    yaw = yaw0 + rng.uniform(-0.5, 0.5) * t[:, 0, 0]
+    root_rot = yaw_matrix(yaw)
+    speed = rng.uniform(0.0, 1.0)
+    heading = root_rot @ np.array([0.0, 0.0, 1.0])
+    root = np.zeros((frames, 3))
+    root[:, [0, 2]] = np.asarray(start_xz) + np.cumsum(heading[:, [0, 2]] * speed / 30.0, axis=0)
+    root[:, 1] = 0.93 + 0.02 * np.sin(2 * np.pi * 1.7 * t[:, 0, 0])
+    positions, _ = forward_kinematics(local, root, root_rotations=root_rot)
+    positions[..., 1] += FLOOR - positions[..., 1].min()
+    return positions, matrix_to_rot6d(local)
+
+
+def random_raw_pair(seed: int, frames: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    p1, r1 = random_person(rng, frames, rng.uniform(-2, 2, size=2), rng.uniform(-np.pi, np.pi))
+    p2, r2 = random_person(rng, frames, rng.uniform(-2, 2, size=2), rng.uniform(-np.pi, np.pi))
+    return make_raw(p1, r1), make_raw(p2, r2)
+
+
+CAPTIONS = (
+    "one person waves with the left hand, the other turns counterclockwise.",
+    "a person raises the left arm while the partner spins to the left.",
+    "the first person greets with the left hand and the second one rotates.",
+)
+
+
+def write_clip(root: Path, clip_id: str, raw1: np.ndarray, raw2: np.ndarray, captions=CAPTIONS,
+               individual: bool = True) -> None:
+    for person, raw in ((1, raw1), (2, raw2)):
+        folder = root / "motions_processed" / f"person{person}"
+        folder.mkdir(parents=True, exist_ok=True)
+        np.save(folder / f"{clip_id}.npy", raw)
+    (root / "annots").mkdir(parents=True, exist_ok=True)
+    (root / "annots" / f"{clip_id}.txt").write_text("\n".join(captions) + "\n")
+    if individual:
+        for person, text in ((1, "a person waves the left hand."), (2, "a person turns around.")):
+            folder = root / "annots_individual" / f"person{person}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{clip_id}.txt").write_text(f"{text}\n{text}\n{text}\n")
+
+
+def build_folder(root: Path, splits: dict[str, list[str]], frames: dict[str, int] | None = None,
+                 split_in_root: bool = False, ignore: list[str] | None = None) -> Path:
+    """A folder in InterHuman's layout with valid clips for every listed id."""
+    frames = frames or {}
+    all_ids = sorted({i for ids in splits.values() for i in ids})
+    for n, clip_id in enumerate(all_ids):
+        write_clip(root, clip_id, *random_raw_pair(n, frames.get(clip_id, 60)))
+    split_dir = root if split_in_root else root / "split"
+    split_dir.mkdir(parents=True, exist_ok=True)
+    for split, ids in splits.items():
+        (split_dir / f"{split}.txt").write_text("\n".join(ids) + "\n")
+    if ignore:
+        (split_dir / "ignore_list.txt").write_text("\n".join(ignore) + "\n")
+    return root
