@@ -20,8 +20,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from t2i_core.data.interhuman import InterHumanDataset  # noqa: E402
-from tests.fixtures import random_raw_pair, write_clip  # noqa: E402
+from t2i_core.data.interhuman import InterHumanDataset
+from tests.fixtures import random_raw_pair, write_clip
 
 INTERHUMAN_CLIPS = 7779
 
