@@ -1,0 +1,28 @@
+"""Adapter from a generator checkpoint to the protocol's MotionSource interface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from t2i_core.checkpoint import CheckpointError, read_config
+
+GENERATOR_KIND = "interactor"
+
+
+class PipelineSource:
+    samples = True
+
+    def __init__(self, pipeline, name: str):
+        self.pipeline, self.name = pipeline, name
+
+    @classmethod
+    def from_pretrained(cls, folder: str | Path, device: str = "cpu") -> PipelineSource:
+        read_config(folder, GENERATOR_KIND)  # a clear error for a folder that is not a generator
+        try:
+            from t2i_core.pipeline import Text2InteractPipeline
+        except ImportError as error:
+            raise CheckpointError(f"{folder}: InterActor generation is not available in this build") from error
+        return cls(Text2InteractPipeline.from_pretrained(folder, device=device), Path(folder).name)
+
+    def generate(self, texts, items, seed):
+        return self.pipeline.generate_for_evaluation(texts, [item.length for item in items], seed)

@@ -1,0 +1,1 @@
+"""Networks: the evaluator (InterCLIP-style dual encoder), InterActor, reaction and single-person models."""

@@ -1,0 +1,159 @@
+"""The evaluation protocol: replications of generate -> embed -> metrics, batching-independent.
+
+Every replication r draws, with seed ``seed + r``, one caption per test clip, asks the motion
+source for one motion per clip at the ground-truth length, and computes R-precision, MM Dist,
+FID (against the real motions' embeddings), Diversity, the physical metrics and, for sources
+that sample, MultiModality. Embeddings are computed per clip and gathered before any metric,
+so how a data loader batches never changes a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from t2i_core import metrics
+from t2i_core.motion.features import features_to_joints
+
+
+@dataclass
+class EvalItem:
+    clip_id: str
+    captions: tuple[str, ...]
+    features: np.ndarray   # (2, T, 262) un-normalised, true length
+    person_captions: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+    @property
+    def length(self) -> int:
+        return self.features.shape[1]
+
+
+class MotionSource(Protocol):
+    name: str
+    samples: bool  # False for ground truth: MultiModality is then undefined
+
+    def generate(self, texts: list[str], items: list[EvalItem], seed: int) -> list[np.ndarray]:
+        """One (2, T, 262) motion per text, T = the item's ground-truth length."""
+
+
+class GroundTruth:
+    name, samples = "ground truth", False
+
+    def generate(self, texts, items, seed):
+        return [item.features for item in items]
+
+
+@dataclass
+class ProtocolSettings:
+    replications: int = 20
+    group: int = metrics.R_PRECISION_GROUP
+    diversity_pairs: int = metrics.DIVERSITY_PAIRS
+    mm_captions: int = 100
+    mm_generations: int = 30
+    mm_pairs: int = metrics.MULTIMODALITY_PAIRS
+    seed: int = 0
+
+
+@dataclass
+class ProtocolResult:
+    values: dict[str, list[float]] = field(default_factory=dict)   # metric -> one value per replication
+
+    def add(self, name: str, value: float | None) -> None:
+        if value is not None:
+            self.values.setdefault(name, []).append(float(value))
+
+    def summary(self) -> dict:
+        out: dict = {}
+        intervals: dict = {}
+        for name, series in self.values.items():
+            mean, interval = metrics.mean_and_interval(series)
+            out[name], intervals[name] = mean, interval
+        r = [out.pop(f"r_precision_top{k}", float("nan")) for k in (1, 2, 3)]
+        intervals["r_precision"] = [intervals.pop(f"r_precision_top{k}", float("nan")) for k in (1, 2, 3)]
+        out["r_precision"] = r
+        out.setdefault("multimodality", None)
+        out["intervals"] = intervals
+        out["replications"] = max((len(v) for v in self.values.values()), default=0)
+        return out
+
+
+def _embed_motions(scorer, motions: list[np.ndarray]) -> np.ndarray:
+    longest = max(m.shape[1] for m in motions)
+    padded = np.zeros((len(motions), 2, longest, motions[0].shape[-1]), dtype=np.float32)
+    for i, m in enumerate(motions):
+        padded[i, :, : m.shape[1]] = m
+    return scorer.embed_motions(padded, [m.shape[1] for m in motions])
+
+
+def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: ProtocolSettings,
+                 subsets: dict[str, list[int]] | None = None, progress: bool = True) -> dict:
+    """Metrics of ``source`` on ``items``; ``subsets`` name index lists that also get R@1..3."""
+    if len(items) < 2:
+        raise ValueError("the protocol needs at least 2 clips")
+    real_embeddings = _embed_motions(scorer, [item.features for item in items])
+    real_joints = [features_to_joints(item.features) for item in items]
+    result = ProtocolResult()
+    for replication in tqdm(range(settings.replications), desc=f"evaluating {source.name}", disable=not progress):
+        seed = settings.seed + replication
+        rng = np.random.default_rng(seed)
+        texts = [item.captions[rng.integers(len(item.captions))] for item in items]
+        motions = source.generate(texts, items, seed)
+        generated = _embed_motions(scorer, motions)
+        text_embeddings = scorer.embed_texts(texts)
+        for k, value in enumerate(metrics.r_precision(text_embeddings, generated, 3, settings.group, seed), 1):
+            result.add(f"r_precision_top{k}", value)
+        result.add("mm_dist", metrics.mm_distance(text_embeddings, generated))
+        result.add("fid", metrics.frechet_distance(real_embeddings, generated))
+        result.add("diversity", metrics.diversity(generated, settings.diversity_pairs, seed))
+        joints = [features_to_joints(m) for m in motions]
+        for name, value in metrics.physical_metrics(joints, real_joints).items():
+            result.add(name, value if np.isfinite(value) else None)
+        for subset, indices in (subsets or {}).items():
+            if len(indices) >= 2:
+                values = metrics.r_precision(text_embeddings[indices], generated[indices], 3, settings.group, seed)
+                result.add(f"{subset}_r1", values[0])
+        if source.samples and settings.mm_captions > 0:
+            chosen = rng.choice(len(items), size=min(settings.mm_captions, len(items)), replace=False)
+            bank = []
+            for index in chosen:
+                repeats = [items[index]] * settings.mm_generations
+                samples = source.generate([texts[index]] * settings.mm_generations, repeats, seed)
+                bank.append(_embed_motions(scorer, samples))
+            result.add("multimodality", metrics.multimodality(np.stack(bank), settings.mm_pairs, seed))
+    return result.summary()
+
+
+PAPER_COLUMNS = (("R@1", lambda s: s["r_precision"][0], lambda i: i["r_precision"][0]),
+                 ("R@2", lambda s: s["r_precision"][1], lambda i: i["r_precision"][1]),
+                 ("R@3", lambda s: s["r_precision"][2], lambda i: i["r_precision"][2]),
+                 ("FID", lambda s: s["fid"], lambda i: i["fid"]),
+                 ("MM Dist", lambda s: s["mm_dist"], lambda i: i["mm_dist"]),
+                 ("Diversity", lambda s: s["diversity"], lambda i: i["diversity"]),
+                 ("MModality", lambda s: s["multimodality"], lambda i: i.get("multimodality")))
+PHYSICAL_COLUMNS = ("foot_skating_ratio", "floor_penetration", "inter_person_penetration", "bone_length_error",
+                    "jitter", "contact_accuracy")
+
+
+def format_table(rows: dict[str, dict]) -> str:
+    """The paper's table (value ±interval), one row per method, then the physical metrics."""
+    def cell(value, interval) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.3f}±{interval:.3f}" if interval is not None else f"{value:.3f}"
+
+    header = f"{'Method':<16}" + "".join(f"{name:>16}" for name, _, _ in PAPER_COLUMNS)
+    lines = [header, "-" * len(header)]
+    for method, summary in rows.items():
+        cells = [cell(get(summary), get_i(summary["intervals"])) for _, get, get_i in PAPER_COLUMNS]
+        lines.append(f"{method:<16}" + "".join(f"{c:>16}" for c in cells))
+    extra = sorted({k for s in rows.values() for k in s if k.endswith("_r1")})
+    columns = [c for c in PHYSICAL_COLUMNS + tuple(extra) if any(c in s for s in rows.values())]
+    if columns:
+        lines += ["", f"{'Method':<16}" + "".join(f"{c:>26}" for c in columns)]
+        for method, summary in rows.items():
+            cells = [cell(summary.get(c), summary["intervals"].get(c)) for c in columns]
+            lines.append(f"{method:<16}" + "".join(f"{c:>26}" for c in cells))
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Encoded captions, cached by (encoder, text), so training does not re-encode every epoch.
+
+Each text's real tokens are kept trimmed, as float16, with its pooled vector; batches are padded
+on the way out. ``save``/``load`` persist the cache as one safetensors file (atomic write).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save
+
+from t2i_core.io import atomic_write_bytes
+from t2i_core.text.base import TextEncoder
+
+
+class TextFeatureCache:
+    def __init__(self, encoder: TextEncoder, path: str | Path | None = None, batch_size: int = 256):
+        self.encoder, self.batch_size = encoder, batch_size
+        self.path = Path(path) if path is not None else None
+        self._tokens: dict[str, torch.Tensor] = {}
+        self._pooled: dict[str, torch.Tensor] = {}
+        self._dirty = False
+        if self.path is not None and self.path.is_file():
+            stored = load_file(str(self.path))
+            for name, tensor in stored.items():
+                kind, key = name.split(":", 1)
+                (self._tokens if kind == "t" else self._pooled)[key] = tensor
+
+    def key(self, text: str) -> str:
+        return hashlib.sha1(f"{self.encoder.name}\0{text}".encode()).hexdigest()
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def add(self, texts: Iterable[str], progress: bool = False) -> None:
+        """Encode every text not cached yet, in batches."""
+        missing = list(dict.fromkeys(t for t in texts if self.key(t) not in self._tokens))
+        steps = range(0, len(missing), self.batch_size)
+        if progress:
+            from tqdm import tqdm
+
+            steps = tqdm(steps, desc=f"encoding captions ({self.encoder.name})", unit="batch")
+        for start in steps:
+            chunk = missing[start:start + self.batch_size]
+            encoding = self.encoder(chunk)
+            for i, text in enumerate(chunk):
+                key = self.key(text)
+                self._tokens[key] = encoding.tokens[i, encoding.mask[i]].to("cpu", torch.float16).clone()
+                self._pooled[key] = encoding.pooled[i].to("cpu", torch.float16).clone()
+            self._dirty = True
+
+    def batch(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Padded float32 tokens (B, L, D), mask (B, L) and pooled (B, D); encodes misses first."""
+        self.add(texts)
+        tokens = [self._tokens[self.key(t)] for t in texts]
+        longest = max(t.shape[0] for t in tokens)
+        padded = torch.zeros(len(texts), longest, self.encoder.dim)
+        mask = torch.zeros(len(texts), longest, dtype=torch.bool)
+        for i, t in enumerate(tokens):
+            padded[i, : t.shape[0]] = t.float()
+            mask[i, : t.shape[0]] = True
+        pooled = torch.stack([self._pooled[self.key(t)].float() for t in texts])
+        return padded, mask, pooled
+
+    def save(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        tensors = {f"t:{k}": v for k, v in self._tokens.items()}
+        tensors.update({f"p:{k}": v for k, v in self._pooled.items()})
+        atomic_write_bytes(self.path, save(tensors))
+        self._dirty = False

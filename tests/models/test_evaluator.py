@@ -1,0 +1,94 @@
+import torch
+
+from t2i_core.metrics import r_precision
+from t2i_core.models.evaluator import (
+    EvaluatorConfig,
+    InteractionEvaluator,
+    load_intergen_state_dict,
+    map_intergen_state_dict,
+)
+
+TINY = EvaluatorConfig(patch_frames=2, motion_latent=32, motion_layers=1, motion_heads=2, motion_ff=64,
+                       dropout=0.0, text_source="encoder_tokens", text_encoder="minilm", text_input_dim=16,
+                       text_width=32, text_layers=1, text_heads=2, text_ff=64, embed_dim=16, max_frames=40)
+
+
+def test_embeddings_are_unit_vectors_and_ignore_padding():
+    torch.manual_seed(0)
+    model = InteractionEvaluator(TINY).eval()
+    features = torch.randn(3, 2, 40, 262)
+    mask = torch.arange(40)[None] < torch.tensor([40, 25, 9])[:, None]
+    first = model.encode_motion(features, mask)
+    assert first.shape == (3, 16)
+    assert torch.allclose(first.norm(dim=-1), torch.ones(3), atol=1e-5)
+    garbage = features.clone()
+    garbage[1, :, 26:] = 100.0  # frames beyond the length (and not sharing a patch with real ones)
+    assert torch.allclose(model.encode_motion(garbage, mask), first, atol=1e-5)
+    text = model.encode_text(torch.randn(3, 5, 16), torch.ones(3, 5, dtype=torch.bool))
+    assert text.shape == (3, 16)
+
+
+def test_evaluator_overfits_a_handful_of_pairs():
+    torch.manual_seed(0)
+    model = InteractionEvaluator(TINY)
+    features, mask = torch.randn(6, 2, 40, 262), torch.ones(6, 40, dtype=torch.bool)
+    tokens, token_mask = torch.randn(6, 5, 16), torch.ones(6, 5, dtype=torch.bool)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    for _ in range(150):
+        loss = model.contrastive_loss(model.encode_text(tokens, token_mask), model.encode_motion(features, mask))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        text, motion = model.encode_text(tokens, token_mask), model.encode_motion(features, mask)
+    assert loss.item() < 0.05
+    assert r_precision(text.numpy(), motion.numpy(), top_k=1)[0] == 1.0
+
+
+def intergen_shaped_state_dict():
+    """A state dict with the names and shapes of InterGen's released evaluator (random values)."""
+    state = {"model.motion_encoder.query_token": torch.randn(1, 1024),
+             "model.motion_encoder.embed_motion.weight": torch.randn(1024, 516),
+             "model.motion_encoder.embed_motion.bias": torch.randn(1024),
+             "model.motion_encoder.sequence_pos_encoder.pe": torch.randn(2000, 1, 1024),
+             "model.motion_encoder.out_ln.weight": torch.randn(1024),
+             "model.motion_encoder.out_ln.bias": torch.randn(1024),
+             "model.motion_encoder.out.weight": torch.randn(512, 1024),
+             "model.motion_encoder.out.bias": torch.randn(512),
+             "model.token_embedding.weight": torch.randn(49408, 768),
+             "model.positional_embedding": torch.randn(77, 768),
+             "model.latent_scale": torch.ones(1),
+             "model.text_ln.weight": torch.randn(768), "model.text_ln.bias": torch.randn(768),
+             "model.out.weight": torch.randn(512, 768), "model.out.bias": torch.randn(512)}
+    for prefix, width in (("model.motion_encoder.transformer", 1024), ("model.textTransEncoder", 768)):
+        for i in range(8):
+            layer = f"{prefix}.layers.{i}"
+            state.update({f"{layer}.self_attn.in_proj_weight": torch.randn(3 * width, width),
+                          f"{layer}.self_attn.in_proj_bias": torch.randn(3 * width),
+                          f"{layer}.self_attn.out_proj.weight": torch.randn(width, width),
+                          f"{layer}.self_attn.out_proj.bias": torch.randn(width),
+                          f"{layer}.linear1.weight": torch.randn(2048, width),
+                          f"{layer}.linear1.bias": torch.randn(2048),
+                          f"{layer}.linear2.weight": torch.randn(width, 2048),
+                          f"{layer}.linear2.bias": torch.randn(width),
+                          f"{layer}.norm1.weight": torch.randn(width), f"{layer}.norm1.bias": torch.randn(width),
+                          f"{layer}.norm2.weight": torch.randn(width), f"{layer}.norm2.bias": torch.randn(width)})
+    return state
+
+
+def test_intergen_checkpoint_keys_map_onto_our_evaluator():
+    state = intergen_shaped_state_dict()
+    model = load_intergen_state_dict(state)
+    assert torch.equal(model.motion.input_proj.weight, state["model.motion_encoder.embed_motion.weight"])
+    last_layer = model.text.transformer.layers[7]
+    assert torch.equal(last_layer.linear2.bias, state["model.textTransEncoder.layers.7.linear2.bias"])
+    assert torch.equal(model.text.out_proj.weight, state["model.out.weight"])
+    mapped = map_intergen_state_dict(state)
+    assert "motion.out_proj.weight" in mapped and not any("pos_encoder" in k for k in mapped)
+    model.eval()
+    ids = torch.zeros(2, 77, dtype=torch.long)
+    ids[:, 0], ids[:, 1], ids[:, 2] = 49406, 320, 49407
+    with torch.no_grad():
+        assert model.encode_text(ids).shape == (2, 512)
+        assert model.encode_motion(torch.randn(2, 2, 30, 262), torch.ones(2, 30, dtype=torch.bool)).shape == (2, 512)

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from t2i_core.protocol import EvalItem, GroundTruth, ProtocolSettings, format_table, run_protocol
+
+
+class HashScorer:
+    """A deterministic stand-in evaluator: embeddings are fixed functions of text and motion."""
+
+    def __init__(self, batch_size):
+        self.batch_size = batch_size
+
+    def embed_texts(self, texts):
+        rows = [np.random.default_rng(abs(hash(t)) % 2**32).normal(size=8) for t in texts]
+        return np.stack([r / np.linalg.norm(r) for r in rows])
+
+    def embed_motions(self, features, lengths):
+        out = []
+        for start in range(0, len(features), self.batch_size):  # batch size must not matter
+            chunk = features[start:start + self.batch_size]
+            for f, n in zip(chunk, lengths[start:start + self.batch_size]):
+                v = f[:, :n, :8].mean(axis=(0, 1))
+                out.append(v / np.linalg.norm(v))
+        return np.stack(out)
+
+
+def items(n=30):
+    rng = np.random.default_rng(0)
+    return [EvalItem(f"c{i}", (f"caption {i} a", f"caption {i} b"),
+                     rng.normal(size=(2, int(rng.integers(20, 40)), 262))) for i in range(n)]
+
+
+def test_protocol_does_not_depend_on_batching():
+    settings = ProtocolSettings(replications=3, group=8)
+    data = items()
+    first = run_protocol(data, HashScorer(batch_size=1), GroundTruth(), settings, progress=False)
+    second = run_protocol(data, HashScorer(batch_size=7), GroundTruth(), settings, progress=False)
+    assert first == second
+    assert first["fid"] == pytest.approx(0.0, abs=1e-6)
+    assert first["multimodality"] is None and first["replications"] == 3
+    assert len(first["r_precision"]) == 3 and len(first["intervals"]["r_precision"]) == 3
+
+
+class NoisySource:
+    name, samples = "noisy", True
+
+    def generate(self, texts, items, seed):
+        rng = np.random.default_rng(seed)
+        return [item.features + rng.normal(0, 0.5, size=item.features.shape) for item in items]
+
+
+def test_a_sampling_source_gets_multimodality_and_a_worse_fid():
+    settings = ProtocolSettings(replications=2, group=8, mm_captions=5, mm_generations=4, mm_pairs=3)
+    data = items()
+    noisy = run_protocol(data, HashScorer(4), NoisySource(), settings, {"order_sensitive": [0, 1, 2, 3]},
+                         progress=False)
+    assert noisy["fid"] > 0 and noisy["multimodality"] > 0
+    assert "order_sensitive_r1" in noisy
+    table = format_table({"Ground truth": run_protocol(data, HashScorer(4), GroundTruth(), settings,
+                                                       progress=False), "noisy": noisy})
+    assert table.splitlines()[0].split()[:4] == ["Method", "R@1", "R@2", "R@3"]
+    assert "Ground truth" in table and "noisy" in table and "foot_skating_ratio" in table

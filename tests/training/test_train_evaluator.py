@@ -1,0 +1,67 @@
+import json
+
+import pytest
+
+from t2i_core.checkpoint import read_config
+from tests.fixtures import build_folder
+from training import evaluate, train_evaluator
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    return build_folder(root / "d", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"],
+                                     "test": ["e0", "e1", "e2", "e3"]})
+
+
+def run(folder, out, cache, *extra):
+    return train_evaluator.main(["--data", str(folder), "--out", str(out), "--epochs", "2", "--batch-size", "4",
+                                 "--cache-dir", str(cache), "--device", "cpu", *extra])
+
+
+def test_training_writes_a_checkpoint_and_resumes_exactly(folder, tmp_path):
+    cache = tmp_path / "cache"
+    assert run(folder, tmp_path / "straight", cache) == 0
+    assert run(folder, tmp_path / "split", cache, "--stop-after", "1") == 0
+    assert json.loads((tmp_path / "split" / "config.json").read_text())["epoch"] == 1
+    assert run(folder, tmp_path / "split", cache, "--resume") == 0
+    payload = read_config(tmp_path / "split", "evaluator")
+    assert payload["epoch"] == 2 and payload["text_encoder"] == "minilm"
+    assert (tmp_path / "split" / "model.safetensors").read_bytes() == \
+        (tmp_path / "straight" / "model.safetensors").read_bytes()
+    log = (tmp_path / "split" / "log.csv").read_text().splitlines()
+    assert log[0].startswith("epoch,step,loss,val_r1") and len(log) == 3
+    assert (tmp_path / "straight" / "best" / "model.safetensors").is_file()
+
+
+def test_evaluate_ground_truth_writes_the_table_and_json(folder, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    assert run(folder, tmp_path / "ev", cache) == 0
+    capsys.readouterr()
+    out_json = tmp_path / "gt.json"
+    code = evaluate.main(["--data", str(folder), "--split", "test", "--evaluator", str(tmp_path / "ev"),
+                          "--generator", "gt", "--json", str(out_json), "--replications", "3",
+                          "--cache-dir", str(cache), "--device", "cpu"])
+    assert code == 0
+    table = capsys.readouterr().out
+    assert "Ground truth" in table and "R@1" in table and "MM Dist" in table
+    numbers = json.loads(out_json.read_text())
+    for key in ("r_precision", "fid", "mm_dist", "diversity", "multimodality", "foot_skating_ratio",
+                "floor_penetration", "inter_person_penetration", "bone_length_error", "jitter"):
+        assert key in numbers
+    assert len(numbers["r_precision"]) == 3 and numbers["fid"] == pytest.approx(0.0, abs=1e-4)
+    assert numbers["multimodality"] is None and numbers["clips"] == 4 and numbers["replications"] == 3
+
+
+def test_evaluate_rejects_a_generator_that_does_not_exist(folder, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    assert run(folder, tmp_path / "ev", cache) == 0
+    code = evaluate.main(["--data", str(folder), "--evaluator", str(tmp_path / "ev"),
+                          "--generator", str(tmp_path / "no_model"), "--cache-dir", str(cache)])
+    assert code == 2
+    assert "neither 'gt' nor an existing checkpoint folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    code = evaluate.main(["--data", str(folder), "--evaluator", str(tmp_path / "ev"),
+                          "--generator", str(tmp_path / "empty"), "--cache-dir", str(cache)])
+    assert code == 2
+    assert "is not a checkpoint folder" in capsys.readouterr().err

@@ -1,0 +1,189 @@
+"""Train the text-motion evaluator with a symmetric InfoNCE loss.
+
+    python -m training.train_evaluator --data DIR --out CKPT_DIR [--epochs 30] [--config small]
+
+Writes ``CKPT_DIR/{model.safetensors, config.json}`` (latest), ``CKPT_DIR/best/`` (best validation
+R@1), ``CKPT_DIR/log.csv``, and a training state that ``--resume`` continues from exactly.
+Captions that are identical within a batch are not used as each other's negatives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from t2i_core.checkpoint import load_training_state, read_config, save_training_state
+from t2i_core.data.clips import default_cache_dir
+from t2i_core.data.interhuman import InterHumanDataset
+from t2i_core.data.layout import DataFolderError
+from t2i_core.metrics import r_precision
+from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
+from t2i_core.models.scorer import load_evaluator_model, save_evaluator
+from t2i_core.motion.stats import feature_stats
+from t2i_core.text.cache import TextFeatureCache
+from t2i_core.text.registry import build_text_encoder
+from training.common import CsvLog, dataset_captions, resolve_device, warmup_cosine
+
+CONFIGS = {"small": EvaluatorConfig.small}
+
+
+@dataclass
+class EvaluatorTraining:
+    epochs: int = 30
+    batch_size: int = 64
+    lr: float = 3e-4
+    weight_decay: float = 1e-4
+    warmup_steps: int = 200
+    grad_clip: float = 1.0
+    max_frames: int = 300
+    val_split: str = "val"
+    seed: int = 0
+
+
+def _same_text(texts: list[str]) -> torch.Tensor:
+    ids = {t: i for i, t in enumerate(dict.fromkeys(texts))}
+    labels = torch.tensor([ids[t] for t in texts])
+    return labels[:, None] == labels[None]
+
+
+def validate(model, dataset, texts_cache, device, batch_size) -> np.ndarray:
+    model.eval()
+    text_emb, motion_emb = [], []
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
+    with torch.no_grad():
+        for batch in loader:
+            tokens, mask, _ = texts_cache.batch(list(batch["text"]))
+            text_emb.append(model.encode_text(tokens.to(device), mask.to(device)).cpu())
+            motion_emb.append(model.encode_motion(batch["features"].to(device), batch["mask"].to(device)).cpu())
+    model.train()
+    return r_precision(torch.cat(text_emb).numpy(), torch.cat(motion_emb).numpy())
+
+
+def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, device: torch.device,
+          cache_dir: Path | None, resume: bool, max_clips: int | None = None,
+          stop_after: int | None = None) -> Path:
+    torch.manual_seed(settings.seed)
+    train_set = InterHumanDataset(data, "train", mode="train", max_frames=settings.max_frames, cache_dir=cache_dir)
+    val_set = InterHumanDataset(data, settings.val_split, mode="eval", max_frames=settings.max_frames,
+                                cache_dir=cache_dir)
+    if max_clips is not None:
+        train_set.entries = train_set.entries[:max_clips]
+        val_set.entries = val_set.entries[:max_clips]
+    if len(train_set) == 0 or len(val_set) < 2:
+        raise ValueError(f"need training clips and at least 2 validation clips in {data}")
+
+    state = load_training_state(out) if resume else None
+    if state is not None:
+        model, _ = load_evaluator_model(out)
+        config = model.config
+        settings = EvaluatorTraining(**state["settings"])
+    else:
+        config = CONFIGS[config_name]()
+        model = InteractionEvaluator(config)
+        mean, std = feature_stats(train_set.full_features(i) for i in range(len(train_set.entries)))
+        model.set_input_stats(torch.from_numpy(mean), torch.from_numpy(std))
+    model.to(device).train()
+
+    encoder = build_text_encoder(config.text_encoder, device=str(device))
+    text_cache_path = (cache_dir or default_cache_dir().parent) / "text" / f"{encoder.name}.safetensors"
+    texts = TextFeatureCache(encoder, text_cache_path)
+    texts.add(dataset_captions(train_set) + dataset_captions(val_set), progress=True)
+    texts.save()
+
+    generator = torch.Generator().manual_seed(settings.seed)
+    loader = DataLoader(train_set, batch_size=settings.batch_size, shuffle=True, drop_last=True,
+                        generator=generator)
+    total_steps = settings.epochs * len(loader)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=settings.lr, weight_decay=settings.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(settings.warmup_steps, total_steps))
+    start_epoch, best = 0, -1.0
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        generator.set_state(state["loader_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        start_epoch, best = state["epoch"], state["best"]
+        print(f"resuming at epoch {start_epoch + 1} of {settings.epochs}")
+    log = CsvLog(out / "log.csv", ["epoch", "step", "loss", "val_r1", "val_r2", "val_r3", "seconds"])
+
+    last_epoch = settings.epochs if stop_after is None else min(settings.epochs, stop_after)
+    for epoch in range(start_epoch, last_epoch):
+        began, losses = time.time(), []
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", unit="batch")
+        for batch in bar:
+            text_list = list(batch["text"])
+            tokens, mask, _ = texts.batch(text_list)
+            text_emb = model.encode_text(tokens.to(device), mask.to(device))
+            motion_emb = model.encode_motion(batch["features"].to(device), batch["mask"].to(device))
+            loss = model.contrastive_loss(text_emb, motion_emb, _same_text(text_list).to(device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, settings.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+        val = validate(model, val_set, texts, device, settings.batch_size)
+        seconds = time.time() - began
+        print(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}  val R@1 {val[0]:.3f} R@2 {val[1]:.3f} "
+              f"R@3 {val[2]:.3f}  ({seconds:.0f} s)")
+        log.write(epoch=epoch + 1, step=(epoch + 1) * len(loader), loss=f"{np.mean(losses):.5f}",
+                  val_r1=f"{val[0]:.4f}", val_r2=f"{val[1]:.4f}", val_r3=f"{val[2]:.4f}", seconds=f"{seconds:.1f}")
+        extra = {"text_encoder": encoder.name, "epoch": epoch + 1, "val_r_precision": val.tolist(),
+                 "training": asdict(settings), "data": str(data)}
+        if val[0] > best:
+            best = float(val[0])
+            save_evaluator(out / "best", model, **extra)
+        save_evaluator(out, model, **extra)
+        save_training_state(out, {
+            "epoch": epoch + 1, "best": best, "settings": asdict(settings),
+            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+            "loader_rng": generator.get_state(), "torch_rng": torch.get_rng_state(),
+        })
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="InterHuman-layout folder")
+    parser.add_argument("--out", type=Path, required=True, help="checkpoint folder")
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
+    parser.add_argument("--epochs", type=int, default=EvaluatorTraining.epochs)
+    parser.add_argument("--batch-size", type=int, default=EvaluatorTraining.batch_size)
+    parser.add_argument("--lr", type=float, default=EvaluatorTraining.lr)
+    parser.add_argument("--val-split", default=EvaluatorTraining.val_split)
+    parser.add_argument("--seed", type=int, default=EvaluatorTraining.seed)
+    parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run saved in --out (its saved settings win over the flags)")
+    parser.add_argument("--stop-after", type=int, default=None,
+                        help="stop after this many epochs of the schedule (continue later with --resume)")
+    parser.add_argument("--max-clips", type=int, default=None, help="use only the first N clips (smoke tests)")
+    args = parser.parse_args(argv)
+    settings = EvaluatorTraining(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                                 val_split=args.val_split, seed=args.seed)
+    if args.resume:
+        read_config(args.out, "evaluator")  # a clear error when there is nothing to resume
+    try:
+        train(args.data, args.out, args.config, settings, resolve_device(args.device), args.cache_dir,
+              args.resume, args.max_clips, args.stop_after)
+    except (DataFolderError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({"checkpoint": str(args.out)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
