@@ -1,0 +1,122 @@
+"""Write generated clips in InterHuman's on-disk layout (REFERENCE section 1).
+
+    <out>/motions_processed/person{1,2}/<id>.npy    float32 (T, 492), Z-up (``make_raw``)
+    <out>/annots/<id>.txt                           3 captions
+    <out>/annots_individual/person{1,2}/<id>.txt    3 per-person descriptions
+    <out>/split/{train,val,test}.txt                ids, one per line
+    <out>/split/test_order_sensitive.txt            test ids whose contrast twin differs in order
+    <out>/manifest.json                             generator version, seed, per-clip phase labels
+
+Every file is written to a temporary name in the same folder and moved into place with
+``os.replace``, so an interrupted build never leaves a truncated file under a final name.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from t2i_core.data.procedural.generator import GENERATOR_VERSION, HELD_OUT_PAIRS, Clip
+from t2i_core.motion.raw import make_raw
+
+
+def clip_id(index: int) -> str:
+    return f"{index:06d}"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+def clip_record(clip: Clip) -> dict:
+    """What the manifest keeps about a clip (json-serialisable)."""
+    return {
+        "id": clip_id(clip.index),
+        "index": clip.index,
+        "group": clip.index // 2,
+        "contrast": clip.plan.contrast,
+        "frames": int(clip.frames),
+        "heights": [round(b.height, 4) for b in clip.plan.bodies],
+        "phases": clip.phases,
+        "captions": clip.captions,
+    }
+
+
+def write_clip(root: Path, clip: Clip) -> dict:
+    """Write one clip's motion and caption files; returns its manifest record."""
+    root = Path(root)
+    cid = clip_id(clip.index)
+    for p in (0, 1):
+        raw = make_raw(clip.positions[p], clip.rot6d[p])
+        atomic_write_bytes(root / "motions_processed" / f"person{p + 1}" / f"{cid}.npy", npy_bytes(raw))
+        atomic_write_text(root / "annots_individual" / f"person{p + 1}" / f"{cid}.txt",
+                          "\n".join(clip.person_captions[p]) + "\n")
+    atomic_write_text(root / "annots" / f"{cid}.txt", "\n".join(clip.captions) + "\n")
+    return clip_record(clip)
+
+
+def assign_splits(records: list[dict], seed: int, val: float = 0.05, test: float = 0.10) -> dict[str, str]:
+    """Split per contrast group (both clips of a group share a split).
+
+    A group whose phases include a held-out pair (``HELD_OUT_PAIRS``) goes to test, so those
+    combinations never occur in train or val; the other groups are split at random from (seed, group).
+    """
+    groups: dict[int, list[dict]] = {}
+    for r in records:
+        groups.setdefault(r["group"], []).append(r)
+    out = {}
+    for g, members in groups.items():
+        kinds = {p["kind"] for r in members for p in r["phases"]}
+        held = any(pair <= kinds for pair in HELD_OUT_PAIRS)
+        u = float(np.random.default_rng([seed, g, 2]).random())
+        split = "test" if held or u >= 1.0 - test else ("val" if u >= 1.0 - test - val else "train")
+        for r in members:
+            out[r["id"]] = split
+    return out
+
+
+def write_index(root: Path, records: list[dict], seed: int) -> dict[str, list[str]]:
+    """Write split files and the manifest for all ``records``; returns ids per split."""
+    root = Path(root)
+    records = sorted(records, key=lambda r: r["index"])
+    splits = assign_splits(records, seed)
+    ids = {name: [r["id"] for r in records if splits[r["id"]] == name] for name in ("train", "val", "test")}
+    for name, members in ids.items():
+        atomic_write_text(root / "split" / f"{name}.txt", "".join(f"{i}\n" for i in members))
+    by_group: dict[int, list[dict]] = {}
+    for r in records:
+        by_group.setdefault(r["group"], []).append(r)
+    order = [r["id"] for r in records if splits[r["id"]] == "test" and r["contrast"] == "order"
+             and len(by_group[r["group"]]) == 2]
+    atomic_write_text(root / "split" / "test_order_sensitive.txt", "".join(f"{i}\n" for i in order))
+    manifest = {
+        "generator": "t2i_core.data.procedural",
+        "version": GENERATOR_VERSION,
+        "seed": seed,
+        "clips": len(records),
+        "fps": 30,
+        "held_out_pairs": sorted(sorted(p) for p in HELD_OUT_PAIRS),
+        "splits": {k: len(v) for k, v in ids.items()},
+        "order_sensitive_test": len(order),
+        "records": [{**r, "split": splits[r["id"]]} for r in records],
+    }
+    atomic_write_text(root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return ids

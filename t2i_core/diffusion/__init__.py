@@ -1,0 +1,26 @@
+"""Diffusion without weights: the cosine schedule, the DDIM scheduler, classifier-free guidance."""
+
+from t2i_core.diffusion.ddim import SCHEDULER_FILE, DDIMConfig, DDIMScheduler, DDIMStepOutput
+from t2i_core.diffusion.guidance import (
+    CONDITION_DROP_PROB,
+    DEFAULT_GUIDANCE_SCALE,
+    drop_condition_mask,
+    guided_x0,
+    tile_batch,
+)
+from t2i_core.diffusion.schedule import alphas_cumprod_from_betas, cosine_alpha_bar, cosine_betas
+
+__all__ = [
+    "CONDITION_DROP_PROB",
+    "DEFAULT_GUIDANCE_SCALE",
+    "SCHEDULER_FILE",
+    "DDIMConfig",
+    "DDIMScheduler",
+    "DDIMStepOutput",
+    "alphas_cumprod_from_betas",
+    "cosine_alpha_bar",
+    "cosine_betas",
+    "drop_condition_mask",
+    "guided_x0",
+    "tile_batch",
+]

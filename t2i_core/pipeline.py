@@ -1,0 +1,188 @@
+"""Text -> two-person motion: the generation pipeline (diffusers style).
+
+    pipe = Text2InteractPipeline.from_pretrained("assets/interactor")
+    result = pipe("one person waves, the other bows", seconds=4, seed=0)
+    result.joints  # (num_samples, 2, T, 22, 3), metres, Y-up, 30 fps
+
+The pipeline holds the denoiser, the (weight-free) DDIM scheduler, the frozen text encoder and
+the normalisation statistics; ``__call__`` is one readable loop over the timesteps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from t2i_core.diffusion.ddim import DDIMScheduler
+from t2i_core.diffusion.guidance import guided_x0, tile_batch
+from t2i_core.models.interactor import InterActor
+from t2i_core.models.interactor_checkpoint import load_interactor, save_interactor
+from t2i_core.motion.features import features_to_joints
+from t2i_core.text.base import TextEncoder
+from t2i_core.text.registry import build_text_encoder
+
+FPS = 30
+SECONDS_RANGE = (1.0, 10.0)
+STEPS_RANGE = (1, 1000)
+MAX_SAMPLES = 16
+DEFAULT_GUIDANCE = 3.5
+DEFAULT_STEPS = 50
+
+
+@dataclass
+class AttentionMaps:
+    """Attention averaged over the denoising steps, expanded from motion tokens to frames.
+
+    word:   (blocks, samples, 2, heads, frames, words) weights on the caption's tokens; the rest
+            of each row (1 - sum) went to the learned null token.
+    person: (blocks, samples, 2, heads, frames, frames) each person's attention to the other.
+    """
+
+    tokens: list[str]
+    word: np.ndarray | None
+    person: np.ndarray
+
+
+@dataclass
+class GenerationResult:
+    prompt: str
+    features: np.ndarray            # (N, 2, T, 262) un-normalised
+    joints: np.ndarray              # (N, 2, T, 22, 3)
+    seeds: list[int]
+    fps: int = FPS
+    settings: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    attention: AttentionMaps | None = None
+
+
+class Text2InteractPipeline:
+    def __init__(self, model: InterActor, scheduler: DDIMScheduler, text_encoder: TextEncoder,
+                 mean: torch.Tensor, std: torch.Tensor, device: str | torch.device = "cpu"):
+        if text_encoder.name != model.config.text_encoder:
+            raise ValueError(f"model reads {model.config.text_encoder!r} tokens, got encoder {text_encoder.name!r}")
+        self.device = torch.device(device)
+        self.model = model.eval().to(self.device)
+        self.scheduler, self.text_encoder = scheduler, text_encoder
+        self.mean, self.std = mean.to(self.device), std.to(self.device)
+
+    # -- loading and saving ------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, folder: str | Path, device: str = "cpu",
+                        text_encoder: TextEncoder | None = None) -> Text2InteractPipeline:
+        model, mean, std, _ = load_interactor(folder)
+        scheduler = DDIMScheduler.from_config(folder) if (Path(folder) / "scheduler.json").is_file() \
+            else DDIMScheduler()
+        encoder = text_encoder or build_text_encoder(model.config.text_encoder, device=device)
+        return cls(model, scheduler, encoder, mean, std, device)
+
+    def save_pretrained(self, folder: str | Path, **extra) -> Path:
+        folder = save_interactor(folder, self.model, self.mean.cpu(), self.std.cpu(), **extra)
+        self.scheduler.save_config(folder)
+        return folder
+
+    # -- generation --------------------------------------------------------------------------
+    @staticmethod
+    def check_inputs(prompt, seconds, num_samples, guidance_scale, steps) -> None:
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise ValueError("the prompt is empty: describe the interaction, e.g. "
+                             "'one person waves, the other waves back'")
+        if not SECONDS_RANGE[0] <= float(seconds) <= SECONDS_RANGE[1]:
+            raise ValueError(f"seconds must be between {SECONDS_RANGE[0]:g} and {SECONDS_RANGE[1]:g}, got {seconds}")
+        if not 1 <= int(num_samples) <= MAX_SAMPLES:
+            raise ValueError(f"number of samples must be between 1 and {MAX_SAMPLES}, got {num_samples}")
+        if not float(guidance_scale) >= 0:
+            raise ValueError(f"guidance scale must be 0 or more, got {guidance_scale}")
+        if not STEPS_RANGE[0] <= int(steps) <= STEPS_RANGE[1]:
+            raise ValueError(f"steps must be between {STEPS_RANGE[0]} and {STEPS_RANGE[1]}, got {steps}")
+
+    @torch.no_grad()
+    def __call__(self, prompt: str, seconds: float = 5.0, seed: int | list[int] = 0, num_samples: int = 1,
+                 guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, eta: float = 0.0,
+                 return_attention: bool = False) -> GenerationResult:
+        seeds = list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
+        self.check_inputs(prompt, seconds, len(seeds), guidance_scale, steps)
+        frames = round(float(seconds) * FPS)
+        encoding = self.text_encoder([prompt.strip()])
+        warnings = []
+        if encoding.truncated[0]:
+            warnings.append(f"the prompt was cut to the text encoder's limit of {self.text_encoder.max_tokens} tokens")
+        count = len(seeds)
+        noise = torch.stack([torch.randn(2, frames, self.model.config.feature_dim,
+                                         generator=torch.Generator().manual_seed(s)) for s in seeds])
+        x0, maps = self._sample(noise.to(self.device), encoding.tokens.expand(count, -1, -1),
+                                encoding.mask.expand(count, -1), encoding.pooled.expand(count, -1),
+                                torch.ones(count, frames, dtype=torch.bool, device=self.device),
+                                guidance_scale, int(steps), eta, seeds[0], return_attention)
+        features = (x0 * self.std + self.mean).cpu().numpy()
+        attention = None
+        if return_attention:
+            attention = self._attention_maps(maps, encoding, frames)
+        settings = {"prompt": prompt, "seconds": float(seconds), "seeds": seeds, "guidance_scale": guidance_scale,
+                    "steps": int(steps), "eta": eta, "frames": frames, "fps": FPS}
+        return GenerationResult(prompt, features, features_to_joints(features), seeds, FPS, settings, warnings,
+                                attention)
+
+    def _sample(self, noise, words, word_mask, pooled, frame_mask, guidance_scale, steps, eta, seed,
+                need_weights=False):
+        """The DDIM loop with classifier-free guidance (both passes in one batch)."""
+        self.scheduler.set_timesteps(steps)
+        generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
+        count = noise.shape[0]
+        collected = []
+
+        def model_fn(x, t, drop):
+            rows = x.shape[0]
+            out = self.model(x, t, tile_batch(words, rows), tile_batch(word_mask, rows), tile_batch(pooled, rows),
+                             tile_batch(frame_mask, rows), drop, need_weights=need_weights)
+            if not need_weights:
+                return out
+            out, maps = out
+            collected.append([{k: v[:count] for k, v in m.items()} for m in maps])  # the conditional rows
+            return out
+
+        x = noise
+        for t in self.scheduler.timesteps:
+            x0 = guided_x0(model_fn, x, int(t), guidance_scale)
+            x = self.scheduler.step(x0, int(t), x, eta=eta, generator=generator).prev_sample
+        return x, collected
+
+    def _attention_maps(self, collected, encoding, frames) -> AttentionMaps:
+        step = self.model.config.frames_per_token
+
+        def to_frames(a: torch.Tensor, axes: tuple[int, ...]) -> torch.Tensor:
+            for axis in axes:
+                a = a.repeat_interleave(step, dim=axis).narrow(axis, 0, frames)
+            return a
+
+        blocks = len(collected[0])
+        word = None
+        if "word" in collected[0][0]:
+            word = torch.stack([torch.stack([m[b]["word"] for m in collected]).mean(0) for b in range(blocks)])
+            word = to_frames(word[..., 1:], (-2,))  # drop the null token's column
+        person = torch.stack([torch.stack([m[b]["person"] for m in collected]).mean(0) for b in range(blocks)])
+        person = to_frames(person, (-2, -1))
+        words = encoding.token_strings[0]
+        return AttentionMaps(words, None if word is None else word[..., : len(words)].cpu().numpy(),
+                             person.cpu().numpy())
+
+    @torch.no_grad()
+    def generate_for_evaluation(self, texts: list[str], lengths: list[int], seed: int,
+                                guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS,
+                                batch_size: int = 32) -> list[np.ndarray]:
+        """One motion (2, length, 262) per text, un-normalised, for the evaluation protocol."""
+        out: list[np.ndarray] = []
+        generator = torch.Generator().manual_seed(seed)
+        for start in range(0, len(texts), batch_size):
+            chunk, sizes = texts[start:start + batch_size], lengths[start:start + batch_size]
+            longest = max(sizes)
+            encoding = self.text_encoder(chunk).to(self.device)
+            noise = torch.randn(len(chunk), 2, longest, self.model.config.feature_dim, generator=generator)
+            frame_mask = (torch.arange(longest)[None] < torch.tensor(sizes)[:, None]).to(self.device)
+            x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled,
+                                 frame_mask, guidance_scale, steps, 0.0, seed)
+            features = (x0 * self.std + self.mean).cpu().numpy()
+            out += [features[i, :, :n] for i, n in enumerate(sizes)]
+        return out

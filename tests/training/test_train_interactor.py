@@ -1,0 +1,111 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from t2i_core.diffusion.ddim import DDIMScheduler
+from t2i_core.losses import InteractionLoss, LossConfig
+from t2i_core.models.interactor import InterActor, InterActorConfig
+from t2i_core.motion.features import process_pair
+from tests.fixtures import build_folder, random_raw_pair
+from training import train_interactor
+from training.mixture import MixtureSampler
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    return build_folder(root / "d", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"]})
+
+
+def test_a_tiny_model_overfits_four_clips():
+    torch.manual_seed(0)
+    clips = torch.stack([torch.from_numpy(process_pair(*random_raw_pair(i, 31))[0]).float() for i in range(4)])
+    mean, std = clips.reshape(-1, 262).mean(0), clips.reshape(-1, 262).std(0).clamp(min=1e-2)
+    x0 = (clips - mean) / std
+    model = InterActor(InterActorConfig.tiny(latent_dim=64, text_dim=8))
+    words = torch.eye(8)[:4, None, :].repeat(1, 2, 1)  # a distinct "caption" per clip
+    word_mask, pooled, frames = torch.ones(4, 2, dtype=torch.bool), words[:, 0], torch.ones(4, 30, dtype=torch.bool)
+    scheduler = DDIMScheduler()
+    loss_fn = InteractionLoss(LossConfig(), mean, std)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    history = []
+    for _ in range(400):
+        t = torch.randint(0, 1000, (4,))
+        pred = model(scheduler.add_noise(x0, torch.randn_like(x0), t), t, words, word_mask, pooled, frames)
+        loss, terms = loss_fn(pred, x0, frames, t)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(terms["simple"].item())
+    assert np.mean(history[-50:]) < 0.25 * np.mean(history[:20])
+    # sampling from pure noise with each clip's caption lands near that clip
+    model.eval()
+    scheduler.set_timesteps(20)
+    x = torch.randn_like(x0)
+    with torch.no_grad():
+        for t in scheduler.timesteps:
+            x0_pred = model(x, torch.full((4,), int(t)), words, word_mask, pooled, frames)
+            x = scheduler.step(x0_pred, int(t), x).prev_sample
+    errors = torch.cdist(x.reshape(4, -1), x0.reshape(4, -1))
+    assert torch.equal(errors.argmin(1), torch.arange(4))
+
+
+def cli(folder, out, cache, *extra):
+    return train_interactor.main(["--data", str(folder), "--out", str(out), "--config", "tiny", "--batch-size", "4",
+                                  "--cache-dir", str(cache), "--eval-every", "0", "--log-every", "1", "--quiet",
+                                  "--device", "cpu", *extra])
+
+
+def test_training_resumes_exactly(folder, tmp_path):
+    cache = tmp_path / "cache"
+    assert cli(folder, tmp_path / "straight", cache, "--steps", "6") == 0
+    assert cli(folder, tmp_path / "split", cache, "--steps", "6", "--stop-after", "3") == 0
+    assert json.loads((tmp_path / "split" / "config.json").read_text())["step"] == 3
+    assert cli(folder, tmp_path / "split", cache, "--resume") == 0
+    assert json.loads((tmp_path / "split" / "config.json").read_text())["step"] == 6
+    for name in ("model.safetensors", "training_state.safetensors"):
+        assert (tmp_path / "split" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+    log = (tmp_path / "straight" / "log.csv").read_text().splitlines()
+    assert log[0].startswith("step,epoch,loss,loss_simple") and len(log) == 7
+    assert "loss_ail" in log[0] and log[1].split(",")[0] == "1"
+
+
+def test_mixture_sampler_respects_ratios_and_ranks():
+    sampler = MixtureSampler([100, 20], [0.5, 0.5], epoch_size=4000, seed=1)
+    indices = np.array(list(sampler))
+    assert abs((indices >= 100).mean() - 0.5) < 0.05
+    ranks = [list(MixtureSampler([100, 20], [0.5, 0.5], epoch_size=400, seed=1, rank=r, world_size=2))
+             for r in (0, 1)]
+    assert len(ranks[0]) == len(ranks[1]) == 200 and ranks[0] != ranks[1]
+    with pytest.raises(ValueError, match="mixing ratios"):
+        MixtureSampler([10], [0.0])
+
+
+def test_bad_arguments_are_clear_errors(folder, tmp_path, capsys):
+    assert cli(folder, tmp_path / "x", tmp_path / "c", "--steps", "1", "--disable-loss", "banana") == 2
+    assert "unknown loss term 'banana'; accepted: simple" in capsys.readouterr().err
+    assert cli(folder, tmp_path / "none", tmp_path / "c", "--resume") == 2
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+def test_two_process_torchrun_keeps_ranks_identical(folder, tmp_path):
+    torchrun = Path(sys.executable).parent / "torchrun"
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
+    command = [str(torchrun), "--standalone", "--nproc_per_node=2", "-m", "training.train_interactor",
+               "--data", f"{folder}:1.0", "--out", str(tmp_path / "ddp"), "--config", "tiny", "--steps", "4",
+               "--batch-size", "4", "--cache-dir", str(tmp_path / "cache"), "--eval-every", "0", "--quiet",
+               "--device", "cpu", "--save-every", "4"]
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    ranks = json.loads((tmp_path / "ddp" / "ranks.json").read_text())
+    assert ranks["step"] == 4 and len(ranks["parameter_checksums"]) == 2
+    assert ranks["parameter_checksums"][0] == ranks["parameter_checksums"][1]
+    assert json.loads((tmp_path / "ddp" / "config.json").read_text())["world_size"] == 2

@@ -1,0 +1,380 @@
+"""Train InterActor, the two-person diffusion model.
+
+    python -m training.train_interactor --data DIR --config small --out CKPT_DIR [--steps 20000]
+    torchrun --nproc_per_node=N -m training.train_interactor ...        (DistributedDataParallel)
+
+Stage 2 of the paper (fine-tuning on real + synthetic data):
+    python -m training.train_interactor --data REAL:0.5 --data SYNTH:0.5 --init-from STAGE1_DIR \
+        --lr 5e-6 --out CKPT_DIR
+
+AdamW with warm-up then cosine decay, gradient clipping, EMA weights (saved as the model),
+bf16 autocast on a GPU, a progress bar, a CSV log (``log.csv``; ``--tensorboard`` adds event
+files when tensorboard is installed), periodic evaluation with an evaluator checkpoint, and exact
+resumption from the training state saved next to the weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.utils.data import ConcatDataset, DataLoader
+from tqdm import tqdm
+
+from t2i_core.checkpoint import CheckpointError, load_training_state, save_training_state
+from t2i_core.data.clips import default_cache_dir
+from t2i_core.data.interhuman import InterHumanDataset
+from t2i_core.data.layout import DataFolderError
+from t2i_core.diffusion.ddim import DDIMScheduler
+from t2i_core.diffusion.guidance import drop_condition_mask
+from t2i_core.losses import TERMS, InteractionLoss, LossConfig
+from t2i_core.metrics import frechet_distance, r_precision
+from t2i_core.models.interactor import InterActor, InterActorConfig
+from t2i_core.models.interactor_checkpoint import load_interactor
+from t2i_core.motion.stats import feature_stats
+from t2i_core.pipeline import Text2InteractPipeline
+from t2i_core.text.cache import TextFeatureCache
+from t2i_core.text.registry import build_text_encoder
+from training.common import CsvLog, dataset_captions, resolve_device, warmup_cosine
+from training.mixture import MixtureSampler
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
+CONFIGS = {"small": InterActorConfig.small, "paper": InterActorConfig.paper, "tiny": InterActorConfig.tiny}
+
+
+@dataclass
+class InterActorTraining:
+    steps: int = 20000
+    batch_size: int = 32
+    lr: float = 1e-4               # InterGen's; the paper's stage 1 uses 5e-5, stage 2 5e-6
+    weight_decay: float = 2e-5
+    warmup_steps: int = 500
+    grad_clip: float = 0.5
+    ema_decay: float = 0.999
+    text_dropout: float = 0.1      # classifier-free guidance training
+    max_frames: int = 300
+    eval_every: int = 2000
+    eval_clips: int = 64
+    eval_steps: int = 10           # DDIM steps of the periodic evaluation (cheap)
+    save_every: int = 1000
+    log_every: int = 50
+    seed: int = 0
+
+
+@dataclass
+class DataRoot:
+    path: Path
+    ratio: float = 1.0
+
+    @classmethod
+    def parse(cls, spec: str) -> DataRoot:
+        """``DIR`` or ``DIR:RATIO``."""
+        path, _, ratio = spec.rpartition(":")
+        try:
+            return cls(Path(path), float(ratio)) if path else cls(Path(spec))
+        except ValueError:
+            return cls(Path(spec))
+
+
+class Distributed:
+    """torchrun's environment (RANK, WORLD_SIZE, LOCAL_RANK) or a single process."""
+
+    def __init__(self, device_name: str):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local = int(os.environ.get("LOCAL_RANK", "0"))
+        device = resolve_device(device_name)
+        if device.type == "cuda":
+            device = torch.device("cuda", local)
+            torch.cuda.set_device(device)
+        self.device = device
+        if self.world > 1:
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+
+    @property
+    def main(self) -> bool:
+        return self.rank == 0
+
+    def barrier(self) -> None:
+        if self.world > 1:
+            dist.barrier()
+
+    def close(self) -> None:
+        if self.world > 1:
+            dist.destroy_process_group()
+
+
+def parameter_checksum(model: torch.nn.Module) -> list[float]:
+    flat = torch.cat([p.detach().double().flatten().cpu() for p in model.parameters()])
+    return [float(flat.sum()), float((flat**2).sum())]
+
+
+def evaluate_quick(model, ema, scheduler, encoder, mean, std, val_set, scorer, settings, device) -> dict:
+    """R-precision and FID of EMA samples for the first ``eval_clips`` validation clips."""
+    pipe = Text2InteractPipeline(ema, scheduler, encoder, mean, std, device)
+    count = min(settings.eval_clips, len(val_set))
+    items = [val_set[i] for i in range(count)]
+    texts, lengths = [it["text"] for it in items], [int(it["length"]) for it in items]
+    generated = pipe.generate_for_evaluation(texts, lengths, seed=settings.seed, steps=settings.eval_steps)
+    real = [it["features"][:, :n] for it, n in zip(items, lengths)]
+
+    def embed(motions):
+        longest = max(m.shape[1] for m in motions)
+        padded = np.zeros((len(motions), 2, longest, 262), dtype=np.float32)
+        for i, m in enumerate(motions):
+            padded[i, :, : m.shape[1]] = m
+        return scorer.embed_motions(padded, lengths)
+
+    text_emb, gen_emb, real_emb = scorer.embed_texts(texts), embed(generated), embed(real)
+    r = r_precision(text_emb, gen_emb, group=min(32, count))
+    return {"r1": float(r[0]), "r3": float(r[2]), "fid": frechet_distance(real_emb, gen_emb),
+            "gt_r1": float(r_precision(text_emb, real_emb, group=min(32, count))[0])}
+
+
+def train(args, settings: InterActorTraining) -> Path:
+    env = Distributed(args.device)
+    torch.manual_seed(settings.seed + env.rank)
+    out: Path = args.out
+    roots = [DataRoot.parse(spec) for spec in args.data]
+    show = env.main and not args.quiet
+    datasets = [InterHumanDataset(r.path, "train", mode="train", max_frames=settings.max_frames,
+                                  cache_dir=args.cache_dir, progress=show) for r in roots]
+    if args.max_clips:
+        for d in datasets:
+            d.entries = d.entries[: args.max_clips]
+
+    state = load_training_state(out) if args.resume else None
+    if args.resume and state is None:
+        raise CheckpointError(f"nothing to resume in {out}: no training state found")
+    if state is not None or args.init_from:
+        source = out if state is not None else args.init_from
+        model, mean, std, _ = load_interactor(source)
+        config = model.config
+    else:
+        overrides = {"conditioning": args.conditioning} if args.conditioning else {}
+        config = CONFIGS[args.config](**overrides)
+        model = InterActor(config)
+        if args.stats:
+            stats = np.load(args.stats, allow_pickle=False)
+            mean, std = torch.from_numpy(stats["mean"]), torch.from_numpy(stats["std"])
+        else:
+            first = datasets[0]
+            m, s = feature_stats(first.full_features(i) for i in range(len(first.entries)))
+            mean, std = torch.from_numpy(m), torch.from_numpy(s)
+    if state is not None:
+        model.load_state_dict(state["raw_weights"])
+    model.to(env.device).train()
+    ema = copy.deepcopy(model).eval()
+    if state is not None:
+        ema.load_state_dict(state["ema_weights"])
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    mean, std = mean.to(env.device), std.to(env.device)
+
+    encoder = build_text_encoder(config.text_encoder, device=str(env.device))
+    text_cache_path = (args.cache_dir or default_cache_dir().parent) / "text" / f"{encoder.name}.safetensors"
+    texts = TextFeatureCache(encoder, text_cache_path)
+    if env.main:
+        texts.add([c for d in datasets for c in dataset_captions(d)], progress=show)
+        texts.save()
+    env.barrier()
+    if not env.main:
+        texts = TextFeatureCache(encoder, text_cache_path)
+
+    loss_config = LossConfig(interaction=args.interaction)
+    for name in args.disable_loss or []:
+        if name not in TERMS:
+            raise ValueError(f"unknown loss term {name!r}; accepted: {', '.join(TERMS)}")
+        setattr(loss_config, name, 0.0)
+    criterion = InteractionLoss(loss_config, mean, std).to(env.device)
+    scheduler = DDIMScheduler()
+    alphas = scheduler.config.num_train_timesteps
+
+    combined = ConcatDataset(datasets)
+    sampler = MixtureSampler([len(d) for d in datasets], [r.ratio for r in roots], seed=settings.seed,
+                             rank=env.rank, world_size=env.world)
+    per_rank_batch = max(settings.batch_size // env.world, 1)
+    # A generator of its own, so creating a loader iterator never draws from the global RNG.
+    loader_rng = torch.Generator().manual_seed(settings.seed + env.rank)
+    loader = DataLoader(combined, batch_size=per_rank_batch, sampler=sampler, drop_last=True,
+                        num_workers=args.num_workers, generator=loader_rng)
+    net = torch.nn.parallel.DistributedDataParallel(model) if env.world > 1 else model
+    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    lr_schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(settings.warmup_steps, settings.steps))
+    step, epoch, batch_in_epoch = 0, 0, 0
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        lr_schedule.load_state_dict(state["lr_schedule"])
+        step, epoch, batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
+        loader_rng.set_state(state["loader_rng"][env.rank])
+        if batch_in_epoch * per_rank_batch >= sampler.per_rank:  # saved at an epoch's very end
+            epoch, batch_in_epoch = epoch + 1, 0
+        torch.set_rng_state(state["torch_rng"][env.rank] if env.world > 1 else state["torch_rng"][0])
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if env.device.type == "cuda" \
+        else torch.autocast("cpu", enabled=False)
+
+    scorer = None
+    if env.main and settings.eval_every > 0:
+        evaluator_dir = args.evaluator or DEFAULT_EVALUATOR
+        if (evaluator_dir / "config.json").is_file():
+            from t2i_core.models.scorer import TextMotionScorer
+
+            scorer = TextMotionScorer.from_pretrained(evaluator_dir, device=str(env.device))
+        else:
+            print(f"note: no evaluator at {evaluator_dir}; periodic evaluation is off", file=sys.stderr)
+    val_set = None
+    if scorer is not None:
+        val_set = InterHumanDataset(roots[0].path, "val", mode="eval", max_frames=settings.max_frames,
+                                    cache_dir=args.cache_dir, progress=False)
+
+    columns = ["step", "epoch", "loss", *[f"loss_{k}" for k in ("simple", "vel", "bl", "fc", "ro", "dm", "ja", "ail")],
+               "lr", "seconds", "eval_r1", "eval_r3", "eval_fid", "eval_gt_r1"]
+    log = CsvLog(out / "log.csv", columns) if env.main else None
+    board = None
+    if env.main and args.tensorboard:
+        from torch.utils.tensorboard import SummaryWriter
+
+        board = SummaryWriter(str(out / "tensorboard"))
+
+    def save_all() -> None:
+        checksums, rng, loader_states = [parameter_checksum(model)], [torch.get_rng_state()], [loader_rng.get_state()]
+        if env.world > 1:
+            gathered: list = [None] * env.world
+            dist.all_gather_object(gathered, (checksums[0], rng[0].tolist(), loader_states[0].tolist()))
+            checksums = [g[0] for g in gathered]
+            rng = [torch.tensor(g[1], dtype=torch.uint8) for g in gathered]
+            loader_states = [torch.tensor(g[2], dtype=torch.uint8) for g in gathered]
+        if not env.main:
+            return
+        pipe = Text2InteractPipeline(ema, scheduler, encoder, mean, std, env.device)
+        pipe.save_pretrained(out, step=step, training=asdict(settings), loss=asdict(loss_config),
+                             data=[{"path": str(r.path), "ratio": r.ratio} for r in roots], world_size=env.world)
+        save_training_state(out, {"step": step, "epoch": epoch, "raw_weights": model.state_dict(),
+                                  "ema_weights": ema.state_dict(), "optimizer": optimizer.state_dict(),
+                                  "batch_in_epoch": batch_in_epoch,
+                                  "lr_schedule": lr_schedule.state_dict(), "torch_rng": rng,
+                                  "loader_rng": loader_states,
+                                  "settings": asdict(settings)})
+        from t2i_core.io import atomic_write_text
+
+        atomic_write_text(out / "ranks.json", json.dumps({"step": step, "parameter_checksums": checksums}))
+
+    last_step = settings.steps if args.stop_after is None else min(settings.steps, args.stop_after)
+    bar = tqdm(total=settings.steps, initial=step, desc="training", unit="step", disable=not show)
+    began, window = time.time(), []
+    while step < last_step:
+        sampler.set_epoch(epoch, skip=batch_in_epoch * per_rank_batch)  # skip > 0 only when resuming mid-epoch
+        for batch in loader:
+            if step >= last_step:
+                break
+            batch_in_epoch += 1
+            x0 = ((batch["features"].to(env.device) - mean) / std)
+            frame_mask = batch["mask"].to(env.device)
+            x0 = x0 * frame_mask[:, None, :, None]
+            words, word_mask, pooled = (t.to(env.device) for t in texts.batch(list(batch["text"])))
+            t = torch.randint(0, alphas, (x0.shape[0],), device=env.device)
+            noisy = scheduler.add_noise(x0, torch.randn_like(x0), t)
+            drop = drop_condition_mask(x0.shape[0], settings.text_dropout, device=env.device)
+            with autocast:
+                pred = net(noisy, t, words, word_mask, pooled, frame_mask, drop)
+            loss, terms = criterion(pred.float(), x0, frame_mask, t)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+            optimizer.step()
+            lr_schedule.step()
+            step += 1
+            decay = min(settings.ema_decay, (1 + step) / (10 + step))
+            with torch.no_grad():
+                for e, p in zip(ema.parameters(), model.parameters()):
+                    e.lerp_(p, 1 - decay)
+            window.append({"loss": loss.item(), **{k: v.item() for k, v in terms.items()}})
+            bar.update(1)
+            if show:
+                bar.set_postfix(loss=f"{np.mean([w['loss'] for w in window[-50:]]):.4f}")
+            row = None
+            if env.main and (step % settings.log_every == 0 or step == settings.steps):
+                row = {"step": step, "epoch": epoch, "lr": f"{lr_schedule.get_last_lr()[0]:.3e}",
+                       "seconds": f"{time.time() - began:.1f}",
+                       "loss": f"{np.mean([w['loss'] for w in window]):.5f}"}
+                for k in window[0]:
+                    if k != "loss":
+                        row[f"loss_{k}"] = f"{np.mean([w[k] for w in window]):.5f}"
+                window = []
+            if scorer is not None and (step % settings.eval_every == 0 or step == settings.steps):
+                result = evaluate_quick(model, ema, scheduler, encoder, mean, std, val_set, scorer, settings,
+                                        env.device)
+                row = row or {"step": step, "epoch": epoch}
+                row.update({f"eval_{k}": f"{v:.4f}" for k, v in result.items()})
+                tqdm.write(f"step {step}: eval R@1 {result['r1']:.3f} R@3 {result['r3']:.3f} FID {result['fid']:.3f}"
+                           f" (ground truth R@1 {result['gt_r1']:.3f})")
+            if row is not None:
+                log.write(**row)
+                if board is not None:
+                    for k, v in row.items():
+                        if k not in ("step", "epoch"):
+                            board.add_scalar(k, float(v), step)
+            if step % settings.save_every == 0 or step == last_step:
+                save_all()
+        epoch, batch_in_epoch = epoch + 1, 0
+    bar.close()
+    env.barrier()
+    env.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", action="append", required=True, metavar="DIR[:RATIO]",
+                        help="InterHuman-layout folder, optionally with a mixing ratio; repeat for several")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
+    parser.add_argument("--conditioning", choices=("word", "sentence"), default=None)
+    parser.add_argument("--interaction", choices=("adaptive", "distance_map"), default="adaptive",
+                        help="adaptive = Text2Interact's AIL; distance_map = InterGen's DM (the ablation)")
+    parser.add_argument("--disable-loss", action="append", metavar="TERM",
+                        help="set a LossConfig weight to 0 (e.g. --disable-loss ail), repeatable")
+    defaults = InterActorTraining()
+    for name in ("steps", "batch_size", "warmup_steps", "eval_every", "eval_clips", "save_every", "log_every",
+                 "seed", "max_frames"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--init-from", type=Path, default=None, help="start from this checkpoint (fine-tuning)")
+    parser.add_argument("--stats", type=Path, default=None, help="normalisation .npz (default: computed)")
+    parser.add_argument("--evaluator", type=Path, default=None, help=f"default: {DEFAULT_EVALUATOR}")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run saved in --out (its saved settings win over the flags)")
+    parser.add_argument("--stop-after", type=int, default=None,
+                        help="stop (and save) after this many steps of the schedule; continue with --resume")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--num-workers", type=int, default=0)
+    parser.add_argument("--cache-dir", type=Path, default=None)
+    parser.add_argument("--max-clips", type=int, default=None, help="use only the first N clips (smoke tests)")
+    parser.add_argument("--tensorboard", action="store_true")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    settings = InterActorTraining(**{k: getattr(args, k) for k in asdict(defaults) if hasattr(args, k)})
+    if args.resume:
+        state = load_training_state(args.out)
+        if state is not None:
+            settings = InterActorTraining(**state["settings"])
+    try:
+        train(args, settings)
+    except (DataFolderError, CheckpointError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
