@@ -12,17 +12,21 @@ GENERATOR_KIND = "interactor"
 class PipelineSource:
     samples = True
 
-    def __init__(self, pipeline, name: str):
+    def __init__(self, pipeline, name: str, steps: int = 50, guidance_scale: float = 3.5):
         self.pipeline, self.name = pipeline, name
+        self.steps, self.guidance_scale = steps, guidance_scale
 
     @classmethod
-    def from_pretrained(cls, folder: str | Path, device: str = "cpu") -> PipelineSource:
+    def from_pretrained(cls, folder: str | Path, device: str = "cpu", steps: int = 50,
+                        guidance_scale: float = 3.5) -> PipelineSource:
         read_config(folder, GENERATOR_KIND)  # a clear error for a folder that is not a generator
         try:
             from t2i_core.pipeline import Text2InteractPipeline
         except ImportError as error:
             raise CheckpointError(f"{folder}: InterActor generation is not available in this build") from error
-        return cls(Text2InteractPipeline.from_pretrained(folder, device=device), Path(folder).name)
+        return cls(Text2InteractPipeline.from_pretrained(folder, device=device), Path(folder).name, steps,
+                   guidance_scale)
 
     def generate(self, texts, items, seed):
-        return self.pipeline.generate_for_evaluation(texts, [item.length for item in items], seed)
+        return self.pipeline.generate_for_evaluation(texts, [item.length for item in items], seed,
+                                                     guidance_scale=self.guidance_scale, steps=self.steps)

@@ -32,7 +32,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 def npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(buffer, np.array(array, order="C", copy=None), allow_pickle=False)  # keeps 0-d arrays 0-d
     return buffer.getvalue()
 
 

@@ -43,7 +43,7 @@ def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | 
     return items, subsets
 
 
-def load_source(spec: str, device: str):
+def load_source(spec: str, device: str, steps: int, guidance: float):
     if spec == "gt":
         return GroundTruth()
     folder = Path(spec)
@@ -51,7 +51,7 @@ def load_source(spec: str, device: str):
         raise CheckpointError(f"generator {spec!r} is neither 'gt' nor an existing checkpoint folder")
     from t2i_core.generator_source import PipelineSource
 
-    return PipelineSource.from_pretrained(folder, device=device)
+    return PipelineSource.from_pretrained(folder, device=device, steps=steps, guidance_scale=guidance)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replications", type=int, default=ProtocolSettings.replications)
     parser.add_argument("--mm-captions", type=int, default=ProtocolSettings.mm_captions)
     parser.add_argument("--mm-generations", type=int, default=ProtocolSettings.mm_generations)
+    parser.add_argument("--steps", type=int, default=50, help="DDIM steps of the generator (default 50)")
+    parser.add_argument("--guidance", type=float, default=3.5, help="guidance scale of the generator")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
     parser.add_argument("--device", default="auto")
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     device = str(resolve_device(args.device))
     try:
         scorer = TextMotionScorer.from_pretrained(args.evaluator, device=device)
-        source = load_source(args.generator, device)
+        source = load_source(args.generator, device, args.steps, args.guidance)
         items, subsets = load_items(args.data, args.split, args.cache_dir, args.max_clips)
         rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets)}
         if not isinstance(source, GroundTruth):

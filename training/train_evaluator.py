@@ -123,8 +123,10 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         for batch in bar:
             text_list = list(batch["text"])
             tokens, mask, _ = texts.batch(text_list)
+            longest = int(batch["length"].max())  # clips are padded to max_frames: drop the shared padding
             text_emb = model.encode_text(tokens.to(device), mask.to(device))
-            motion_emb = model.encode_motion(batch["features"].to(device), batch["mask"].to(device))
+            motion_emb = model.encode_motion(batch["features"][:, :, :longest].to(device),
+                                             batch["mask"][:, :longest].to(device))
             loss = model.contrastive_loss(text_emb, motion_emb, _same_text(text_list).to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -278,8 +278,9 @@ def train(args, settings: InterActorTraining) -> Path:
             if step >= last_step:
                 break
             batch_in_epoch += 1
-            x0 = ((batch["features"].to(env.device) - mean) / std)
-            frame_mask = batch["mask"].to(env.device)
+            longest = int(batch["length"].max())  # clips are padded to max_frames: drop the shared padding
+            x0 = ((batch["features"][:, :, :longest].to(env.device) - mean) / std)
+            frame_mask = batch["mask"][:, :longest].to(env.device)
             x0 = x0 * frame_mask[:, None, :, None]
             words, word_mask, pooled = (t.to(env.device) for t in texts.batch(list(batch["text"])))
             t = torch.randint(0, alphas, (x0.shape[0],), device=env.device)

@@ -1,0 +1,108 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from t2i_core import generate
+from t2i_core.checkpoint import CheckpointError
+from t2i_core.diffusion.ddim import DDIMScheduler
+from t2i_core.models.interactor import InterActor, InterActorConfig
+from t2i_core.pipeline import Text2InteractPipeline
+from t2i_core.text import build_text_encoder
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return build_text_encoder("minilm")
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory, encoder):
+    torch.manual_seed(0)
+    model = InterActor(InterActorConfig.tiny())
+    with torch.no_grad():  # a fresh model predicts zeros; give it something to say
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    folder = tmp_path_factory.mktemp("ckpt")
+    pipe = Text2InteractPipeline(model, DDIMScheduler(), encoder, torch.zeros(262), torch.ones(262))
+    return pipe.save_pretrained(folder, note="test")
+
+
+@pytest.fixture(scope="module")
+def pipe(checkpoint, encoder):
+    return Text2InteractPipeline.from_pretrained(checkpoint, text_encoder=encoder)
+
+
+def test_shapes_and_settings(pipe):
+    result = pipe("one person waves, the other waves back", seconds=2.5, seed=1, num_samples=2, steps=5)
+    assert result.features.shape == (2, 2, 75, 262)
+    assert result.joints.shape == (2, 2, 75, 22, 3)
+    assert result.fps == 30 and result.seeds == [1, 2] and result.warnings == []
+    assert result.settings["steps"] == 5 and result.settings["frames"] == 75
+
+
+def test_same_seed_same_motion_and_each_sample_has_its_own_seed(pipe):
+    a = pipe("two people hug", seconds=1, seed=7, steps=4)
+    b = pipe("two people hug", seconds=1, seed=7, steps=4)
+    c = pipe("two people hug", seconds=1, seed=8, steps=4)
+    assert np.array_equal(a.features, b.features)
+    assert not np.allclose(a.features, c.features)
+    pair = pipe("two people hug", seconds=1, seed=[3, 8], steps=4)
+    assert np.allclose(pair.features[1], c.features[0], atol=1e-5)
+
+
+def test_save_and_reload_give_identical_outputs(pipe, tmp_path, encoder):
+    pipe.save_pretrained(tmp_path / "again")
+    again = Text2InteractPipeline.from_pretrained(tmp_path / "again", text_encoder=encoder)
+    first = pipe("a person pushes the other", seconds=1, seed=0, steps=3)
+    second = again("a person pushes the other", seconds=1, seed=0, steps=3)
+    assert np.array_equal(first.features, second.features)
+
+
+def test_attention_maps_are_labelled_with_the_prompt_tokens(pipe):
+    result = pipe("one person kicks", seconds=1, seed=0, steps=2, return_attention=True)
+    maps = result.attention
+    assert maps.tokens == ["[CLS]", "one", "person", "kicks", "[SEP]"]
+    assert maps.word.shape == (2, 1, 2, 2, 30, 5)        # blocks, samples, persons, heads, frames, words
+    assert maps.person.shape == (2, 1, 2, 2, 30, 30)
+    assert np.all(maps.word.sum(-1) <= 1 + 1e-5)        # the rest went to the null token
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"prompt": "   "}, "prompt is empty"),
+    ({"seconds": 0.5}, "seconds must be between 1 and 10"),
+    ({"seconds": 11}, "seconds must be between 1 and 10"),
+    ({"steps": 0}, "steps must be between 1 and 1000"),
+    ({"guidance_scale": -1}, "guidance scale must be 0 or more"),
+    ({"num_samples": 0}, "number of samples must be between 1 and 16"),
+])
+def test_bad_inputs_say_what_is_accepted(pipe, kwargs, message):
+    arguments = {"prompt": "two people dance", "seconds": 2, "steps": 2, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        pipe(**arguments)
+
+
+def test_an_overlong_prompt_is_truncated_with_a_warning(pipe):
+    result = pipe("one person walks forward and " * 100, seconds=1, steps=2)
+    assert result.warnings and "cut to the text encoder's limit of 77 tokens" in result.warnings[0]
+
+
+def test_a_folder_that_is_not_a_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(CheckpointError, match="is not a checkpoint folder"):
+        Text2InteractPipeline.from_pretrained(tmp_path)
+
+
+def test_generate_cli_writes_the_npz(checkpoint, tmp_path, capsys):
+    out = tmp_path / "motion.npz"
+    args = ["one person waves", "--seconds", "2", "--seed", "4", "--steps", "3", "--checkpoint", str(checkpoint)]
+    assert generate.main([*args, "--out", str(out)]) == 0
+    data = np.load(out)
+    assert data["joints"].shape == (2, 60, 22, 3) and data["features"].shape == (2, 60, 262)
+    assert str(data["text"]) == "one person waves" and int(data["fps"]) == 30
+    assert json.loads(str(data["settings"]))["seeds"] == [4]
+    assert generate.main([*args, "--out", str(tmp_path / "again.npz")]) == 0
+    assert np.array_equal(np.load(tmp_path / "again.npz")["joints"], data["joints"])
+    assert generate.main(["", "--out", str(tmp_path / "x.npz"), "--checkpoint", str(checkpoint)]) == 2
+    assert "prompt is empty" in capsys.readouterr().err
+    assert not (tmp_path / "x.npz").exists()
