@@ -65,3 +65,23 @@ def test_evaluate_rejects_a_generator_that_does_not_exist(folder, tmp_path, caps
                           "--generator", str(tmp_path / "empty"), "--cache-dir", str(cache)])
     assert code == 2
     assert "is not a checkpoint folder" in capsys.readouterr().err
+
+
+def test_evaluate_a_generator_checkpoint_next_to_the_ground_truth(folder, tmp_path, capsys):
+    from training import train_interactor
+
+    cache = tmp_path / "cache"
+    assert run(folder, tmp_path / "ev", cache) == 0
+    assert train_interactor.main(["--data", str(folder), "--out", str(tmp_path / "gen"), "--config", "tiny",
+                                  "--steps", "2", "--batch-size", "4", "--cache-dir", str(cache),
+                                  "--eval-every", "0", "--quiet", "--device", "cpu"]) == 0
+    capsys.readouterr()
+    out_json = tmp_path / "gen.json"
+    assert evaluate.main(["--data", str(folder), "--evaluator", str(tmp_path / "ev"), "--generator",
+                          str(tmp_path / "gen"), "--json", str(out_json), "--replications", "2", "--steps", "2",
+                          "--mm-captions", "2", "--mm-generations", "3", "--cache-dir", str(cache)]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[2].startswith("Ground truth") and table[3].startswith("gen")
+    numbers = json.loads(out_json.read_text())
+    assert numbers["generator"] == str(tmp_path / "gen") and numbers["multimodality"] > 0
+    assert numbers["fid"] > numbers["ground_truth"]["fid"]
