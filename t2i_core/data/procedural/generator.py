@@ -222,7 +222,15 @@ def clip_plan(seed: int, index: int) -> ClipPlan:
         if same:
             contrast = None
     chosen = variant if index % 2 == 1 and variant is not None and contrast else base
+    if contrast == "order" and variant is not None and not _still_reordered(base.specs[:keep], variant.specs[:keep]):
+        contrast = None  # the cut left different phases, not the same phases in another order
     return _with_specs(chosen, chosen.specs[:keep], contrast)
+
+
+def _still_reordered(base: list[PhaseSpec], variant: list[PhaseSpec]) -> bool:
+    """True when the two phase lists hold the same phases in a different order."""
+    kinds, other = [s.kind for s in base], [s.kind for s in variant]
+    return sorted(kinds) == sorted(other) and kinds != other
 
 
 def scene_length(seed: int, group: int, plan: ClipPlan) -> int:
