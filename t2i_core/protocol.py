@@ -126,6 +126,26 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
     return result.summary()
 
 
+def contrast_accuracy(scorer, items: list[EvalItem], pairs: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
+    """Per contrast kind, how often a caption is closer to its own motion than to its twin's.
+
+    ``pairs`` maps a kind ("order", "side", ...) to index pairs of clips that differ only in that
+    respect; each pair gives two trials (each clip's first caption against both motions).
+    """
+    results = {}
+    for kind, index_pairs in pairs.items():
+        if not index_pairs:
+            continue
+        wins = []
+        for a, b in index_pairs:
+            texts = scorer.embed_texts([items[a].captions[0], items[b].captions[0]])
+            motions = _embed_motions(scorer, [items[a].features, items[b].features])
+            similarity = texts @ motions.T
+            wins += [similarity[0, 0] > similarity[0, 1], similarity[1, 1] > similarity[1, 0]]
+        results[kind] = float(np.mean(wins))
+    return results
+
+
 PAPER_COLUMNS = (("R@1", lambda s: s["r_precision"][0], lambda i: i["r_precision"][0]),
                  ("R@2", lambda s: s["r_precision"][1], lambda i: i["r_precision"][1]),
                  ("R@3", lambda s: s["r_precision"][2], lambda i: i["r_precision"][2]),

@@ -60,3 +60,23 @@ def test_a_sampling_source_gets_multimodality_and_a_worse_fid():
                                                        progress=False), "noisy": noisy})
     assert table.splitlines()[0].split()[:4] == ["Method", "R@1", "R@2", "R@3"]
     assert "Ground truth" in table and "noisy" in table and "foot_skating_ratio" in table
+
+
+class IdentityScorer:
+    """Caption "clip k" and a motion whose first value is k embed to the same one-hot vector."""
+
+    def embed_texts(self, texts):
+        return np.eye(8)[[int(t.split()[-1]) for t in texts]]
+
+    def embed_motions(self, features, lengths):
+        return np.eye(8)[[int(round(f[0, 0, 0])) for f in features]]
+
+
+def test_twin_accuracy_counts_captions_closer_to_their_own_motion():
+    from t2i_core.protocol import contrast_accuracy
+
+    items = [EvalItem(f"c{k}", (f"clip {k}",), np.full((2, 5, 262), float(k))) for k in range(4)]
+    assert contrast_accuracy(IdentityScorer(), items, {"order": [(0, 1)], "side": [(2, 3)]}) == \
+        {"order": 1.0, "side": 1.0}
+    swapped = [EvalItem(i.clip_id, i.captions, items[j].features) for i, j in zip(items, (1, 0, 2, 3))]
+    assert contrast_accuracy(IdentityScorer(), swapped, {"order": [(0, 1)]}) == {"order": 0.0}

@@ -22,7 +22,14 @@ from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
-from t2i_core.protocol import EvalItem, GroundTruth, ProtocolSettings, format_table, run_protocol
+from t2i_core.protocol import (
+    EvalItem,
+    GroundTruth,
+    ProtocolSettings,
+    contrast_accuracy,
+    format_table,
+    run_protocol,
+)
 from training.common import resolve_device
 
 ORDER_SENSITIVE_FILE = "{split}_order_sensitive.txt"
@@ -41,6 +48,24 @@ def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | 
         wanted = {line.strip() for line in subset_file.read_text().splitlines() if line.strip()}
         subsets["order_sensitive"] = [i for i, item in enumerate(items) if item.clip_id in wanted]
     return items, subsets
+
+
+def contrast_pairs(data: Path, items: list[EvalItem]) -> dict[str, list[tuple[int, int]]]:
+    """Twin clips of the procedural data set (its manifest.json), grouped by what differs."""
+    manifest = data / "manifest.json"
+    if not manifest.is_file():
+        return {}
+    records = json.loads(manifest.read_text()).get("records", [])
+    index = {item.clip_id: i for i, item in enumerate(items)}
+    groups: dict[tuple, list[int]] = {}
+    for record in records:
+        if record.get("contrast") and record.get("id") in index:
+            groups.setdefault((record["group"], record["contrast"]), []).append(index[record["id"]])
+    pairs: dict[str, list[tuple[int, int]]] = {}
+    for (_, kind), members in sorted(groups.items()):
+        if len(members) == 2:
+            pairs.setdefault(kind, []).append((members[0], members[1]))
+    return pairs
 
 
 def load_source(spec: str, device: str, steps: int, guidance: float):
@@ -79,15 +104,20 @@ def main(argv: list[str] | None = None) -> int:
         source = load_source(args.generator, device, args.steps, args.guidance)
         items, subsets = load_items(args.data, args.split, args.cache_dir, args.max_clips)
         rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets)}
+        twins = contrast_accuracy(scorer, items, contrast_pairs(args.data, items))
         if not isinstance(source, GroundTruth):
             rows[source.name] = run_protocol(items, scorer, source, settings, subsets)
     except (CheckpointError, DataFolderError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(format_table(rows))
+    if twins:
+        print("evaluator on twin clips (caption closer to its own motion than to its twin's): "
+              + ", ".join(f"{kind} {value:.3f}" for kind, value in twins.items()))
     if args.json is not None:
         evaluated = rows[list(rows)[-1]]
-        payload = {**evaluated, "ground_truth": rows["Ground truth"], "generator": args.generator,
+        payload = {**evaluated, "ground_truth": rows["Ground truth"], "twin_accuracy": twins,
+                   "generator": args.generator,
                    "evaluator": str(args.evaluator), "split": args.split, "clips": len(items),
                    "settings": asdict(settings)}
         atomic_write_text(args.json, json.dumps(payload, indent=2))
