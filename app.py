@@ -1,37 +1,66 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
-    python app.py [--host 127.0.0.1] [--port 7860]
+    python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
+
+The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);
+when it is missing the app still starts and says so on the page.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+from pathlib import Path
 
 # The app never phones home: nothing may reach the network at run time.
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import gradio as gr
+import torch
 
-from pages import about
+from pages import about, attention, common, generate, weights
 
 TITLE = "Text2Interact"
 
 
-def build_app() -> gr.Blocks:
-    with gr.Blocks(title=TITLE) as demo:
-        about.build()
-    # One generation at a time: a second user waits in the queue instead of overloading the CPU.
-    demo.queue(default_concurrency_limit=1)
+def build_app(model: common.Model) -> gr.Blocks:
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 6 * 3600)) as demo:
+        gr.Markdown(f"# {TITLE}\nType what two people do together; get both bodies moving in 3D.",
+                    elem_id="app-header")
+        session = common.new_session_state()
+        with gr.Tabs():
+            generate.build(model, session)
+            attention.build(session)
+            weights.build(session)
+            about.build()
+    # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
+    demo.queue(default_concurrency_limit=1, max_size=64)
     return demo
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Text2Interact web app")
-    parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=7860, help="port to serve on (default 7860)")
+    # Hugging Face Spaces tells the app where to serve through Gradio's own environment variables.
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    parser.add_argument("--host", default=host, help=f"address to serve on (default {host})")
+    parser.add_argument("--port", type=int, default=port, help=f"port to serve on (default {port})")
+    parser.add_argument("--checkpoint", type=Path, default=common.DEFAULT_CHECKPOINT,
+                        help=f"InterActor checkpoint folder (default {common.DEFAULT_CHECKPOINT})")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="CPU threads for the model (default 1: on a shared 2-core CPU more threads than free "
+                             "cores make torch spin and run many times slower)")
     args = parser.parse_args(argv)
-    build_app().launch(server_name=args.host, server_port=args.port, show_error=False)
+    torch.set_num_threads(max(1, args.threads))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    model = common.load_model(args.checkpoint)
+    if not model.ready:
+        logging.getLogger("text2interact.app").warning(model.error)
+    build_app(model).launch(server_name=args.host, server_port=args.port, show_error=False, css=common.CSS,
+                            head=attention.FOLLOW_VIEWER_HEAD)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,10 @@ Text-driven generation of **two people interacting in 3D**: type
 This is an open implementation of the ICLR 2026 paper *Text2Interact*
 (InterActor: word-level conditioned two-person diffusion; InterCompose: synthetic interaction data).
 
-The motion format, the InterHuman reader and the normalisation statistics are in place;
-generation, attention maps, interaction weights and the synthetic-data browser follow as tabs.
+**Generate** makes the motion and plays it in 3D, with downloads (npz, BVH per person, settings)
+and an MP4 on request; **Attention** shows which words each person's frames attend to;
+**Interaction weights** shows the adaptive interaction loss weights 1/(d + ε) of a motion.
+Everything runs on this machine: nothing is fetched from the internet.
 """
 
 

@@ -101,7 +101,8 @@ class Text2InteractPipeline:
     @torch.no_grad()
     def __call__(self, prompt: str, seconds: float = 5.0, seed: int | list[int] = 0, num_samples: int = 1,
                  guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, eta: float = 0.0,
-                 return_attention: bool = False) -> GenerationResult:
+                 return_attention: bool = False, callback=None) -> GenerationResult:
+        """``callback(step, total)``, when given, is called after each denoising step (for progress bars)."""
         seeds = list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
         self.check_inputs(prompt, seconds, len(seeds), guidance_scale, steps)
         frames = round(float(seconds) * FPS)
@@ -115,7 +116,7 @@ class Text2InteractPipeline:
         x0, maps = self._sample(noise.to(self.device), encoding.tokens.expand(count, -1, -1),
                                 encoding.mask.expand(count, -1), encoding.pooled.expand(count, -1),
                                 torch.ones(count, frames, dtype=torch.bool, device=self.device),
-                                guidance_scale, int(steps), eta, seeds[0], return_attention)
+                                guidance_scale, int(steps), eta, seeds[0], return_attention, callback)
         features = (x0 * self.std + self.mean).cpu().numpy()
         attention = None
         if return_attention:
@@ -126,7 +127,7 @@ class Text2InteractPipeline:
                                 attention)
 
     def _sample(self, noise, words, word_mask, pooled, frame_mask, guidance_scale, steps, eta, seed,
-                need_weights=False):
+                need_weights=False, callback=None):
         """The DDIM loop with classifier-free guidance (both passes in one batch)."""
         self.scheduler.set_timesteps(steps)
         generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
@@ -144,9 +145,12 @@ class Text2InteractPipeline:
             return out
 
         x = noise
-        for t in self.scheduler.timesteps:
+        total = len(self.scheduler.timesteps)
+        for i, t in enumerate(self.scheduler.timesteps):
             x0 = guided_x0(model_fn, x, int(t), guidance_scale)
             x = self.scheduler.step(x0, int(t), x, eta=eta, generator=generator).prev_sample
+            if callback is not None:
+                callback(i + 1, total)
         return x, collected
 
     def _attention_maps(self, collected, encoding, frames) -> AttentionMaps:

@@ -106,3 +106,9 @@ def test_generate_cli_writes_the_npz(checkpoint, tmp_path, capsys):
     assert generate.main(["", "--out", str(tmp_path / "x.npz"), "--checkpoint", str(checkpoint)]) == 2
     assert "prompt is empty" in capsys.readouterr().err
     assert not (tmp_path / "x.npz").exists()
+
+
+def test_the_step_callback_reports_progress(pipe):
+    calls = []
+    pipe("two people hug", seconds=1, seed=0, steps=4, callback=lambda step, total: calls.append((step, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]

@@ -69,7 +69,7 @@ class IdentityScorer:
         return np.eye(8)[[int(t.split()[-1]) for t in texts]]
 
     def embed_motions(self, features, lengths):
-        return np.eye(8)[[int(round(f[0, 0, 0])) for f in features]]
+        return np.eye(8)[[round(f[0, 0, 0]) for f in features]]
 
 
 def test_twin_accuracy_counts_captions_closer_to_their_own_motion():

@@ -1,0 +1,145 @@
+"""What the pages share: the server's model (loaded once, read-only), each visitor's session and
+small helpers for messages. Nothing here is global mutable state: the model is passed to the
+pages by ``app.py`` and every visitor's results live in their own ``gr.State``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import shutil
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from t2i_core.checkpoint import CheckpointError, read_config
+from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
+from t2i_core.render.attention import AttentionSummary
+from t2i_core.render.export import ExportedFiles
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CHECKPOINT = REPO / "assets" / "interactor"
+SESSION_ROOT = Path(tempfile.gettempdir()) / "text2interact-sessions"
+COMPUTE = "compute"  # the concurrency group of CPU-heavy events (generation, video): one at a time
+LIGHT_LIMIT = 2      # concurrent light events (figures, files)
+
+log = logging.getLogger("text2interact.app")
+
+
+@dataclass
+class Model:
+    """The model this server serves, or why there is none."""
+
+    checkpoint: Path
+    pipeline: Text2InteractPipeline | None
+    error: str | None = None
+    summary: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.pipeline is not None
+
+
+def train_hint(checkpoint: Path) -> str:
+    return (f"Train one with `python -m training.train_interactor --data /path/to/InterHuman --config small "
+            f"--out {checkpoint}`, or start the app with `python app.py --checkpoint DIR`.")
+
+
+def load_model(checkpoint: str | Path, device: str = "cpu") -> Model:
+    """Load the pipeline; a missing or broken checkpoint gives a Model with an explanation instead."""
+    checkpoint = Path(checkpoint).expanduser().resolve()
+    if not checkpoint.exists():
+        return Model(checkpoint, None, f"No model checkpoint at `{checkpoint}`. {train_hint(checkpoint)}")
+    try:
+        payload = read_config(checkpoint, "interactor")
+        pipeline = Text2InteractPipeline.from_pretrained(checkpoint, device=device)
+    except (CheckpointError, OSError, ValueError, KeyError, RuntimeError) as error:
+        log.error("cannot load %s:\n%s", checkpoint, traceback.format_exc())
+        return Model(checkpoint, None, f"The checkpoint at `{checkpoint}` cannot be loaded: {error}. "
+                                       f"{train_hint(checkpoint)}")
+    config = payload.get("config", {})
+    step = payload.get("step")
+    summary = (f"`{checkpoint}` · InterActor ({config.get('num_blocks', '?')} blocks, "
+               f"{config.get('latent_dim', '?')}-d, {config.get('conditioning', 'word')} conditioning) on "
+               f"{payload.get('text_encoder', config.get('text_encoder', '?'))} tokens"
+               + (f" · {step:,} training steps" if isinstance(step, int) else ""))
+    return Model(checkpoint, pipeline, None, summary)
+
+
+@dataclass
+class Session:
+    """One visitor's results; lives in a ``gr.State`` (deleted with the visitor's tab)."""
+
+    result: GenerationResult | None = None   # its .attention is moved to ``attention``, compacted
+    attention: AttentionSummary | None = None
+    sample: int = 0
+    generation: int = 0                       # counts this visitor's generations
+    checkpoint: str = ""
+    folder: Path | None = None                # this visitor's download folder
+    exports: dict[int, ExportedFiles] = field(default_factory=dict)
+    seconds_taken: float = 0.0
+
+    def ensure_folder(self) -> Path:
+        if self.folder is None or not self.folder.is_dir():
+            SESSION_ROOT.mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix="s-", dir=SESSION_ROOT))
+        return self.folder
+
+    def sample_folder(self, generation: int, sample: int) -> Path:
+        return self.ensure_folder() / f"g{generation}-s{sample}"
+
+    @property
+    def joints(self) -> np.ndarray | None:
+        return None if self.result is None else self.result.joints[self.sample]
+
+    @property
+    def seed(self) -> int:
+        return self.result.seeds[self.sample] if self.result is not None else 0
+
+    def cleanup(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def delete_session(session: Session | None) -> None:
+    if isinstance(session, Session):
+        session.cleanup()
+
+
+def new_session_state() -> gr.State:
+    # Deleted (and its files removed) when the visitor's tab closes, or after 6 idle hours.
+    return gr.State(Session(), time_to_live=6 * 3600, delete_callback=delete_session)
+
+
+# -- messages ------------------------------------------------------------------------------------
+def message(kind: str, text: str) -> str:
+    """A status line for a ``gr.Markdown``: kind is "ok", "info", "warn" or "error"."""
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    return f'<div class="t2i-msg t2i-{kind}">{text}</div>'
+
+
+def escape(text: str) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def unexpected(error: BaseException, what: str) -> gr.Error:
+    """A short user-facing error for a bug; the traceback goes to the server log only."""
+    log.error("%s failed:\n%s", what, "".join(traceback.format_exception(error)))
+    return gr.Error(f"{what} failed ({type(error).__name__}); the details are in the server log.",
+                    print_exception=False)
+
+
+CSS = """
+.t2i-msg { padding: 8px 12px; border-radius: 8px; margin: 2px 0; line-height: 1.4; border-left-width: 4px !important; }
+.t2i-ok { background: #ecfdf5; color: #065f46; border: 1px solid #a7f3d0; }
+.t2i-info { background: #eff6ff; color: #1e3a8a; border: 1px solid #bfdbfe; }
+.t2i-warn { background: #fffbeb; color: #92400e; border: 1px solid #fde68a; }
+.t2i-error { background: #fef2f2; color: #991b1b; border: 1px solid #fecaca; }
+.t2i-msg code { display: inline; white-space: normal; font-size: 0.9em; padding: 1px 4px; }
+#dice-button { max-width: 56px; min-width: 56px; font-size: 24px; align-self: stretch; }
+"""

@@ -1,0 +1,228 @@
+"""The Generate tab: prompt -> two-person motion, 3D playback, downloads and an MP4 on request."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from functools import partial
+
+import gradio as gr
+
+from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, escape, message, unexpected
+from t2i_core.inputs import APP_MAX_SAMPLES, APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
+from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, SECONDS_RANGE
+from t2i_core.render.attention import AttentionSummary
+from t2i_core.render.export import export_sample, file_stem, reproduction_settings
+from t2i_core.render.playback import playback_data
+from t2i_core.render.video import VideoUnavailableError, render_video_isolated
+from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
+
+VIEWER_HEIGHT = 520
+EXAMPLES = [
+    "one person pulls a rope, the other is dragged forward, and the former wins the tug-of-war.",
+    "two people greet each other by shaking hands.",
+    "one person pushes the other on the shoulder, and the other stumbles backwards.",
+    "the two people hug each other warmly.",
+    "one person throws a punch and the other dodges to the left.",
+    "two people hold hands and turn around together in a circle.",
+    "one person helps the other stand up by pulling their hand.",
+    "one person taps the other on the back, and the other turns around.",
+]
+
+
+def _viewer(session: Session) -> str:
+    if session.result is None:
+        return viewer_iframe(placeholder_html("Type a prompt and press Generate: the two persons will play here."),
+                             VIEWER_HEIGHT, "viewer-frame")
+    title = session.result.prompt if len(session.result.prompt) <= 90 else session.result.prompt[:87] + "…"
+    data = playback_data(session.joints, session.result.fps, f"{title}  (seed {session.seed})")
+    return viewer_iframe(viewer_html(data, viewer_id="generate"), VIEWER_HEIGHT, "viewer-frame")
+
+
+def _sample_choices(session: Session) -> list[tuple[str, int]]:
+    if session.result is None:
+        return []
+    return [(f"Sample {i + 1} (seed {s})", i) for i, s in enumerate(session.result.seeds)]
+
+
+def generate(model: Model, session: Session, prompt, seconds, seeds, samples, guidance, steps,
+             progress=gr.Progress()):  # noqa: B008 (Gradio injects it)
+    """Outputs: session, status, viewer, sample picker, then the four download buttons (cleared)."""
+    keep = [gr.skip()] * 6
+    if not model.ready:
+        gr.Warning("No model is loaded; see the message at the top of the page.")
+        return session, message("error", "Cannot generate: no model is loaded (see the message at the top)."), *keep
+    try:
+        request = parse_request(prompt, seconds, seeds, samples, guidance, steps)
+    except InputError as error:
+        gr.Warning(str(error))
+        return session, message("error", f"Cannot generate: {escape(error)}."), *keep
+    try:
+        started = time.perf_counter()
+        progress(0.0, desc="Encoding the prompt")
+
+        def on_step(step: int, total: int) -> None:
+            progress(step / total, desc=f"Denoising: step {step} of {total}")
+
+        result = model.pipeline(request.prompt, seconds=request.seconds, seed=request.seeds,
+                                guidance_scale=request.guidance_scale, steps=request.steps,
+                                return_attention=True, callback=on_step)
+        elapsed = time.perf_counter() - started
+    except ValueError as error:  # the pipeline's own input checks
+        gr.Warning(str(error))
+        return session, message("error", f"Cannot generate: {escape(error)}."), *keep
+    except Exception as error:
+        raise unexpected(error, "Generation") from error
+
+    warnings = request.warnings + result.warnings
+    tokens = result.attention.tokens if result.attention is not None else []
+    unknown = sum(t == "[UNK]" for t in tokens)
+    if unknown:
+        warnings.append(f"{unknown} of the prompt's {len(tokens) - 2} tokens are unknown to the text encoder "
+                        f"([UNK])")
+    session.attention = AttentionSummary.from_maps(result.attention) if result.attention is not None else None
+    result.attention = None  # the full maps are large (frames x frames per block and head); keep the summary
+    session.result, session.sample, session.exports = result, 0, {}
+    session.generation += 1
+    session.checkpoint = str(model.checkpoint)
+    session.seconds_taken = elapsed
+    frames = result.joints.shape[2]
+    seeds_text = ", ".join(str(s) for s in result.seeds)
+    text = (f"#{session.generation}: generated {len(result.seeds)} sample{'s' if len(result.seeds) > 1 else ''} of "
+            f"{request.seconds:g} s ({frames} frames) with seed{'s' if len(result.seeds) > 1 else ''} {seeds_text} "
+            f"in {elapsed:.1f} s ({request.steps} DDIM steps, guidance {request.guidance_scale:g}). "
+            f"Preparing the downloads…")
+    status = message("ok", escape(text))
+    if warnings:
+        for warning in warnings:
+            gr.Warning(warning)
+        status += message("warn", escape("; ".join(warnings)))
+    picker = gr.update(choices=_sample_choices(session), value=0, visible=len(result.seeds) > 1)
+    cleared = [gr.update(value=None, interactive=False)] * 4
+    return session, status, _viewer(session), picker, *cleared
+
+
+def prepare_downloads(session: Session, status: str):
+    """Write (once per sample) and offer the npz, the two BVHs and the settings JSON."""
+    if session.result is None:
+        return session, gr.skip(), *[gr.skip()] * 4
+    try:
+        files = session.exports.get(session.sample)
+        if files is None:
+            result, i = session.result, session.sample
+            settings = reproduction_settings(result.settings, result.seeds[i], session.checkpoint)
+            files = export_sample(session.sample_folder(session.generation, i), result.joints[i],
+                                  result.features[i], result.prompt, result.seeds[i], settings, result.fps)
+            session.exports[i] = files
+    except Exception as error:
+        raise unexpected(error, "Writing the downloads") from error
+    status = (status or "").replace("Preparing the downloads…", "Downloads ready.")
+    buttons = [gr.update(value=str(path), interactive=True) for path in files.all()]
+    return session, status, *buttons
+
+
+def pick_sample(session: Session, sample):
+    if session.result is None or sample is None:
+        return session, gr.skip(), *[gr.skip()] * 4
+    session.sample = max(0, min(int(sample), len(session.result.seeds) - 1))
+    return session, _viewer(session), *[gr.update(value=None, interactive=False)] * 4
+
+
+def roll_seeds(samples) -> str:
+    try:
+        count = max(1, min(APP_MAX_SAMPLES, int(samples)))
+    except (TypeError, ValueError):
+        count = 1
+    if count == 1:
+        return str(secrets.randbelow(100_000))
+    return ", ".join(str(secrets.randbelow(100_000)) for _ in range(count))
+
+
+def make_video(session: Session, progress=gr.Progress()):  # noqa: B008 (Gradio injects it)
+    if session.result is None:
+        return gr.skip(), message("info", "Generate a motion first; its video is rendered here.")
+    path = session.sample_folder(session.generation, session.sample) / (
+        file_stem(session.result.prompt, session.seed) + ".mp4")
+    if path.is_file():
+        return str(path), message("ok", "Video ready.")
+    try:
+        started = time.perf_counter()
+
+        def on_frame(done: int, total: int) -> None:
+            if done % 5 == 0 or done == total:
+                progress(done / total, desc=f"Rendering frame {done} of {total}")
+
+        render_video_isolated(session.joints, path, session.result.fps, progress=on_frame)
+    except VideoUnavailableError as error:
+        gr.Warning(f"video rendering unavailable: {error}")
+        return gr.skip(), message("warn", f"video rendering unavailable: {escape(error)}")
+    except Exception as error:
+        raise unexpected(error, "Rendering the video") from error
+    return str(path), message("ok", f"Video rendered in {time.perf_counter() - started:.1f} s.")
+
+
+def build(model: Model, session: gr.State) -> None:
+    """Add the Generate tab to the enclosing ``gr.Blocks``."""
+    with gr.Tab("Generate", id="generate"):
+        if not model.ready:
+            gr.Markdown(message("error", f"<b>The model is missing.</b> {model.error}"), elem_id="model-missing")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=2, min_width=320):
+                prompt = gr.Textbox(label="Describe the interaction", lines=3, max_lines=8, elem_id="prompt",
+                                    placeholder="e.g. two people greet each other by shaking hands.")
+                gr.Examples(examples=[[e] for e in EXAMPLES], inputs=[prompt], label="Examples (click to use)",
+                            examples_per_page=8)
+                with gr.Row():
+                    seconds = gr.Number(value=5, label=f"Length, s ({SECONDS_RANGE[0]:g}-{SECONDS_RANGE[1]:g})",
+                                        step=0.5, elem_id="seconds")
+                    samples = gr.Number(value=1, label=f"Samples (1-{APP_MAX_SAMPLES})", elem_id="samples")
+                with gr.Row(equal_height=True):
+                    seeds = gr.Textbox(value="0", label="Seeds (one, or a list like 1, 2, 3)", elem_id="seeds",
+                                       scale=4)
+                    dice = gr.Button("⚄", elem_id="dice-button", scale=0, min_width=56)
+                with gr.Row():
+                    guidance = gr.Number(value=DEFAULT_GUIDANCE, label=f"Guidance scale ({GUIDANCE_RANGE[0]:g}-"
+                                         f"{GUIDANCE_RANGE[1]:g})", elem_id="guidance")
+                    steps = gr.Number(value=DEFAULT_STEPS, label=f"DDIM steps ({APP_STEPS_RANGE[0]}-"
+                                      f"{APP_STEPS_RANGE[1]})", elem_id="steps")
+                run = gr.Button("Generate", variant="primary", elem_id="generate-button")
+                status = gr.Markdown(message("info", "Ready." if model.ready else "No model loaded."),
+                                     elem_id="gen-status")
+                gr.Markdown(f"**Model:** {model.summary or escape(str(model.checkpoint)) + ' (not loaded)'}",
+                            elem_id="checkpoint-info")
+            with gr.Column(scale=3, min_width=420):
+                viewer = gr.HTML(_viewer(Session()), elem_id="viewer", padding=False)
+                picker = gr.Radio(choices=[], label="Sample shown and downloaded", visible=False,
+                                  elem_id="sample-picker")
+                with gr.Row():
+                    npz = gr.DownloadButton("Motion (.npz)", interactive=False, elem_id="download-npz", size="sm")
+                    bvh1 = gr.DownloadButton("BVH person 1", interactive=False, elem_id="download-bvh1", size="sm")
+                    bvh2 = gr.DownloadButton("BVH person 2", interactive=False, elem_id="download-bvh2", size="sm")
+                    settings = gr.DownloadButton("Settings (.json)", interactive=False, elem_id="download-json",
+                                                 size="sm")
+                with gr.Accordion("Video (MP4, rendered on the server)", open=False):
+                    video_button = gr.Button("Render MP4 of the shown sample", elem_id="video-button")
+                    video_status = gr.Markdown("", elem_id="video-status")
+                    video = gr.Video(label="MP4", elem_id="video", interactive=False)
+
+        downloads = [npz, bvh1, bvh2, settings]
+        event = run.click(
+            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps],
+            outputs=[session, status, viewer, picker, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
+            show_progress="full", show_progress_on=[status], trigger_mode="once")
+        event.then(prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+                   concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+        prompt.submit(
+            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps],
+            outputs=[session, status, viewer, picker, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
+            show_progress="full", show_progress_on=[status], trigger_mode="once",
+        ).then(prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+               concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+        picker.input(pick_sample, inputs=[session, picker], outputs=[session, viewer, *downloads],
+                     concurrency_limit=LIGHT_LIMIT, show_progress="hidden").then(
+            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+            concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+        dice.click(roll_seeds, inputs=[samples], outputs=[seeds], concurrency_limit=LIGHT_LIMIT,
+                   show_progress="hidden")
+        video_button.click(make_video, inputs=[session], outputs=[video, video_status], concurrency_id=COMPUTE,
+                           concurrency_limit=1, show_progress_on=[video_status], trigger_mode="once")

@@ -1,0 +1,149 @@
+"""The Interaction weights tab: the adaptive interaction loss weights 1/(d + eps) of a motion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+import numpy as np
+
+from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
+from t2i_core.data.browse import clip_ids, load_clip
+from t2i_core.data.clips import ClipError
+from t2i_core.data.layout import SPLITS, DataFolderError
+from t2i_core.render.figures import empty_figure, pair_3d_figure, pair_timeline_figure, weights_heatmap_figure
+from t2i_core.render.interaction import interaction_weights, strongest_over_clip, top_pairs
+
+GENERATED, DATASET = "The last generated sample", "A clip of a data set folder"
+NORMALIZATIONS = [("none: w = 1/(d + ε)", "none"), ("mean: w / mean(w), as in training", "mean")]
+TIMELINE_PAIRS = 6
+
+
+@dataclass
+class Motion:
+    """The motion this visitor's weights tab shows."""
+
+    joints: np.ndarray  # (2, T, 22, 3)
+    label: str
+    key: str            # what it came from, to notice a change
+
+
+def _generated(session: Session) -> Motion | None:
+    if session.result is None:
+        return None
+    return Motion(session.joints, f"generated sample {session.sample + 1} (seed {session.seed}) of "
+                                  f"“{session.result.prompt}”", f"gen-{session.generation}-{session.sample}")
+
+
+def _figures(motion: Motion, frame: int, eps: float, k: int, normalization: str):
+    weights = interaction_weights(motion.joints, eps=eps, normalization=normalization)
+    frame = max(0, min(int(frame), weights.shape[0] - 1))
+    heat = weights_heatmap_figure(weights[frame], frame, eps, zmax=float(weights.max()))
+    timeline = pair_timeline_figure(weights, strongest_over_clip(weights, TIMELINE_PAIRS), frame)
+    view = pair_3d_figure(motion.joints, frame, top_pairs(weights[frame], k))
+    return heat, timeline, view
+
+
+def _blank(text: str):
+    return empty_figure(text, 560), empty_figure(text, 380), empty_figure(text, 560)
+
+
+def _check_numbers(eps, k) -> tuple[float, int]:
+    eps, k = float(eps), int(k)
+    if not 0 < eps <= 10:
+        raise ValueError(f"ε must be above 0 and at most 10, got {eps:g}")
+    if not 1 <= k <= 484:
+        raise ValueError(f"top-k must be between 1 and 484, got {k}")
+    return eps, k
+
+
+def show(session: Session, motion: Motion | None, source, frame, eps, k, normalization):
+    """Outputs: motion, info, frame slider, heatmap, timeline, 3D view."""
+    if source == GENERATED:
+        motion = _generated(session)
+        if motion is None:
+            return None, message("info", "Generate a motion first, or pick a clip of a data set folder."), \
+                gr.skip(), *_blank("No motion yet.")
+    elif motion is None or not motion.key.startswith("clip-"):
+        return motion, message("info", "Type a data set folder, load its clips and pick one."), gr.skip(), \
+            *_blank("No clip loaded yet.")
+    try:
+        eps, k = _check_numbers(eps, k)
+    except (TypeError, ValueError) as error:
+        gr.Warning(str(error))
+        return motion, message("error", escape(error)), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    frames = motion.joints.shape[1]
+    frame = max(0, min(int(frame or 0), frames - 1))
+    try:
+        figures = _figures(motion, frame, eps, k, normalization or "none")
+    except Exception as error:
+        raise unexpected(error, "Computing the interaction weights") from error
+    info = message("info", f"{escape(motion.label)} · {frames} frames · weights from "
+                           f"<code>t2i_core.losses.adaptive_interaction_weights</code>")
+    return motion, info, gr.update(maximum=frames - 1, value=frame), *figures
+
+
+def list_clips(folder, split):
+    """Outputs: clip dropdown, info."""
+    try:
+        ids = clip_ids(folder, split)
+    except (DataFolderError, ValueError, OSError) as error:
+        gr.Warning(str(error))
+        return gr.update(choices=[], value=None), message("error", f"Cannot read the folder: {escape(error)}")
+    return gr.update(choices=ids, value=ids[0]), message("info", f"{len(ids)} clips in split “{split}”.")
+
+
+def pick_clip(session: Session, folder, clip, frame, eps, k, normalization):
+    """Load one clip of the folder, then show it. Outputs as ``show``."""
+    if not clip:
+        return None, message("info", "Pick a clip."), gr.skip(), *_blank("No clip loaded yet.")
+    try:
+        joints, caption = load_clip(folder, clip)
+    except (DataFolderError, ClipError, ValueError, OSError) as error:
+        gr.Warning(str(error))
+        return None, message("error", f"Cannot load clip {escape(clip)}: {escape(error)}"), gr.skip(), \
+            *_blank("No clip loaded.")
+    motion = Motion(joints, f"clip {clip}: “{caption}”" if caption else f"clip {clip}", f"clip-{folder}-{clip}")
+    return show(session, motion, DATASET, 0, eps, k, normalization)
+
+
+def build(session: gr.State) -> None:
+    """Add the Interaction weights tab to the enclosing ``gr.Blocks``."""
+    with gr.Tab("Interaction weights", id="weights") as tab:
+        motion = gr.State(None)
+        gr.Markdown("The adaptive interaction loss weighs each joint pair (i of person 1, j of person 2) by "
+                    "w = 1/(d + ε): the closer two joints are, the more their distance error counts in training.")
+        with gr.Row():
+            source = gr.Radio([GENERATED, DATASET], value=GENERATED, label="Motion", elem_id="weights-source")
+        with gr.Row(visible=False, equal_height=True) as folder_row:
+            folder = gr.Textbox(label="Data set folder (InterHuman layout)", placeholder="/path/to/InterHuman",
+                                elem_id="weights-folder", scale=4)
+            split = gr.Dropdown(list(SPLITS), value="test", label="Split", elem_id="weights-split", scale=1)
+            load = gr.Button("Load clips", elem_id="weights-load", scale=1)
+            clip = gr.Dropdown([], label="Clip", elem_id="weights-clip", scale=2, allow_custom_value=False)
+        info = gr.Markdown(message("info", "Generate a motion first, or pick a clip of a data set folder."),
+                           elem_id="weights-info")
+        with gr.Row():
+            frame = gr.Slider(0, 1, value=0, step=1, label="Frame", elem_id="weights-frame", scale=3)
+            eps = gr.Slider(0.01, 1.0, value=0.1, step=0.01, label="ε (eps)", elem_id="weights-eps")
+            k = gr.Slider(1, 30, value=8, step=1, label="Top-k pairs in 3D", elem_id="weights-k")
+            normalization = gr.Radio(NORMALIZATIONS, value="none", label="Normalisation", elem_id="weights-norm")
+        with gr.Row(equal_height=False):
+            heat = gr.Plot(label="22 × 22 joint-pair weights", elem_id="weights-heatmap")
+            view = gr.Plot(label="Top-k pairs in 3D", elem_id="weights-3d")
+        timeline = gr.Plot(label="Strongest pairs over time", elem_id="weights-timeline")
+
+        outputs = [motion, info, frame, heat, timeline, view]
+        controls = [session, motion, source, frame, eps, k, normalization]
+        tab.select(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT)
+        source.input(lambda s: gr.update(visible=s == DATASET), inputs=[source], outputs=[folder_row],
+                     show_progress="hidden").then(show, inputs=controls, outputs=outputs,
+                                                  concurrency_limit=LIGHT_LIMIT)
+        for control in (frame, eps, k):  # dragging or typing: the latest value wins, none piles up
+            control.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
+                          show_progress="hidden", trigger_mode="always_last")
+        normalization.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT)
+        load.click(list_clips, inputs=[folder, split], outputs=[clip, info], concurrency_limit=LIGHT_LIMIT)
+        folder.submit(list_clips, inputs=[folder, split], outputs=[clip, info], concurrency_limit=LIGHT_LIMIT)
+        clip.change(pick_clip, inputs=[session, folder, clip, frame, eps, k, normalization], outputs=outputs,
+                    concurrency_limit=LIGHT_LIMIT)
