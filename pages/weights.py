@@ -96,7 +96,8 @@ def list_clips(folder, split):
 def pick_clip(session: Session, folder, clip, frame, eps, k, normalization):
     """Load one clip of the folder, then show it. Outputs as ``show``."""
     if not clip:
-        return None, message("info", "Pick a clip."), gr.skip(), *_blank("No clip loaded yet.")
+        # Leave the info line alone: it may hold list_clips' error, which cleared this dropdown.
+        return None, gr.skip(), gr.skip(), *_blank("No clip loaded yet.")
     try:
         joints, caption = load_clip(folder, clip)
     except (DataFolderError, ClipError, ValueError, OSError) as error:
