@@ -80,7 +80,8 @@ class ProtocolResult:
         return out
 
 
-def _embed_motions(scorer, motions: list[np.ndarray]) -> np.ndarray:
+def embed_motions(scorer, motions: list[np.ndarray]) -> np.ndarray:
+    """Embed motions (2, T_i, 262) of different lengths: padded together, each with its own length."""
     longest = max(m.shape[1] for m in motions)
     padded = np.zeros((len(motions), 2, longest, motions[0].shape[-1]), dtype=np.float32)
     for i, m in enumerate(motions):
@@ -93,23 +94,26 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
     """Metrics of ``source`` on ``items``; ``subsets`` name index lists that also get R@1..3."""
     if len(items) < 2:
         raise ValueError("the protocol needs at least 2 clips")
-    real_embeddings = _embed_motions(scorer, [item.features for item in items])
+    real_embeddings = embed_motions(scorer, [item.features for item in items])
     real_joints = [features_to_joints(item.features) for item in items]
     result = ProtocolResult()
+    physical = None
     for replication in tqdm(range(settings.replications), desc=f"evaluating {source.name}", disable=not progress):
         seed = settings.seed + replication
         rng = np.random.default_rng(seed)
         texts = [item.captions[rng.integers(len(item.captions))] for item in items]
         motions = source.generate(texts, items, seed)
-        generated = _embed_motions(scorer, motions)
+        generated = embed_motions(scorer, motions)
         text_embeddings = scorer.embed_texts(texts)
         for k, value in enumerate(metrics.r_precision(text_embeddings, generated, 3, settings.group, seed), 1):
             result.add(f"r_precision_top{k}", value)
         result.add("mm_dist", metrics.mm_distance(text_embeddings, generated))
         result.add("fid", metrics.frechet_distance(real_embeddings, generated))
         result.add("diversity", metrics.diversity(generated, settings.diversity_pairs, seed))
-        joints = [features_to_joints(m) for m in motions]
-        for name, value in metrics.physical_metrics(joints, real_joints).items():
+        if physical is None or source.samples:  # a source that does not sample gives the same motions again
+            joints = [features_to_joints(m) for m in motions]
+            physical = metrics.physical_metrics(joints, real_joints)
+        for name, value in physical.items():
             result.add(name, value if np.isfinite(value) else None)
         for subset, indices in (subsets or {}).items():
             if len(indices) >= 2:
@@ -121,7 +125,7 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
             for index in chosen:
                 repeats = [items[index]] * settings.mm_generations
                 samples = source.generate([texts[index]] * settings.mm_generations, repeats, seed)
-                bank.append(_embed_motions(scorer, samples))
+                bank.append(embed_motions(scorer, samples))
             result.add("multimodality", metrics.multimodality(np.stack(bank), settings.mm_pairs, seed))
     return result.summary()
 
@@ -139,7 +143,7 @@ def contrast_accuracy(scorer, items: list[EvalItem], pairs: dict[str, list[tuple
         wins = []
         for a, b in index_pairs:
             texts = scorer.embed_texts([items[a].captions[0], items[b].captions[0]])
-            motions = _embed_motions(scorer, [items[a].features, items[b].features])
+            motions = embed_motions(scorer, [items[a].features, items[b].features])
             similarity = texts @ motions.T
             wins += [similarity[0, 0] > similarity[0, 1], similarity[1, 1] > similarity[1, 0]]
         results[kind] = float(np.mean(wins))

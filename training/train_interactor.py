@@ -42,6 +42,7 @@ from t2i_core.models.interactor import InterActor, InterActorConfig
 from t2i_core.models.interactor_checkpoint import load_interactor
 from t2i_core.motion.stats import feature_stats
 from t2i_core.pipeline import Text2InteractPipeline
+from t2i_core.protocol import embed_motions
 from t2i_core.text.cache import TextFeatureCache
 from t2i_core.text.registry import build_text_encoder
 from training.common import CsvLog, dataset_captions, resolve_device, warmup_cosine
@@ -127,15 +128,8 @@ def evaluate_quick(model, ema, scheduler, encoder, mean, std, val_set, scorer, s
     texts, lengths = [it["text"] for it in items], [int(it["length"]) for it in items]
     generated = pipe.generate_for_evaluation(texts, lengths, seed=settings.seed, steps=settings.eval_steps)
     real = [it["features"][:, :n] for it, n in zip(items, lengths)]
-
-    def embed(motions):
-        longest = max(m.shape[1] for m in motions)
-        padded = np.zeros((len(motions), 2, longest, 262), dtype=np.float32)
-        for i, m in enumerate(motions):
-            padded[i, :, : m.shape[1]] = m
-        return scorer.embed_motions(padded, lengths)
-
-    text_emb, gen_emb, real_emb = scorer.embed_texts(texts), embed(generated), embed(real)
+    text_emb, gen_emb, real_emb = scorer.embed_texts(texts), embed_motions(scorer, generated), \
+        embed_motions(scorer, real)
     r = r_precision(text_emb, gen_emb, group=min(32, count))
     return {"r1": float(r[0]), "r3": float(r[2]), "fid": frechet_distance(real_emb, gen_emb),
             "gt_r1": float(r_precision(text_emb, real_emb, group=min(32, count))[0])}
