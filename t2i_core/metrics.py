@@ -180,3 +180,22 @@ def physical_metrics(generated: list[np.ndarray], real: list[np.ndarray] | None 
         scores = [s for s in (contact_accuracy(g, r) for g, r in zip(generated, real)) if s is not None]
         results["contact_accuracy"] = float(np.mean(scores)) if scores else float("nan")
     return results
+
+
+def twin_accuracy(text_embeddings: np.ndarray, motion_embeddings: np.ndarray,
+                  pairs: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
+    """Per contrast kind, how often a caption is closer to its own motion than to its twin's.
+
+    ``pairs`` maps a kind ("order", "side", ...) to index pairs (i, j) of items that differ only in
+    that respect; each pair gives two trials (i's caption, then j's). 0.5 is chance.
+    """
+    result = {}
+    for kind, index_pairs in sorted(pairs.items()):
+        if not index_pairs:
+            continue
+        a, b = np.asarray(index_pairs).T
+        def similarity(t, m):
+            return (text_embeddings[t] * motion_embeddings[m]).sum(-1)
+        wins = np.concatenate([similarity(a, a) > similarity(a, b), similarity(b, b) > similarity(b, a)])
+        result[kind] = float(wins.mean())
+    return result

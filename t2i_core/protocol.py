@@ -131,23 +131,19 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
 
 
 def contrast_accuracy(scorer, items: list[EvalItem], pairs: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
-    """Per contrast kind, how often a caption is closer to its own motion than to its twin's.
+    """Per contrast kind, how often a clip's first caption is closer to its own motion than to its twin's.
 
-    ``pairs`` maps a kind ("order", "side", ...) to index pairs of clips that differ only in that
-    respect; each pair gives two trials (each clip's first caption against both motions).
+    ``pairs`` maps a kind ("order", "side", ...) to index pairs of ``items`` that differ only in
+    that respect (see ``t2i_core.data.twins``); the counting is ``metrics.twin_accuracy``.
     """
-    results = {}
-    for kind, index_pairs in pairs.items():
-        if not index_pairs:
-            continue
-        wins = []
-        for a, b in index_pairs:
-            texts = scorer.embed_texts([items[a].captions[0], items[b].captions[0]])
-            motions = embed_motions(scorer, [items[a].features, items[b].features])
-            similarity = texts @ motions.T
-            wins += [similarity[0, 0] > similarity[0, 1], similarity[1, 1] > similarity[1, 0]]
-        results[kind] = float(np.mean(wins))
-    return results
+    used = sorted({i for index_pairs in pairs.values() for pair in index_pairs for i in pair})
+    if not used:
+        return {}
+    position = {item: k for k, item in enumerate(used)}
+    texts = scorer.embed_texts([items[i].captions[0] for i in used])
+    motions = embed_motions(scorer, [items[i].features for i in used])
+    local = {kind: [(position[a], position[b]) for a, b in index_pairs] for kind, index_pairs in pairs.items()}
+    return metrics.twin_accuracy(texts, motions, local)
 
 
 PAPER_COLUMNS = (("R@1", lambda s: s["r_precision"][0], lambda i: i["r_precision"][0]),

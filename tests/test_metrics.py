@@ -87,3 +87,14 @@ def test_contact_accuracy_only_where_the_real_pair_touches():
     half = standing_pair(gap=1.0)
     half[1, 10:15, 21] = half[0, 10:15, 21]
     assert metrics.contact_accuracy(half, real) == 0.5
+
+
+def test_twin_accuracy_counts_both_trials_of_each_pair():
+    from t2i_core.metrics import twin_accuracy
+    text = np.eye(4)
+    motion = np.eye(4)[[0, 1, 3, 2]]   # pair (0, 1) right; pair (2, 3) swapped
+    assert twin_accuracy(text, motion, {"order": [(0, 1)], "side": [(2, 3)], "speed": []}) == \
+        {"order": 1.0, "side": 0.0}
+    motion_half = np.eye(4)
+    motion_half[1] = motion_half[0] + motion_half[1]  # caption 0 ties between the motions: not a win
+    assert twin_accuracy(text, motion_half, {"order": [(0, 1)]}) == {"order": 0.5}

@@ -20,6 +20,7 @@ from pathlib import Path
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
+from t2i_core.data.twins import read_twin_records, twin_pairs
 from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.protocol import (
@@ -52,20 +53,7 @@ def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | 
 
 def contrast_pairs(data: Path, items: list[EvalItem]) -> dict[str, list[tuple[int, int]]]:
     """Twin clips of the procedural data set (its manifest.json), grouped by what differs."""
-    manifest = data / "manifest.json"
-    if not manifest.is_file():
-        return {}
-    records = json.loads(manifest.read_text()).get("records", [])
-    index = {item.clip_id: i for i, item in enumerate(items)}
-    groups: dict[tuple, list[int]] = {}
-    for record in records:
-        if record.get("contrast") and record.get("id") in index:
-            groups.setdefault((record["group"], record["contrast"]), []).append(index[record["id"]])
-    pairs: dict[str, list[tuple[int, int]]] = {}
-    for (_, kind), members in sorted(groups.items()):
-        if len(members) == 2:
-            pairs.setdefault(kind, []).append((members[0], members[1]))
-    return pairs
+    return twin_pairs([item.clip_id for item in items], read_twin_records(data))
 
 
 def load_source(spec: str, device: str, steps: int, guidance: float):

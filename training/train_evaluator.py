@@ -5,6 +5,11 @@
 Writes ``CKPT_DIR/{model.safetensors, config.json}`` (latest), ``CKPT_DIR/best/`` (best validation
 R@1), ``CKPT_DIR/log.csv``, and a training state that ``--resume`` continues from exactly.
 Captions that are identical within a batch are not used as each other's negatives.
+
+On the procedural data set (a ``manifest.json`` with contrast groups) batches keep each clip next
+to its contrast twin and a two-way twin loss (``--twin-weight``) makes the caption pick its own
+motion over the twin's, so order-, side-, role- and speed-words are learned; validation reports
+the twin accuracy per contrast kind and the best checkpoint is chosen by the mean of R@1 and it.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from t2i_core.checkpoint import load_training_state, read_config, save_training_
 from t2i_core.data.clips import default_cache_dir
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
-from t2i_core.metrics import r_precision
+from t2i_core.data.twins import TwinBatchSampler, content_keys, partner_indices, read_twin_records, twin_pairs
+from t2i_core.metrics import r_precision, twin_accuracy
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
 from t2i_core.models.scorer import load_evaluator_model, save_evaluator
 from t2i_core.motion.stats import feature_stats
@@ -47,15 +53,24 @@ class EvaluatorTraining:
     max_frames: int = 300
     val_split: str = "val"
     seed: int = 0
+    twin_batches: bool = True   # keep contrast twins in one batch (when the data has a manifest)
+    twin_weight: float = 1.0    # weight of the two-way twin loss
 
 
-def _same_text(texts: list[str]) -> torch.Tensor:
-    ids = {t: i for i, t in enumerate(dict.fromkeys(texts))}
-    labels = torch.tensor([ids[t] for t in texts])
-    return labels[:, None] == labels[None]
+def _same_label(labels: list) -> torch.Tensor:
+    ids = {t: i for i, t in enumerate(dict.fromkeys(labels))}
+    numbers = torch.tensor([ids[t] for t in labels])
+    return numbers[:, None] == numbers[None]
 
 
-def validate(model, dataset, texts_cache, device, batch_size) -> np.ndarray:
+def not_negatives(texts: list[str], clip_ids: list[str], mirrored: list[bool], records) -> torch.Tensor:
+    """(B, B) pairs that must not be each other's negatives: the same caption, or the same scene."""
+    keys = [(key, flag) for key, flag in zip(content_keys(clip_ids, records), mirrored)]
+    return _same_label(texts) | _same_label(keys)
+
+
+def validate(model, dataset, texts_cache, device, batch_size,
+             pairs: dict[str, list[tuple[int, int]]] | None = None) -> tuple[np.ndarray, dict[str, float]]:
     model.eval()
     text_emb, motion_emb = [], []
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
@@ -65,7 +80,8 @@ def validate(model, dataset, texts_cache, device, batch_size) -> np.ndarray:
             text_emb.append(model.encode_text(tokens.to(device), mask.to(device)).cpu())
             motion_emb.append(model.encode_motion(batch["features"].to(device), batch["mask"].to(device)).cpu())
     model.train()
-    return r_precision(torch.cat(text_emb).numpy(), torch.cat(motion_emb).numpy())
+    texts, motions = torch.cat(text_emb).numpy(), torch.cat(motion_emb).numpy()
+    return r_precision(texts, motions), twin_accuracy(texts, motions, pairs or {})
 
 
 def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, device: torch.device,
@@ -99,9 +115,15 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
     texts.add(dataset_captions(train_set) + dataset_captions(val_set), progress=True)
     texts.save()
 
+    records = read_twin_records(data)
+    val_pairs = twin_pairs(val_set.clip_ids, records)
     generator = torch.Generator().manual_seed(settings.seed)
-    loader = DataLoader(train_set, batch_size=settings.batch_size, shuffle=True, drop_last=True,
-                        generator=generator)
+    if settings.twin_batches and records:
+        sampler = TwinBatchSampler(train_set.clip_ids, records, train_set.mirror, settings.batch_size, generator)
+        loader = DataLoader(train_set, batch_sampler=sampler)
+    else:
+        loader = DataLoader(train_set, batch_size=settings.batch_size, shuffle=True, drop_last=True,
+                            generator=generator)
     total_steps = settings.epochs * len(loader)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=settings.lr, weight_decay=settings.weight_decay)
@@ -114,11 +136,12 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         torch.set_rng_state(state["torch_rng"])
         start_epoch, best = state["epoch"], state["best"]
         print(f"resuming at epoch {start_epoch + 1} of {settings.epochs}")
-    log = CsvLog(out / "log.csv", ["epoch", "step", "loss", "val_r1", "val_r2", "val_r3", "seconds"])
+    log = CsvLog(out / "log.csv", ["epoch", "step", "loss", "twin_loss", "val_r1", "val_r2", "val_r3",
+                                   "val_twin", "seconds"])
 
     last_epoch = settings.epochs if stop_after is None else min(settings.epochs, stop_after)
     for epoch in range(start_epoch, last_epoch):
-        began, losses = time.time(), []
+        began, losses, twin_losses = time.time(), [], []
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", unit="batch")
         for batch in bar:
             text_list = list(batch["text"])
@@ -127,7 +150,13 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
             text_emb = model.encode_text(tokens.to(device), mask.to(device))
             motion_emb = model.encode_motion(batch["features"][:, :, :longest].to(device),
                                              batch["mask"][:, :longest].to(device))
-            loss = model.contrastive_loss(text_emb, motion_emb, _same_text(text_list).to(device))
+            clip_ids, mirrored = list(batch["clip_id"]), [bool(m) for m in batch["mirrored"]]
+            loss = model.contrastive_loss(text_emb, motion_emb,
+                                          not_negatives(text_list, clip_ids, mirrored, records).to(device))
+            if settings.twin_weight > 0 and records:
+                twin = model.twin_loss(text_emb, motion_emb, partner_indices(clip_ids, mirrored, records).to(device))
+                twin_losses.append(twin.item())
+                loss = loss + settings.twin_weight * twin
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, settings.grad_clip)
@@ -135,16 +164,22 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
             scheduler.step()
             losses.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
-        val = validate(model, val_set, texts, device, settings.batch_size)
+        val, twins = validate(model, val_set, texts, device, settings.batch_size, val_pairs)
         seconds = time.time() - began
+        twin_mean = float(np.mean(list(twins.values()))) if twins else None
+        twin_text = "  twins " + ", ".join(f"{k} {v:.3f}" for k, v in twins.items()) if twins else ""
         print(f"epoch {epoch + 1}: loss {np.mean(losses):.4f}  val R@1 {val[0]:.3f} R@2 {val[1]:.3f} "
-              f"R@3 {val[2]:.3f}  ({seconds:.0f} s)")
+              f"R@3 {val[2]:.3f}{twin_text}  ({seconds:.0f} s)")
         log.write(epoch=epoch + 1, step=(epoch + 1) * len(loader), loss=f"{np.mean(losses):.5f}",
-                  val_r1=f"{val[0]:.4f}", val_r2=f"{val[1]:.4f}", val_r3=f"{val[2]:.4f}", seconds=f"{seconds:.1f}")
+                  twin_loss=f"{np.mean(twin_losses):.5f}" if twin_losses else "",
+                  val_r1=f"{val[0]:.4f}", val_r2=f"{val[1]:.4f}", val_r3=f"{val[2]:.4f}",
+                  val_twin=f"{twin_mean:.4f}" if twin_mean is not None else "", seconds=f"{seconds:.1f}")
         extra = {"text_encoder": encoder.name, "epoch": epoch + 1, "val_r_precision": val.tolist(),
-                 "training": asdict(settings), "data": str(data)}
-        if val[0] > best:
-            best = float(val[0])
+                 "val_twin_accuracy": twins, "training": asdict(settings), "data": str(data)}
+        # Twins count as much as retrieval: an evaluator blind to order or roles is the failure we guard against.
+        score = float(val[0]) if twin_mean is None else (float(val[0]) + twin_mean) / 2
+        if score > best:
+            best = score
             save_evaluator(out / "best", model, **extra)
         save_evaluator(out, model, **extra)
         save_training_state(out, {
@@ -165,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=EvaluatorTraining.lr)
     parser.add_argument("--val-split", default=EvaluatorTraining.val_split)
     parser.add_argument("--seed", type=int, default=EvaluatorTraining.seed)
+    parser.add_argument("--twin-weight", type=float, default=EvaluatorTraining.twin_weight,
+                        help="weight of the two-way loss between contrast twins (0 switches it off)")
+    parser.add_argument("--no-twin-batches", action="store_true",
+                        help="shuffle freely instead of keeping contrast twins in one batch")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--resume", action="store_true",
@@ -174,7 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-clips", type=int, default=None, help="use only the first N clips (smoke tests)")
     args = parser.parse_args(argv)
     settings = EvaluatorTraining(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                                 val_split=args.val_split, seed=args.seed)
+                                 val_split=args.val_split, seed=args.seed, twin_weight=args.twin_weight,
+                                 twin_batches=not args.no_twin_batches)
+    if args.twin_weight < 0:
+        print(f"error: --twin-weight must be 0 or more, got {args.twin_weight}", file=sys.stderr)
+        return 2
     if args.resume:
         read_config(args.out, "evaluator")  # a clear error when there is nothing to resume
     try:

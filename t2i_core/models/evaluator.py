@@ -171,6 +171,26 @@ class InteractionEvaluator(nn.Module):
         targets = torch.arange(len(logits), device=logits.device)
         return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2
 
+    def twin_loss(self, text_emb: torch.Tensor, motion_emb: torch.Tensor, partners: torch.Tensor) -> torch.Tensor:
+        """Two-way cross-entropy between each item and its contrast twin (``partners[i]``, -1: none).
+
+        For item i with twin j: its caption must pick its own motion over the twin's, and its motion
+        its own caption over the twin's. A batch-wide InfoNCE lets this one hard negative drown among
+        the easy ones; this term makes it count. Zero when no item has a twin in the batch.
+        """
+        have = torch.nonzero(partners >= 0).flatten()
+        if len(have) == 0:
+            return text_emb.sum() * 0.0
+        twin = partners[have]
+        scale = self.logit_scale.exp().clamp(max=100)
+        own = (text_emb[have] * motion_emb[have]).sum(-1)
+        text_to_twin_motion = (text_emb[have] * motion_emb[twin]).sum(-1)
+        twin_text_to_motion = (text_emb[twin] * motion_emb[have]).sum(-1)
+        zeros = torch.zeros(len(have), dtype=torch.long, device=text_emb.device)
+        by_text = scale * torch.stack([own, text_to_twin_motion], dim=1)
+        by_motion = scale * torch.stack([own, twin_text_to_motion], dim=1)
+        return (F.cross_entropy(by_text, zeros) + F.cross_entropy(by_motion, zeros)) / 2
+
 
 # -- InterGen's released evaluator checkpoint -> our module names -----------------------------
 _INTERGEN_PREFIXES = (

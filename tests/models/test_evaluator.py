@@ -92,3 +92,18 @@ def test_intergen_checkpoint_keys_map_onto_our_evaluator():
     with torch.no_grad():
         assert model.encode_text(ids).shape == (2, 512)
         assert model.encode_motion(torch.randn(2, 2, 30, 262), torch.ones(2, 30, dtype=torch.bool)).shape == (2, 512)
+
+
+def test_twin_loss_is_the_two_way_cross_entropy_and_zero_without_twins():
+    model = InteractionEvaluator(TINY)
+    basis = torch.eye(16)[:3]
+    scale = float(model.logit_scale.exp())
+    # Item 0 and 1 are twins; each caption matches its own motion (cos 1) and not the twin's (cos 0).
+    loss = model.twin_loss(basis, basis, torch.tensor([1, 0, -1]))
+    expected = torch.log1p(torch.exp(torch.tensor(-scale)))
+    assert torch.allclose(loss, expected, atol=1e-6)
+    # Swapped motions: every caption prefers its twin's motion, the loss is large.
+    swapped = model.twin_loss(basis, basis[[1, 0, 2]], torch.tensor([1, 0, -1]))
+    assert swapped > loss + scale / 2
+    none = model.twin_loss(basis, basis, torch.tensor([-1, -1, -1]))
+    assert none.item() == 0.0 and none.requires_grad is False

@@ -30,7 +30,7 @@ def test_training_writes_a_checkpoint_and_resumes_exactly(folder, tmp_path):
     assert (tmp_path / "split" / "model.safetensors").read_bytes() == \
         (tmp_path / "straight" / "model.safetensors").read_bytes()
     log = (tmp_path / "split" / "log.csv").read_text().splitlines()
-    assert log[0].startswith("epoch,step,loss,val_r1") and len(log) == 3
+    assert log[0].startswith("epoch,step,loss,twin_loss,val_r1") and len(log) == 3
     assert (tmp_path / "straight" / "best" / "model.safetensors").is_file()
 
 
@@ -85,3 +85,28 @@ def test_evaluate_a_generator_checkpoint_next_to_the_ground_truth(folder, tmp_pa
     numbers = json.loads(out_json.read_text())
     assert numbers["generator"] == str(tmp_path / "gen") and numbers["multimodality"] > 0
     assert numbers["fid"] > numbers["ground_truth"]["fid"]
+
+
+def test_training_with_a_manifest_batches_twins_and_reports_their_accuracy(tmp_path):
+    root = build_folder(tmp_path / "twins", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"]})
+    records = [{"id": "t0", "group": 0, "contrast": "order"}, {"id": "t1", "group": 0, "contrast": "order"},
+               {"id": "t2", "group": 1, "contrast": None}, {"id": "t3", "group": 1, "contrast": None},
+               {"id": "v0", "group": 5, "contrast": "side"}, {"id": "v1", "group": 5, "contrast": "side"}]
+    (root / "manifest.json").write_text(json.dumps({"records": records}))
+    assert run(root, tmp_path / "ev", tmp_path / "cache", "--stop-after", "1") == 0
+    header, row = (tmp_path / "ev" / "log.csv").read_text().splitlines()
+    values = dict(zip(header.split(","), row.split(",")))
+    assert float(values["twin_loss"]) > 0
+    assert float(values["val_twin"]) in (0.0, 0.5, 1.0)     # one side pair, two trials
+    payload = read_config(tmp_path / "ev", "evaluator")
+    assert set(payload["val_twin_accuracy"]) == {"side"}
+    assert payload["training"]["twin_batches"] is True and payload["training"]["twin_weight"] == 1.0
+    assert run(root, tmp_path / "off", tmp_path / "cache", "--stop-after", "1", "--twin-weight", "0",
+               "--no-twin-batches") == 0
+    header, row = (tmp_path / "off" / "log.csv").read_text().splitlines()
+    assert dict(zip(header.split(","), row.split(",")))["twin_loss"] == ""
+
+
+def test_a_negative_twin_weight_is_refused(folder, tmp_path, capsys):
+    assert run(folder, tmp_path / "ev", tmp_path / "cache", "--twin-weight", "-1") == 2
+    assert "--twin-weight must be 0 or more" in capsys.readouterr().err
