@@ -193,8 +193,12 @@ def relative_orientation_loss(pred: torch.Tensor, target: torch.Tensor, mask: to
 
 def distance_map_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """InterGen's DM: MSE of the 22x22 distance maps where the predicted distance is < 1 m."""
-    d_pred = interperson_distances(pred[:, 0], pred[:, 1])
-    d_target = interperson_distances(target[:, 0], target[:, 1])
+    return distance_map_from_distances(interperson_distances(pred[:, 0], pred[:, 1]),
+                                       interperson_distances(target[:, 0], target[:, 1]), mask)
+
+
+def distance_map_from_distances(d_pred: torch.Tensor, d_target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """DM on distance maps (B, T, 22, 22) computed once for all the distance-based terms."""
     selected = (d_pred.detach() < DISTANCE_MAP_RADIUS) & mask[..., None, None]
     return masked_mean((d_pred - d_target) ** 2, selected)
 
@@ -206,8 +210,13 @@ def joint_affinity_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Te
     mean squared distance of its touching pairs (at most 0.01); FC likewise scores the data's own
     residual foot slide (< 0.001 m^2 per contact frame by the contact definition).
     """
-    d_pred = interperson_distances(pred[:, 0], pred[:, 1])
-    selected = (interperson_distances(target[:, 0], target[:, 1]) < TOUCH_RADIUS) & mask[..., None, None]
+    return joint_affinity_from_distances(interperson_distances(pred[:, 0], pred[:, 1]),
+                                         interperson_distances(target[:, 0], target[:, 1]), mask)
+
+
+def joint_affinity_from_distances(d_pred: torch.Tensor, d_target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """JA on distance maps (B, T, 22, 22)."""
+    selected = (d_target < TOUCH_RADIUS) & mask[..., None, None]
     return masked_mean(d_pred**2, selected)
 
 
@@ -277,20 +286,31 @@ class InteractionLoss(nn.Module):
             terms["simple"] = masked_mean((pred - target) ** 2, mask[:, None].expand(batch, 2, frames))
         geometric = [name for name in self.term_weights if name != "simple"]
         if geometric:
-            geo_mask = mask & (timesteps <= self.config.geometric_t_max)[:, None]
-            pred_x = pred * self.std.to(pred.dtype) + self.mean.to(pred.dtype)
-            target_x = target * self.std.to(target.dtype) + self.mean.to(target.dtype)
+            # Geometric terms count only at t <= geometric_t_max: skip the other rows altogether
+            # (the same value as masking them, at a fraction of the forward-kinematics cost).
+            rows = torch.nonzero(timesteps <= self.config.geometric_t_max).flatten()
+            geo_mask = mask[rows]
+            pred_x = pred[rows] * self.std.to(pred.dtype) + self.mean.to(pred.dtype)
+            target_x = target[rows] * self.std.to(target.dtype) + self.mean.to(target.dtype)
             p, t = joints_from_features(pred_x), joints_from_features(target_x)
             c = self.config
+            distances = {}
+
+            def maps():  # the 22x22 inter-person distance maps, shared by DM, JA and AIL
+                if not distances:
+                    distances["pred"] = interperson_distances(p[:, 0], p[:, 1])
+                    distances["target"] = interperson_distances(t[:, 0], t[:, 1])
+                return distances["pred"], distances["target"]
+
             compute = {
                 "vel": lambda: velocity_loss(p, t, geo_mask),
                 "bl": lambda: bone_length_loss(p, t, geo_mask),
                 "fc": lambda: foot_contact_loss(p, target_x[..., CONTACTS], geo_mask),
                 "ro": lambda: relative_orientation_loss(p, t, geo_mask),
-                "dm": lambda: distance_map_loss(p, t, geo_mask),
-                "ja": lambda: joint_affinity_loss(p, t, geo_mask),
-                "ail": lambda: adaptive_interaction_loss(
-                    p, t, geo_mask, c.adaptive_eps, c.adaptive_norm, c.adaptive_normalization
+                "dm": lambda: distance_map_from_distances(*maps(), geo_mask),
+                "ja": lambda: joint_affinity_from_distances(*maps(), geo_mask),
+                "ail": lambda: adaptive_distance_loss(
+                    *maps(), geo_mask, c.adaptive_eps, c.adaptive_norm, c.adaptive_normalization
                 ),
             }
             for name in geometric:

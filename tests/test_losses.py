@@ -11,7 +11,9 @@ from t2i_core.losses import (
     adaptive_distance_loss,
     adaptive_interaction_loss,
     adaptive_interaction_weights,
+    distance_map_loss,
     interperson_distances,
+    joint_affinity_loss,
     masked_mean,
     relative_orientation,
     relative_orientation_loss,
@@ -418,3 +420,15 @@ def test_buffers_follow_the_module_but_stay_out_of_the_state_dict(data):
     loss = make_loss(data)
     assert loss.mean.dtype == torch.float64 and loss.std.shape == (FEATURE_DIM,)
     assert loss.state_dict() == {}
+
+
+def test_shared_distance_maps_give_the_standalone_terms(data):
+    """The module computes the 22x22 maps once for DM, JA and AIL: the same values as each term alone."""
+    x, mask, _, _ = data
+    pred = perturbed(x)
+    p, t = joints(pred), joints(x)
+    adaptive = all_terms(data, pred, x)[1]
+    mapped = all_terms(data, pred, x, interaction="distance_map")[1]
+    assert torch.allclose(adaptive["ail"], adaptive_interaction_loss(p, t, mask))
+    assert torch.allclose(adaptive["ja"], joint_affinity_loss(p, t, mask))
+    assert torch.allclose(mapped["dm"], distance_map_loss(p, t, mask))
