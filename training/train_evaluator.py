@@ -10,6 +10,12 @@ On the procedural data set (a ``manifest.json`` with contrast groups) batches ke
 to its contrast twin and a two-way twin loss (``--twin-weight``) makes the caption pick its own
 motion over the twin's, so order-, side-, role- and speed-words are learned; validation reports
 the twin accuracy per contrast kind and the best checkpoint is chosen by the mean of R@1 and it.
+
+Roles ("then the first person ..." against "then the other person ...") defeat the twin loss alone:
+both towers start blind to them, so each gives the other no consistent direction to learn (a
+saddle). ``--role-weight`` adds a probe on each embedding that predicts, from the manifest, whether
+the last phase's actor started the clip; it makes both towers encode that fact, after which the twin
+loss can align them. The probe is training-only (kept in the training state, not the checkpoint).
 """
 
 from __future__ import annotations
@@ -23,14 +29,23 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
+from torch import nn
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from t2i_core.checkpoint import load_training_state, read_config, save_training_state
+from t2i_core.checkpoint import CheckpointError, load_training_state, read_config, save_training_state
 from t2i_core.data.clips import default_cache_dir
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
-from t2i_core.data.twins import TwinBatchSampler, content_keys, partner_indices, read_twin_records, twin_pairs
+from t2i_core.data.twins import (
+    TwinBatchSampler,
+    content_keys,
+    partner_indices,
+    read_twin_records,
+    same_actor_labels,
+    twin_pairs,
+)
 from t2i_core.metrics import r_precision, twin_accuracy
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
 from t2i_core.models.scorer import load_evaluator_model, save_evaluator
@@ -55,6 +70,29 @@ class EvaluatorTraining:
     seed: int = 0
     twin_batches: bool = True   # keep contrast twins in one batch (when the data has a manifest)
     twin_weight: float = 1.0    # weight of the two-way twin loss
+    role_weight: float = 1.0    # weight of the same-actor probes (when the manifest records phases)
+    init_from: str | None = None  # start from this evaluator checkpoint's weights (fine-tuning)
+
+
+class RoleProbe(nn.Module):
+    """Linear probes: does the last phase's actor also start the clip? One per tower."""
+
+    def __init__(self, embed_dim: int):
+        super().__init__()
+        self.text = nn.Linear(embed_dim, 1)
+        self.motion = nn.Linear(embed_dim, 1)
+
+    def loss(self, text_emb: torch.Tensor, motion_emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Binary cross-entropy over the items with a label (>= 0); zero when none has one."""
+        known = labels >= 0
+        if not bool(known.any()):
+            return text_emb.sum() * 0.0
+        target = labels[known]
+        # Embeddings are unit vectors: scale the logits so the probes can become confident.
+        text_logits = 10 * self.text(text_emb[known]).squeeze(-1)
+        motion_logits = 10 * self.motion(motion_emb[known]).squeeze(-1)
+        return (F.binary_cross_entropy_with_logits(text_logits, target)
+                + F.binary_cross_entropy_with_logits(motion_logits, target)) / 2
 
 
 def _same_label(labels: list) -> torch.Tensor:
@@ -102,6 +140,9 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         model, _ = load_evaluator_model(out)
         config = model.config
         settings = EvaluatorTraining(**state["settings"])
+    elif settings.init_from is not None:
+        model, _ = load_evaluator_model(settings.init_from)
+        config = model.config
     else:
         config = CONFIGS[config_name]()
         model = InteractionEvaluator(config)
@@ -125,7 +166,9 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         loader = DataLoader(train_set, batch_size=settings.batch_size, shuffle=True, drop_last=True,
                             generator=generator)
     total_steps = settings.epochs * len(loader)
-    trainable = [p for p in model.parameters() if p.requires_grad]
+    probe = RoleProbe(config.embed_dim).to(device)
+    use_roles = settings.role_weight > 0 and any(r.same_actor is not None for r in records.values())
+    trainable = [p for p in model.parameters() if p.requires_grad] + list(probe.parameters())
     optimizer = torch.optim.AdamW(trainable, lr=settings.lr, weight_decay=settings.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(settings.warmup_steps, total_steps))
     start_epoch, best = 0, -1.0
@@ -133,15 +176,17 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         generator.set_state(state["loader_rng"])
+        if "probe" in state:
+            probe.load_state_dict(state["probe"])
         torch.set_rng_state(state["torch_rng"])
         start_epoch, best = state["epoch"], state["best"]
         print(f"resuming at epoch {start_epoch + 1} of {settings.epochs}")
-    log = CsvLog(out / "log.csv", ["epoch", "step", "loss", "twin_loss", "val_r1", "val_r2", "val_r3",
-                                   "val_twin", "seconds"])
+    log = CsvLog(out / "log.csv", ["epoch", "step", "loss", "twin_loss", "role_loss", "val_r1", "val_r2",
+                                   "val_r3", "val_twin", "seconds"])
 
     last_epoch = settings.epochs if stop_after is None else min(settings.epochs, stop_after)
     for epoch in range(start_epoch, last_epoch):
-        began, losses, twin_losses = time.time(), [], []
+        began, losses, twin_losses, role_losses = time.time(), [], [], []
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", unit="batch")
         for batch in bar:
             text_list = list(batch["text"])
@@ -157,6 +202,10 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
                 twin = model.twin_loss(text_emb, motion_emb, partner_indices(clip_ids, mirrored, records).to(device))
                 twin_losses.append(twin.item())
                 loss = loss + settings.twin_weight * twin
+            if use_roles:
+                role = probe.loss(text_emb, motion_emb, same_actor_labels(clip_ids, records).to(device))
+                role_losses.append(role.item())
+                loss = loss + settings.role_weight * role
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, settings.grad_clip)
@@ -172,6 +221,7 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
               f"R@3 {val[2]:.3f}{twin_text}  ({seconds:.0f} s)")
         log.write(epoch=epoch + 1, step=(epoch + 1) * len(loader), loss=f"{np.mean(losses):.5f}",
                   twin_loss=f"{np.mean(twin_losses):.5f}" if twin_losses else "",
+                  role_loss=f"{np.mean(role_losses):.5f}" if role_losses else "",
                   val_r1=f"{val[0]:.4f}", val_r2=f"{val[1]:.4f}", val_r3=f"{val[2]:.4f}",
                   val_twin=f"{twin_mean:.4f}" if twin_mean is not None else "", seconds=f"{seconds:.1f}")
         extra = {"text_encoder": encoder.name, "epoch": epoch + 1, "val_r_precision": val.tolist(),
@@ -186,6 +236,7 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
             "epoch": epoch + 1, "best": best, "settings": asdict(settings),
             "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
             "loader_rng": generator.get_state(), "torch_rng": torch.get_rng_state(),
+            "probe": probe.state_dict(),
         })
     return out
 
@@ -202,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=EvaluatorTraining.seed)
     parser.add_argument("--twin-weight", type=float, default=EvaluatorTraining.twin_weight,
                         help="weight of the two-way loss between contrast twins (0 switches it off)")
+    parser.add_argument("--role-weight", type=float, default=EvaluatorTraining.role_weight,
+                        help="weight of the same-actor probes that teach both towers who acts (0 switches them off)")
+    parser.add_argument("--init-from", type=Path, default=None,
+                        help="start from this evaluator checkpoint's weights (its config wins over --config)")
     parser.add_argument("--no-twin-batches", action="store_true",
                         help="shuffle freely instead of keeping contrast twins in one batch")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
@@ -214,16 +269,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = EvaluatorTraining(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  val_split=args.val_split, seed=args.seed, twin_weight=args.twin_weight,
-                                 twin_batches=not args.no_twin_batches)
-    if args.twin_weight < 0:
-        print(f"error: --twin-weight must be 0 or more, got {args.twin_weight}", file=sys.stderr)
-        return 2
-    if args.resume:
-        read_config(args.out, "evaluator")  # a clear error when there is nothing to resume
+                                 twin_batches=not args.no_twin_batches, role_weight=args.role_weight,
+                                 init_from=str(args.init_from) if args.init_from else None)
+    for flag, value in (("--twin-weight", args.twin_weight), ("--role-weight", args.role_weight)):
+        if value < 0:
+            print(f"error: {flag} must be 0 or more, got {value}", file=sys.stderr)
+            return 2
     try:
+        if args.init_from is not None and not args.resume:
+            read_config(args.init_from, "evaluator")  # a clear error when it is not an evaluator checkpoint
+        if args.resume:
+            read_config(args.out, "evaluator")  # a clear error when there is nothing to resume
         train(args.data, args.out, args.config, settings, resolve_device(args.device), args.cache_dir,
               args.resume, args.max_clips, args.stop_after)
-    except (DataFolderError, ValueError) as error:
+    except (DataFolderError, ValueError, CheckpointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps({"checkpoint": str(args.out)}))

@@ -24,6 +24,16 @@ from torch.utils.data import Sampler
 class TwinRecord:
     group: int
     contrast: str | None
+    # Whether the last phase's actor is the first phase's actor (None: one phase, or not recorded).
+    # It is what an "initiator" twin flips, and what captions say with "the first / the other person".
+    same_actor: bool | None = None
+
+
+def _same_actor(record: dict) -> bool | None:
+    phases = record.get("phases") or []
+    if len(phases) < 2 or any("initiator" not in p for p in phases):
+        return None
+    return phases[-1]["initiator"] == phases[0]["initiator"]
 
 
 def read_twin_records(data: str | Path) -> dict[str, TwinRecord]:
@@ -32,8 +42,18 @@ def read_twin_records(data: str | Path) -> dict[str, TwinRecord]:
     if not manifest.is_file():
         return {}
     records = json.loads(manifest.read_text()).get("records", [])
-    return {r["id"]: TwinRecord(int(r["group"]), r.get("contrast"))
+    return {r["id"]: TwinRecord(int(r["group"]), r.get("contrast"), _same_actor(r))
             for r in records if "id" in r and "group" in r}
+
+
+def same_actor_labels(clip_ids: list[str], records: dict[str, TwinRecord]) -> torch.Tensor:
+    """Per clip: 1.0 when the last phase's actor started the clip too, 0.0 when not, -1.0 unknown."""
+    values = []
+    for clip_id in clip_ids:
+        record = records.get(clip_id)
+        same = None if record is None else record.same_actor
+        values.append(-1.0 if same is None else float(same))
+    return torch.tensor(values)
 
 
 def twin_pairs(clip_ids: list[str], records: dict[str, TwinRecord]) -> dict[str, list[tuple[int, int]]]:
@@ -85,9 +105,10 @@ class TwinBatchSampler(Sampler[list[int]]):
     """Shuffled batches of a (possibly mirror-doubled) data set with contrast twins side by side.
 
     Units are the twin groups (both clips, one mirror flag) and the clips without a twin, which are
-    paired up in the order drawn; with an even batch size no twin pair is split across batches. Every item of the data set
-    appears once per epoch, as with ``shuffle=True``. Randomness comes from ``generator``, drawn
-    at the start of each epoch, so saving its state at an epoch's end resumes exactly.
+    paired up in the order drawn; with an even batch size no twin pair is split across batches.
+    Every item of the data set appears once per epoch, as with ``shuffle=True``. Randomness comes
+    from ``generator``, drawn at the start of each epoch, so saving its state at an epoch's end
+    resumes exactly.
     """
 
     def __init__(self, clip_ids: list[str], records: dict[str, TwinRecord], mirrored_copies: bool,
