@@ -30,7 +30,7 @@ def test_training_writes_a_checkpoint_and_resumes_exactly(folder, tmp_path):
     assert (tmp_path / "split" / "model.safetensors").read_bytes() == \
         (tmp_path / "straight" / "model.safetensors").read_bytes()
     log = (tmp_path / "split" / "log.csv").read_text().splitlines()
-    assert log[0].startswith("epoch,step,loss,twin_loss,val_r1") and len(log) == 3
+    assert log[0].startswith("epoch,step,loss,twin_loss,role_loss,val_r1") and len(log) == 3
     assert (tmp_path / "straight" / "best" / "model.safetensors").is_file()
 
 
@@ -89,24 +89,48 @@ def test_evaluate_a_generator_checkpoint_next_to_the_ground_truth(folder, tmp_pa
 
 def test_training_with_a_manifest_batches_twins_and_reports_their_accuracy(tmp_path):
     root = build_folder(tmp_path / "twins", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"]})
-    records = [{"id": "t0", "group": 0, "contrast": "order"}, {"id": "t1", "group": 0, "contrast": "order"},
+    two = [{"kind": "push", "initiator": 1}, {"kind": "hug", "initiator": 2}]
+    records = [{"id": "t0", "group": 0, "contrast": "order", "phases": two},
+               {"id": "t1", "group": 0, "contrast": "order", "phases": two[::-1]},
                {"id": "t2", "group": 1, "contrast": None}, {"id": "t3", "group": 1, "contrast": None},
                {"id": "v0", "group": 5, "contrast": "side"}, {"id": "v1", "group": 5, "contrast": "side"}]
     (root / "manifest.json").write_text(json.dumps({"records": records}))
     assert run(root, tmp_path / "ev", tmp_path / "cache", "--stop-after", "1") == 0
     header, row = (tmp_path / "ev" / "log.csv").read_text().splitlines()
     values = dict(zip(header.split(","), row.split(",")))
-    assert float(values["twin_loss"]) > 0
+    assert float(values["twin_loss"]) > 0 and float(values["role_loss"]) > 0
     assert float(values["val_twin"]) in (0.0, 0.5, 1.0)     # one side pair, two trials
     payload = read_config(tmp_path / "ev", "evaluator")
     assert set(payload["val_twin_accuracy"]) == {"side"}
     assert payload["training"]["twin_batches"] is True and payload["training"]["twin_weight"] == 1.0
     assert run(root, tmp_path / "off", tmp_path / "cache", "--stop-after", "1", "--twin-weight", "0",
-               "--no-twin-batches") == 0
+               "--role-weight", "0", "--no-twin-batches") == 0
     header, row = (tmp_path / "off" / "log.csv").read_text().splitlines()
-    assert dict(zip(header.split(","), row.split(",")))["twin_loss"] == ""
+    values = dict(zip(header.split(","), row.split(",")))
+    assert values["twin_loss"] == "" and values["role_loss"] == ""
 
 
-def test_a_negative_twin_weight_is_refused(folder, tmp_path, capsys):
+def test_negative_twin_or_role_weights_are_refused(folder, tmp_path, capsys):
     assert run(folder, tmp_path / "ev", tmp_path / "cache", "--twin-weight", "-1") == 2
     assert "--twin-weight must be 0 or more" in capsys.readouterr().err
+    assert run(folder, tmp_path / "ev", tmp_path / "cache", "--role-weight", "-0.5") == 2
+    assert "--role-weight must be 0 or more" in capsys.readouterr().err
+
+
+def test_init_from_starts_at_another_checkpoints_weights(folder, tmp_path, capsys):
+    import torch
+    from safetensors.torch import load_file
+
+    cache = tmp_path / "cache"
+    assert run(folder, tmp_path / "base", cache, "--stop-after", "1") == 0
+    assert run(folder, tmp_path / "tuned", cache, "--init-from", str(tmp_path / "base"), "--stop-after", "1",
+               "--lr", "1e-12") == 0
+    base = load_file(str(tmp_path / "base" / "model.safetensors"))
+    tuned = load_file(str(tmp_path / "tuned" / "model.safetensors"))
+    assert base.keys() == tuned.keys()
+    # a learning rate of 1e-12 leaves the starting weights in place (up to AdamW's decay)
+    assert all(torch.allclose(base[k], tuned[k], atol=1e-6) for k in base)
+    assert read_config(tmp_path / "tuned", "evaluator")["training"]["init_from"] == str(tmp_path / "base")
+    capsys.readouterr()
+    assert run(folder, tmp_path / "x", cache, "--init-from", str(tmp_path / "nothing")) == 2
+    assert "nothing" in capsys.readouterr().err
