@@ -95,7 +95,7 @@ def test_training_with_a_manifest_batches_twins_and_reports_their_accuracy(tmp_p
                {"id": "t2", "group": 1, "contrast": None}, {"id": "t3", "group": 1, "contrast": None},
                {"id": "v0", "group": 5, "contrast": "side"}, {"id": "v1", "group": 5, "contrast": "side"}]
     (root / "manifest.json").write_text(json.dumps({"records": records}))
-    assert run(root, tmp_path / "ev", tmp_path / "cache", "--stop-after", "1") == 0
+    assert run(root, tmp_path / "ev", tmp_path / "cache", "--stop-after", "1", "--role-weight", "1") == 0
     header, row = (tmp_path / "ev" / "log.csv").read_text().splitlines()
     values = dict(zip(header.split(","), row.split(",")))
     assert float(values["twin_loss"]) > 0 and float(values["role_loss"]) > 0
@@ -103,6 +103,7 @@ def test_training_with_a_manifest_batches_twins_and_reports_their_accuracy(tmp_p
     payload = read_config(tmp_path / "ev", "evaluator")
     assert set(payload["val_twin_accuracy"]) == {"side"}
     assert payload["training"]["twin_batches"] is True and payload["training"]["twin_weight"] == 1.0
+    assert payload["training"]["role_weight"] == 1.0
     assert run(root, tmp_path / "off", tmp_path / "cache", "--stop-after", "1", "--twin-weight", "0",
                "--role-weight", "0", "--no-twin-batches") == 0
     header, row = (tmp_path / "off" / "log.csv").read_text().splitlines()
