@@ -97,7 +97,7 @@ def test_intergen_checkpoint_keys_map_onto_our_evaluator():
 def test_twin_loss_is_the_two_way_cross_entropy_and_zero_without_twins():
     model = InteractionEvaluator(TINY)
     basis = torch.eye(16)[:3]
-    scale = float(model.logit_scale.exp())
+    scale = float(model.logit_scale.detach().exp())
     # Item 0 and 1 are twins; each caption matches its own motion (cos 1) and not the twin's (cos 0).
     loss = model.twin_loss(basis, basis, torch.tensor([1, 0, -1]))
     expected = torch.log1p(torch.exp(torch.tensor(-scale)))
