@@ -14,12 +14,13 @@ the twin accuracy per contrast kind and the best checkpoint is chosen by the mea
 
 Roles ("then the first person ..." against "then the other person ...") defeat the twin loss alone:
 both towers start blind to them, so each gives the other no consistent direction to learn (a
-saddle). ``--role-weight`` adds a probe on each embedding that predicts, from the manifest, whether
-the last phase's actor started the clip, meant to make both towers encode that fact so the twin
-loss can align them. The probe is training-only (kept in the training state, not the checkpoint).
-It is off by default: on 418 training initiator twins alone it broke the saddle (train twin
-accuracy 0.47 -> 0.95 in 200 steps), but on the whole data set (3 epochs fine-tuning the shipped
-evaluator) its loss stayed at ln 2.
+saddle), and the motion side must relate persons over time. Two training-only probes (kept in the
+training state, not the checkpoint) break it, both from the manifest's phases:
+* ``--actor-weight``: on every motion token of the ``persons`` layout, is this person the one
+  acting now? A dense, first-order signal; without it a probe on the whole clip stayed at chance.
+* ``--role-weight``: one linear probe, shared by both embeddings, predicts whether the last
+  phase's actor started the clip. Shared, it puts that fact on the same axis in text and motion
+  space, so it shows in their cosine.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from t2i_core.checkpoint import CheckpointError, load_training_state, read_confi
 from t2i_core.data.clips import default_cache_dir
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
+from t2i_core.data.roles import actor_labels, read_phases, token_labels
 from t2i_core.data.twins import (
     TwinBatchSampler,
     content_keys,
@@ -74,17 +76,17 @@ class EvaluatorTraining:
     seed: int = 0
     twin_batches: bool = True   # keep contrast twins in one batch (when the data has a manifest)
     twin_weight: float = 1.0    # weight of the two-way twin loss
-    role_weight: float = 0.0    # weight of the same-actor probes (experimental; see the module docstring)
+    role_weight: float = 0.0    # weight of the shared same-actor probe (see the module docstring)
+    actor_weight: float = 0.0   # weight of the per-token actor probe (persons layout only)
     init_from: str | None = None  # start from this evaluator checkpoint's weights (fine-tuning)
 
 
 class RoleProbe(nn.Module):
-    """Linear probes: does the last phase's actor also start the clip? One per tower."""
+    """Does the last phase's actor also start the clip? One linear probe read from both towers."""
 
     def __init__(self, embed_dim: int):
         super().__init__()
-        self.text = nn.Linear(embed_dim, 1)
-        self.motion = nn.Linear(embed_dim, 1)
+        self.shared = nn.Linear(embed_dim, 1)
 
     def loss(self, text_emb: torch.Tensor, motion_emb: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Binary cross-entropy over the items with a label (>= 0); zero when none has one."""
@@ -93,10 +95,26 @@ class RoleProbe(nn.Module):
             return text_emb.sum() * 0.0
         target = labels[known]
         # Embeddings are unit vectors: scale the logits so the probes can become confident.
-        text_logits = 10 * self.text(text_emb[known]).squeeze(-1)
-        motion_logits = 10 * self.motion(motion_emb[known]).squeeze(-1)
+        text_logits = 10 * self.shared(text_emb[known]).squeeze(-1)
+        motion_logits = 10 * self.shared(motion_emb[known]).squeeze(-1)
         return (F.binary_cross_entropy_with_logits(text_logits, target)
                 + F.binary_cross_entropy_with_logits(motion_logits, target)) / 2
+
+
+class ActorProbe(nn.Module):
+    """Per motion token: is this token's person the one initiating the phase under way?"""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.linear = nn.Linear(width, 1)
+
+    def loss(self, tokens: torch.Tensor, token_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """tokens (B, 2, n, W), token_mask (B, n), labels (B, 2, n) in {1, 0, -1 unknown}."""
+        known = (labels >= 0) & token_mask[:, None, :]
+        if not bool(known.any()):
+            return tokens.sum() * 0.0
+        logits = self.linear(tokens).squeeze(-1)
+        return F.binary_cross_entropy_with_logits(logits[known], labels[known])
 
 
 def _same_label(labels: list) -> torch.Tensor:
@@ -171,9 +189,15 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
                             generator=generator)
     total_steps = settings.epochs * len(loader)
     use_roles = settings.role_weight > 0 and any(r.same_actor is not None for r in records.values())
-    # Built only when used: its initialisation draws from torch's RNG, which would change the run.
+    phases = read_phases(data) if settings.actor_weight > 0 else {}
+    if settings.actor_weight > 0 and config.motion_layout != "persons":
+        raise ValueError(f"--actor-weight needs the persons motion layout; this evaluator's is {config.motion_layout!r}")
+    use_actors = settings.actor_weight > 0 and bool(phases)
+    # Built only when used: their initialisation draws from torch's RNG, which would change the run.
     probe = RoleProbe(config.embed_dim).to(device) if use_roles else None
-    trainable = [p for p in model.parameters() if p.requires_grad] + (list(probe.parameters()) if probe else [])
+    actor_probe = ActorProbe(config.motion_latent).to(device) if use_actors else None
+    probes = [m for m in (probe, actor_probe) if m is not None]
+    trainable = [p for p in model.parameters() if p.requires_grad] + [p for m in probes for p in m.parameters()]
     optimizer = torch.optim.AdamW(trainable, lr=settings.lr, weight_decay=settings.weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(settings.warmup_steps, total_steps))
     start_epoch, best = 0, -1.0
@@ -183,24 +207,34 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         generator.set_state(state["loader_rng"])
         if probe is not None and "probe" in state:
             probe.load_state_dict(state["probe"])
+        if actor_probe is not None and "actor_probe" in state:
+            actor_probe.load_state_dict(state["actor_probe"])
         torch.set_rng_state(state["torch_rng"])
         start_epoch, best = state["epoch"], state["best"]
         print(f"resuming at epoch {start_epoch + 1} of {settings.epochs}")
-    log = CsvLog(out / "log.csv", ["epoch", "step", "loss", "twin_loss", "role_loss", "val_r1", "val_r2",
-                                   "val_r3", "val_twin", "seconds"])
+    log = CsvLog(out / "log.csv", ["epoch", "step", "loss", "twin_loss", "role_loss", "actor_loss", "val_r1",
+                                   "val_r2", "val_r3", "val_twin", "seconds"])
 
     last_epoch = settings.epochs if stop_after is None else min(settings.epochs, stop_after)
     for epoch in range(start_epoch, last_epoch):
-        began, losses, twin_losses, role_losses = time.time(), [], [], []
+        began, losses, twin_losses, role_losses, actor_losses = time.time(), [], [], [], []
         bar = tqdm(loader, desc=f"epoch {epoch + 1}/{settings.epochs}", unit="batch")
         for batch in bar:
             text_list = list(batch["text"])
             tokens, mask, _ = texts.batch(text_list)
             longest = int(batch["length"].max())  # clips are padded to max_frames: drop the shared padding
             text_emb = model.encode_text(tokens.to(device), mask.to(device))
-            motion_emb = model.encode_motion(batch["features"][:, :, :longest].to(device),
-                                             batch["mask"][:, :longest].to(device))
+            features, frame_mask = batch["features"][:, :, :longest].to(device), batch["mask"][:, :longest].to(device)
             clip_ids, mirrored = list(batch["clip_id"]), [bool(m) for m in batch["mirrored"]]
+            if use_actors:
+                motion_emb, motion_tokens, token_mask = model.encode_motion_tokens(features, frame_mask)
+                frame_labels = actor_labels(clip_ids, [bool(s) for s in batch["swapped"]],
+                                            [int(s) for s in batch["crop_start"]], longest, phases)
+                labels = token_labels(frame_labels, config.patch_frames, motion_tokens.shape[2]).to(device)
+                actor = actor_probe.loss(motion_tokens, token_mask, labels)
+                actor_losses.append(actor.item())
+            else:
+                motion_emb = model.encode_motion(features, frame_mask)
             loss = model.contrastive_loss(text_emb, motion_emb,
                                           not_negatives(text_list, clip_ids, mirrored, records).to(device))
             if settings.twin_weight > 0 and records:
@@ -211,6 +245,8 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
                 role = probe.loss(text_emb, motion_emb, same_actor_labels(clip_ids, records).to(device))
                 role_losses.append(role.item())
                 loss = loss + settings.role_weight * role
+            if use_actors:
+                loss = loss + settings.actor_weight * actor
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, settings.grad_clip)
@@ -227,6 +263,7 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         log.write(epoch=epoch + 1, step=(epoch + 1) * len(loader), loss=f"{np.mean(losses):.5f}",
                   twin_loss=f"{np.mean(twin_losses):.5f}" if twin_losses else "",
                   role_loss=f"{np.mean(role_losses):.5f}" if role_losses else "",
+                  actor_loss=f"{np.mean(actor_losses):.5f}" if actor_losses else "",
                   val_r1=f"{val[0]:.4f}", val_r2=f"{val[1]:.4f}", val_r3=f"{val[2]:.4f}",
                   val_twin=f"{twin_mean:.4f}" if twin_mean is not None else "", seconds=f"{seconds:.1f}")
         extra = {"text_encoder": encoder.name, "epoch": epoch + 1, "val_r_precision": val.tolist(),
@@ -242,6 +279,7 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
             "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
             "loader_rng": generator.get_state(), "torch_rng": torch.get_rng_state(),
             **({"probe": probe.state_dict()} if probe is not None else {}),
+            **({"actor_probe": actor_probe.state_dict()} if actor_probe is not None else {}),
         })
     return out
 
@@ -259,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--twin-weight", type=float, default=EvaluatorTraining.twin_weight,
                         help="weight of the two-way loss between contrast twins (0 switches it off)")
     parser.add_argument("--role-weight", type=float, default=EvaluatorTraining.role_weight,
-                        help="weight of the same-actor probes that teach both towers who acts (0 switches them off)")
+                        help="weight of the shared same-actor probe on both embeddings (0 switches it off)")
+    parser.add_argument("--actor-weight", type=float, default=EvaluatorTraining.actor_weight,
+                        help="weight of the per-token who-acts-now probe (persons motion layout; 0 switches it off)")
     parser.add_argument("--init-from", type=Path, default=None,
                         help="start from this evaluator checkpoint's weights (its config wins over --config)")
     parser.add_argument("--no-twin-batches", action="store_true",
@@ -275,8 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = EvaluatorTraining(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  val_split=args.val_split, seed=args.seed, twin_weight=args.twin_weight,
                                  twin_batches=not args.no_twin_batches, role_weight=args.role_weight,
+                                 actor_weight=args.actor_weight,
                                  init_from=str(args.init_from) if args.init_from else None)
-    for flag, value in (("--twin-weight", args.twin_weight), ("--role-weight", args.role_weight)):
+    for flag, value in (("--twin-weight", args.twin_weight), ("--role-weight", args.role_weight),
+                        ("--actor-weight", args.actor_weight)):
         if value < 0:
             print(f"error: {flag} must be 0 or more, got {value}", file=sys.stderr)
             return 2

@@ -6,6 +6,7 @@ Each item is a dict:
     length    int, the true number of frames (<= max_frames)
     text      one caption; text_person1 / text_person2 per-person captions ("" if absent)
     clip_id, mirrored, swapped
+    crop_start  int, the clip frame the item starts at (0 unless cropped)
 
 Training mode: a random caption, a random crop to at most ``max_frames``, a person swap with
 probability ``swap_prob``, and a mirrored copy of every clip (the index space is doubled).
@@ -158,6 +159,7 @@ class InterHumanDataset(Dataset):
             "clip_id": entry.clip_id,
             "mirrored": mirrored,
             "swapped": swapped,
+            "crop_start": start,
         }
 
 

@@ -1,8 +1,15 @@
 """The text-motion evaluator: an InterCLIP-style dual encoder (REFERENCE section 9).
 
-Motion side: drop the 4 foot-contact channels (258 per person), concatenate both persons (516),
-group ``patch_frames`` frames per token, project to the latent width, prepend a learned query
-token, add sine positions, run a padding-masked transformer, LayerNorm, and read the query out.
+Motion side, two layouts (``motion_layout``):
+* ``joint`` (InterGen's): drop the 4 foot-contact channels (258 per person), concatenate both
+  persons (516), group ``patch_frames`` frames per token, project to the latent width, prepend a
+  learned query token, add sine positions, run a padding-masked transformer, LayerNorm, and read
+  the query out.
+* ``persons`` (ours): one token stream per person, each token reading (its person, the other
+  person) over ``patch_frames`` frames; attention adds a learned per-head bias between tokens of
+  the same person. The embedding is exactly invariant to swapping the persons, and "is the person
+  who acts last the one who acted first" becomes attention between one person's tokens, which the
+  joint layout can only learn as a parity of file order (it stayed at chance on who-initiates twins).
 Text side, two sources:
 * ``clip_embedding`` (InterGen's): CLIP token ids -> CLIP's frozen token + position embeddings
   (CLIP's own transformer unused) -> transformer -> LayerNorm -> the end-of-text token.
@@ -22,15 +29,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from t2i_core.models.layers import SinusoidalPositions, masked_mean, transformer_encoder
+from t2i_core.models.layers import BiasedEncoderLayer, SinusoidalPositions, masked_mean, transformer_encoder
 
 MOTION_CHANNELS = 258  # 262 minus the 4 foot contacts
 TEXT_SOURCES = ("clip_embedding", "encoder_tokens")
+MOTION_LAYOUTS = ("joint", "persons")
 
 
 @dataclass
 class EvaluatorConfig:
     patch_frames: int = 1            # frames per motion token (1 = InterGen)
+    motion_layout: str = "joint"     # "joint" (InterGen) or "persons" (one stream per person)
     motion_latent: int = 1024        # motion transformer width
     motion_layers: int = 8
     motion_heads: int = 8
@@ -52,6 +61,8 @@ class EvaluatorConfig:
     def __post_init__(self):
         if self.text_source not in TEXT_SOURCES:
             raise ValueError(f"text_source {self.text_source!r}; accepted: {', '.join(TEXT_SOURCES)}")
+        if self.motion_layout not in MOTION_LAYOUTS:
+            raise ValueError(f"motion_layout {self.motion_layout!r}; accepted: {', '.join(MOTION_LAYOUTS)}")
 
     @classmethod
     def intergen(cls) -> EvaluatorConfig:
@@ -61,12 +72,29 @@ class EvaluatorConfig:
     @classmethod
     def small(cls) -> EvaluatorConfig:
         """Our default: the same design on MiniLM tokens, small enough to train on 2 CPU cores."""
-        return cls(patch_frames=4, motion_latent=256, motion_layers=4, motion_heads=4, motion_ff=512,
-                   text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384, text_width=256,
+        # Persons layout at 8 frames per token: 2 x 38 tokens cost what 1 x 75 did at 4 frames.
+        return cls(patch_frames=8, motion_layout="persons", motion_latent=256, motion_layers=4, motion_heads=4,
+                   motion_ff=512, text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384, text_width=256,
                    text_layers=2, text_heads=4, text_ff=512, embed_dim=256, standardize_input=True)
 
 
+def _patch_frames(features: torch.Tensor, mask: torch.Tensor, patch: int, mean: torch.Tensor, std: torch.Tensor
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, 2, T, 262) -> standardised, zeroed beyond the length, (B, 2, T/patch, patch*258); token mask."""
+    batch, _, frames, _ = features.shape
+    x = (features[..., :MOTION_CHANNELS] - mean) / std
+    x = x * mask[:, None, :, None]
+    pad = (-frames) % patch
+    if pad:
+        x = F.pad(x, (0, 0, 0, pad))
+        mask = F.pad(mask, (0, pad))
+    tokens = x.shape[2] // patch
+    return x.reshape(batch, 2, tokens, patch * MOTION_CHANNELS), mask.reshape(batch, tokens, patch).any(-1)
+
+
 class MotionTower(nn.Module):
+    """InterGen's layout: both persons of a frame in one token."""
+
     def __init__(self, config: EvaluatorConfig):
         super().__init__()
         self.patch = config.patch_frames
@@ -82,20 +110,63 @@ class MotionTower(nn.Module):
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """features (B, 2, T, 262) un-normalised, mask (B, T) -> (B, embed_dim)."""
-        batch, _, frames, _ = features.shape
-        x = (features[..., :MOTION_CHANNELS] - self.input_mean) / self.input_std
-        x = x * mask[:, None, :, None]
-        x = x.permute(0, 2, 1, 3).reshape(batch, frames, 2 * MOTION_CHANNELS)
-        pad = (-frames) % self.patch
-        if pad:
-            x = F.pad(x, (0, 0, 0, pad))
-            mask = F.pad(mask, (0, pad))
-        x = x.reshape(batch, -1, self.patch * 2 * MOTION_CHANNELS)
-        token_mask = mask.reshape(batch, -1, self.patch).any(-1)
+        batch = features.shape[0]
+        x, token_mask = _patch_frames(features, mask, self.patch, self.input_mean, self.input_std)
+        # Frame-major within a token (frame, person, channel), as InterGen's 516-wide frames are.
+        x = x.reshape(batch, 2, x.shape[2], self.patch, MOTION_CHANNELS).permute(0, 2, 3, 1, 4)
+        x = x.reshape(batch, x.shape[1], self.patch * 2 * MOTION_CHANNELS)
         h = torch.cat([self.query_token.expand(batch, 1, -1), self.input_proj(x)], dim=1)
         valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool, device=mask.device), token_mask], dim=1)
         h = self.transformer(self.positions(h), src_key_padding_mask=~valid)
         return self.out_proj(self.out_norm(h)[:, 0])
+
+
+class PersonMotionTower(nn.Module):
+    """Our layout: a token stream per person, blind to which person comes first in the file."""
+
+    def __init__(self, config: EvaluatorConfig):
+        super().__init__()
+        self.patch = config.patch_frames
+        self.query_token = nn.Parameter(torch.randn(1, config.motion_latent))
+        # A token reads its own person and the other one: contact and distance stay first-order.
+        self.input_proj = nn.Linear(2 * MOTION_CHANNELS * config.patch_frames, config.motion_latent)
+        self.positions = SinusoidalPositions(config.motion_latent, config.max_frames + 1, config.dropout)
+        # Spread over the heads so some start looking within a person and some across: started at
+        # zero, "same person" would carry no gradient until the features already used it.
+        self.same_person_bias = nn.Parameter(torch.linspace(3.0, -1.0, config.motion_heads))
+        self.layers = nn.ModuleList(BiasedEncoderLayer(config.motion_latent, config.motion_heads, config.motion_ff,
+                                                       config.dropout) for _ in range(config.motion_layers))
+        self.out_norm = nn.LayerNorm(config.motion_latent)
+        self.out_proj = nn.Linear(config.motion_latent, config.embed_dim)
+        self.register_buffer("input_mean", torch.zeros(MOTION_CHANNELS), persistent=config.standardize_input)
+        self.register_buffer("input_std", torch.ones(MOTION_CHANNELS), persistent=config.standardize_input)
+
+    def forward(self, features: torch.Tensor, mask: torch.Tensor, return_tokens: bool = False):
+        """features (B, 2, T, 262) un-normalised, mask (B, T) -> (B, embed_dim).
+
+        With ``return_tokens``: also the final token states (B, 2, T/patch, latent), person by
+        person in file order, and their mask (B, T/patch), for per-token training probes.
+        """
+        batch = features.shape[0]
+        x, token_mask = _patch_frames(features, mask, self.patch, self.input_mean, self.input_std)
+        tokens = x.shape[2]
+        h = self.input_proj(torch.cat([x, x.flip(1)], dim=-1))          # (B, 2, n, W): (self, other)
+        h = h.reshape(batch, 2 * tokens, -1)
+        h = torch.cat([self.query_token.expand(batch, 1, -1), h], dim=1)
+        # Both persons' tokens of one time share its position code (index 1..n; the query has 0).
+        order = torch.cat([torch.zeros(1, dtype=torch.long), torch.arange(1, tokens + 1).repeat(2)])
+        h = self.positions.dropout(h + self.positions.table[order.to(h.device)])
+        person = torch.cat([torch.tensor([-1]), torch.arange(2).repeat_interleave(tokens)]).to(h.device)
+        same = ((person[:, None] == person[None]) & (person[:, None] >= 0)).to(h.dtype)
+        valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool, device=mask.device), token_mask, token_mask], 1)
+        padding = torch.zeros(valid.shape, dtype=h.dtype, device=h.device).masked_fill(~valid, float("-inf"))
+        bias = self.same_person_bias[None, :, None, None] * same + padding[:, None, None, :]  # (B, H, S, S)
+        for layer in self.layers:
+            h = layer(h, bias)
+        embedding = self.out_proj(self.out_norm(h)[:, 0])
+        if return_tokens:
+            return embedding, h[:, 1:].reshape(batch, 2, tokens, -1), token_mask
+        return embedding
 
 
 class ClipEmbeddingTextTower(nn.Module):
@@ -140,7 +211,7 @@ class InteractionEvaluator(nn.Module):
     def __init__(self, config: EvaluatorConfig):
         super().__init__()
         self.config = config
-        self.motion = MotionTower(config)
+        self.motion = PersonMotionTower(config) if config.motion_layout == "persons" else MotionTower(config)
         if config.text_source == "clip_embedding":
             self.text = ClipEmbeddingTextTower(config)
         else:
@@ -154,6 +225,14 @@ class InteractionEvaluator(nn.Module):
 
     def encode_motion(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.motion(features, mask), dim=-1)
+
+    def encode_motion_tokens(self, features: torch.Tensor, mask: torch.Tensor
+                             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The unit embedding, the final token states (B, 2, n, latent) and their mask (persons layout)."""
+        if self.config.motion_layout != "persons":
+            raise ValueError(f"per-person token states need the persons motion layout, not {self.config.motion_layout!r}")
+        embedding, tokens, token_mask = self.motion(features, mask, return_tokens=True)
+        return F.normalize(embedding, dim=-1), tokens, token_mask
 
     def encode_text(self, tokens: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """``tokens``: CLIP ids (B, 77) for clip_embedding, or (B, L, D) features + mask."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -37,3 +38,31 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean over dim 1 of (B, L, D) where mask (B, L) is True."""
     weights = mask.to(x.dtype)[..., None]
     return (x * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+class BiasedEncoderLayer(nn.Module):
+    """Post-norm GELU encoder layer whose attention logits take an additive bias (B, H, S, S).
+
+    Ours rather than ``nn.TransformerEncoderLayer``: its inference fast path reads a per-head
+    float mask differently from its training path, so the same weights gave other embeddings.
+    """
+
+    def __init__(self, width: int, heads: int, ff_size: int, dropout: float):
+        super().__init__()
+        if width % heads:
+            raise ValueError(f"width {width} is not a multiple of {heads} heads")
+        self.heads = heads
+        self.qkv = nn.Linear(width, 3 * width)
+        self.out = nn.Linear(width, width)
+        self.ff = nn.Sequential(nn.Linear(width, ff_size), nn.GELU(), nn.Dropout(dropout), nn.Linear(ff_size, width))
+        self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.dropout = nn.Dropout(dropout)
+        self.attention_dropout = dropout
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        batch, length, width = x.shape
+        q, k, v = self.qkv(x).reshape(batch, length, 3, self.heads, width // self.heads).permute(2, 0, 3, 1, 4)
+        attended = F.scaled_dot_product_attention(q, k, v, attn_mask=bias,
+                                                  dropout_p=self.attention_dropout if self.training else 0.0)
+        x = self.norm1(x + self.dropout(self.out(attended.transpose(1, 2).reshape(batch, length, width))))
+        return self.norm2(x + self.dropout(self.ff(x)))

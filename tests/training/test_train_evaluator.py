@@ -30,7 +30,7 @@ def test_training_writes_a_checkpoint_and_resumes_exactly(folder, tmp_path):
     assert (tmp_path / "split" / "model.safetensors").read_bytes() == \
         (tmp_path / "straight" / "model.safetensors").read_bytes()
     log = (tmp_path / "split" / "log.csv").read_text().splitlines()
-    assert log[0].startswith("epoch,step,loss,twin_loss,role_loss,val_r1") and len(log) == 3
+    assert log[0].startswith("epoch,step,loss,twin_loss,role_loss,actor_loss,val_r1") and len(log) == 3
     assert (tmp_path / "straight" / "best" / "model.safetensors").is_file()
 
 
@@ -89,26 +89,29 @@ def test_evaluate_a_generator_checkpoint_next_to_the_ground_truth(folder, tmp_pa
 
 def test_training_with_a_manifest_batches_twins_and_reports_their_accuracy(tmp_path):
     root = build_folder(tmp_path / "twins", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"]})
-    two = [{"kind": "push", "initiator": 1}, {"kind": "hug", "initiator": 2}]
+    two = [{"kind": "push", "initiator": 1, "start": 0, "end": 20},
+           {"kind": "hug", "initiator": 2, "start": 20, "end": 50}]
     records = [{"id": "t0", "group": 0, "contrast": "order", "phases": two},
                {"id": "t1", "group": 0, "contrast": "order", "phases": two[::-1]},
                {"id": "t2", "group": 1, "contrast": None}, {"id": "t3", "group": 1, "contrast": None},
                {"id": "v0", "group": 5, "contrast": "side"}, {"id": "v1", "group": 5, "contrast": "side"}]
     (root / "manifest.json").write_text(json.dumps({"records": records}))
-    assert run(root, tmp_path / "ev", tmp_path / "cache", "--stop-after", "1", "--role-weight", "1") == 0
+    assert run(root, tmp_path / "ev", tmp_path / "cache", "--stop-after", "1", "--role-weight", "1",
+               "--actor-weight", "1") == 0
     header, row = (tmp_path / "ev" / "log.csv").read_text().splitlines()
     values = dict(zip(header.split(","), row.split(",")))
-    assert float(values["twin_loss"]) > 0 and float(values["role_loss"]) > 0
+    assert float(values["twin_loss"]) > 0 and float(values["role_loss"]) > 0 and float(values["actor_loss"]) > 0
     assert float(values["val_twin"]) in (0.0, 0.5, 1.0)     # one side pair, two trials
     payload = read_config(tmp_path / "ev", "evaluator")
     assert set(payload["val_twin_accuracy"]) == {"side"}
     assert payload["training"]["twin_batches"] is True and payload["training"]["twin_weight"] == 1.0
-    assert payload["training"]["role_weight"] == 1.0
+    assert payload["training"]["role_weight"] == 1.0 and payload["training"]["actor_weight"] == 1.0
+    assert payload["config"]["motion_layout"] == "persons"
     assert run(root, tmp_path / "off", tmp_path / "cache", "--stop-after", "1", "--twin-weight", "0",
                "--role-weight", "0", "--no-twin-batches") == 0
     header, row = (tmp_path / "off" / "log.csv").read_text().splitlines()
     values = dict(zip(header.split(","), row.split(",")))
-    assert values["twin_loss"] == "" and values["role_loss"] == ""
+    assert values["twin_loss"] == "" and values["role_loss"] == "" and values["actor_loss"] == ""
 
 
 def test_negative_twin_or_role_weights_are_refused(folder, tmp_path, capsys):
@@ -116,6 +119,21 @@ def test_negative_twin_or_role_weights_are_refused(folder, tmp_path, capsys):
     assert "--twin-weight must be 0 or more" in capsys.readouterr().err
     assert run(folder, tmp_path / "ev", tmp_path / "cache", "--role-weight", "-0.5") == 2
     assert "--role-weight must be 0 or more" in capsys.readouterr().err
+    assert run(folder, tmp_path / "ev", tmp_path / "cache", "--actor-weight", "-2") == 2
+    assert "--actor-weight must be 0 or more" in capsys.readouterr().err
+
+
+def test_actor_probe_on_a_joint_layout_evaluator_is_a_clear_error(folder, tmp_path, capsys):
+    from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
+    from t2i_core.models.scorer import save_evaluator
+
+    joint = EvaluatorConfig(patch_frames=4, motion_latent=32, motion_layers=1, motion_heads=2, motion_ff=64,
+                            text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384,
+                            text_width=32, text_layers=1, text_heads=2, text_ff=64, embed_dim=16)
+    save_evaluator(tmp_path / "joint", InteractionEvaluator(joint), text_encoder="minilm")
+    assert run(folder, tmp_path / "ev", tmp_path / "cache", "--init-from", str(tmp_path / "joint"),
+               "--actor-weight", "1") == 2
+    assert "--actor-weight needs the persons motion layout" in capsys.readouterr().err
 
 
 def test_init_from_starts_at_another_checkpoints_weights(folder, tmp_path, capsys):
