@@ -14,8 +14,8 @@ the twin accuracy per contrast kind and the best checkpoint is chosen by the mea
 
 Roles ("then the first person ..." against "then the other person ...") defeat the twin loss alone:
 both towers start blind to them, so each gives the other no consistent direction to learn (a
-saddle), and the motion side must relate persons over time. Two training-only probes (kept in the
-training state, not the checkpoint) break it, both from the manifest's phases:
+saddle), and the motion side must relate persons over time. Two training-only probes (on by
+default; kept in the training state, not the checkpoint) break it, both from the manifest's phases:
 * ``--actor-weight``: on every motion token of the ``persons`` layout, is this person the one
   acting now? A dense, first-order signal; without it a probe on the whole clip stayed at chance.
 * ``--role-weight``: one linear probe, shared by both embeddings, predicts whether the last
@@ -29,7 +29,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,8 +76,9 @@ class EvaluatorTraining:
     seed: int = 0
     twin_batches: bool = True   # keep contrast twins in one batch (when the data has a manifest)
     twin_weight: float = 1.0    # weight of the two-way twin loss
-    role_weight: float = 0.0    # weight of the shared same-actor probe (see the module docstring)
-    actor_weight: float = 0.0   # weight of the per-token actor probe (persons layout only)
+    role_weight: float = 1.0    # weight of the shared same-actor probe (see the module docstring)
+    # Weight of the per-token actor probe; None: 1 for the persons motion layout, 0 for the joint one.
+    actor_weight: float | None = None
     init_from: str | None = None  # start from this evaluator checkpoint's weights (fine-tuning)
 
 
@@ -189,9 +190,12 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
                             generator=generator)
     total_steps = settings.epochs * len(loader)
     use_roles = settings.role_weight > 0 and any(r.same_actor is not None for r in records.values())
+    if settings.actor_weight is None:
+        settings = replace(settings, actor_weight=1.0 if config.motion_layout == "persons" else 0.0)
+    elif settings.actor_weight > 0 and config.motion_layout != "persons":
+        raise ValueError(f"--actor-weight needs the persons motion layout; this evaluator's is "
+                         f"{config.motion_layout!r} (pass --actor-weight 0)")
     phases = read_phases(data) if settings.actor_weight > 0 else {}
-    if settings.actor_weight > 0 and config.motion_layout != "persons":
-        raise ValueError(f"--actor-weight needs the persons motion layout; this evaluator's is {config.motion_layout!r}")
     use_actors = settings.actor_weight > 0 and bool(phases)
     # Built only when used: their initialisation draws from torch's RNG, which would change the run.
     probe = RoleProbe(config.embed_dim).to(device) if use_roles else None
@@ -299,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role-weight", type=float, default=EvaluatorTraining.role_weight,
                         help="weight of the shared same-actor probe on both embeddings (0 switches it off)")
     parser.add_argument("--actor-weight", type=float, default=EvaluatorTraining.actor_weight,
-                        help="weight of the per-token who-acts-now probe (persons motion layout; 0 switches it off)")
+                        help="weight of the per-token who-acts-now probe (default: 1 for the persons motion "
+                             "layout, 0 for the joint one; 0 switches it off)")
     parser.add_argument("--init-from", type=Path, default=None,
                         help="start from this evaluator checkpoint's weights (its config wins over --config)")
     parser.add_argument("--no-twin-batches", action="store_true",
@@ -319,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                                  init_from=str(args.init_from) if args.init_from else None)
     for flag, value in (("--twin-weight", args.twin_weight), ("--role-weight", args.role_weight),
                         ("--actor-weight", args.actor_weight)):
-        if value < 0:
+        if value is not None and value < 0:
             print(f"error: {flag} must be 0 or more, got {value}", file=sys.stderr)
             return 2
     try:

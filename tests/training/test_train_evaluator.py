@@ -108,7 +108,7 @@ def test_training_with_a_manifest_batches_twins_and_reports_their_accuracy(tmp_p
     assert payload["training"]["role_weight"] == 1.0 and payload["training"]["actor_weight"] == 1.0
     assert payload["config"]["motion_layout"] == "persons"
     assert run(root, tmp_path / "off", tmp_path / "cache", "--stop-after", "1", "--twin-weight", "0",
-               "--role-weight", "0", "--no-twin-batches") == 0
+               "--role-weight", "0", "--actor-weight", "0", "--no-twin-batches") == 0
     header, row = (tmp_path / "off" / "log.csv").read_text().splitlines()
     values = dict(zip(header.split(","), row.split(",")))
     assert values["twin_loss"] == "" and values["role_loss"] == "" and values["actor_loss"] == ""
@@ -134,6 +134,10 @@ def test_actor_probe_on_a_joint_layout_evaluator_is_a_clear_error(folder, tmp_pa
     assert run(folder, tmp_path / "ev", tmp_path / "cache", "--init-from", str(tmp_path / "joint"),
                "--actor-weight", "1") == 2
     assert "--actor-weight needs the persons motion layout" in capsys.readouterr().err
+    # Left at its default, the probe is simply off for the joint layout.
+    assert run(folder, tmp_path / "ev", tmp_path / "cache", "--init-from", str(tmp_path / "joint"),
+               "--stop-after", "1") == 0
+    assert read_config(tmp_path / "ev", "evaluator")["training"]["actor_weight"] == 0.0
 
 
 def test_init_from_starts_at_another_checkpoints_weights(folder, tmp_path, capsys):
