@@ -7,9 +7,10 @@ Motion side, two layouts (``motion_layout``):
   the query out.
 * ``persons`` (ours): one token stream per person, each token reading (its person, the other
   person) over ``patch_frames`` frames; attention adds a learned per-head bias between tokens of
-  the same person. The embedding is exactly invariant to swapping the persons, and "is the person
-  who acts last the one who acted first" becomes attention between one person's tokens, which the
-  joint layout can only learn as a parity of file order (it stayed at chance on who-initiates twins).
+  the same person. The embedding does not change when the two persons' rows are swapped, and "is
+  the person who acts last the one who acted first" becomes attention between one person's
+  tokens, which the joint layout must learn as a parity of file order (the evaluator we trained on
+  it stayed at chance on who-initiates twins).
 Text side, two sources:
 * ``clip_embedding`` (InterGen's): CLIP token ids -> CLIP's frozen token + position embeddings
   (CLIP's own transformer unused) -> transformer -> LayerNorm -> the end-of-text token.
@@ -74,8 +75,8 @@ class EvaluatorConfig:
         """Our default: the same design on MiniLM tokens, small enough to train on 2 CPU cores."""
         # Persons layout at 8 frames per token: 2 x 38 tokens cost what 1 x 75 did at 4 frames.
         return cls(patch_frames=8, motion_layout="persons", motion_latent=256, motion_layers=4, motion_heads=4,
-                   motion_ff=512, text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384, text_width=256,
-                   text_layers=2, text_heads=4, text_ff=512, embed_dim=256, standardize_input=True)
+                   motion_ff=512, text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384,
+                   text_width=256, text_layers=2, text_heads=4, text_ff=512, embed_dim=256, standardize_input=True)
 
 
 def _patch_frames(features: torch.Tensor, mask: torch.Tensor, patch: int, mean: torch.Tensor, std: torch.Tensor
@@ -150,6 +151,9 @@ class PersonMotionTower(nn.Module):
         batch = features.shape[0]
         x, token_mask = _patch_frames(features, mask, self.patch, self.input_mean, self.input_std)
         tokens = x.shape[2]
+        if tokens >= self.positions.table.shape[0]:
+            raise ValueError(f"{tokens} motion tokens exceed the {self.positions.table.shape[0] - 1} "
+                             f"token positions this evaluator encodes")
         h = self.input_proj(torch.cat([x, x.flip(1)], dim=-1))          # (B, 2, n, W): (self, other)
         h = h.reshape(batch, 2 * tokens, -1)
         h = torch.cat([self.query_token.expand(batch, 1, -1), h], dim=1)
@@ -230,7 +234,8 @@ class InteractionEvaluator(nn.Module):
                              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The unit embedding, the final token states (B, 2, n, latent) and their mask (persons layout)."""
         if self.config.motion_layout != "persons":
-            raise ValueError(f"per-person token states need the persons motion layout, not {self.config.motion_layout!r}")
+            raise ValueError("per-person token states need the persons motion layout, "
+                             f"not {self.config.motion_layout!r}")
         embedding, tokens, token_mask = self.motion(features, mask, return_tokens=True)
         return F.normalize(embedding, dim=-1), tokens, token_mask
 

@@ -1,4 +1,5 @@
 import dataclasses
+import json
 
 import pytest
 import torch
@@ -7,6 +8,7 @@ from t2i_core.metrics import r_precision
 from t2i_core.models.evaluator import (
     EvaluatorConfig,
     InteractionEvaluator,
+    MotionTower,
     load_intergen_state_dict,
     map_intergen_state_dict,
 )
@@ -163,3 +165,15 @@ def test_twin_loss_is_the_two_way_cross_entropy_and_zero_without_twins():
     assert swapped > loss + scale / 2
     none = model.twin_loss(basis, basis, torch.tensor([-1, -1, -1]))
     assert none.item() == 0.0 and none.requires_grad is False
+
+
+def test_a_checkpoint_saved_before_the_persons_layout_loads_as_joint(tmp_path):
+    from t2i_core.models.scorer import load_evaluator_model, save_evaluator
+
+    save_evaluator(tmp_path / "old", InteractionEvaluator(TINY), text_encoder="minilm")
+    config_file = tmp_path / "old" / "config.json"
+    payload = json.loads(config_file.read_text())
+    del payload["config"]["motion_layout"]   # what configs written before the layout existed hold
+    config_file.write_text(json.dumps(payload))
+    model, _ = load_evaluator_model(tmp_path / "old")
+    assert model.config.motion_layout == "joint" and isinstance(model.motion, MotionTower)
