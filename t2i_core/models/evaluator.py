@@ -93,54 +93,63 @@ def _patch_frames(features: torch.Tensor, mask: torch.Tensor, patch: int, mean: 
     return x.reshape(batch, 2, tokens, patch * MOTION_CHANNELS), mask.reshape(batch, tokens, patch).any(-1)
 
 
-class MotionTower(nn.Module):
-    """InterGen's layout: both persons of a frame in one token."""
+class _MotionTowerParts(nn.Module):
+    """What both layouts share (names as in InterGen's checkpoint): input, query token, read-out."""
 
     def __init__(self, config: EvaluatorConfig):
         super().__init__()
         self.patch = config.patch_frames
         self.query_token = nn.Parameter(torch.randn(1, config.motion_latent))
+        # 2 persons x patch frames: the joint layout's tokens hold both persons, the persons
+        # layout's hold (self, other).
         self.input_proj = nn.Linear(2 * MOTION_CHANNELS * config.patch_frames, config.motion_latent)
         self.positions = SinusoidalPositions(config.motion_latent, config.max_frames + 1, config.dropout)
-        self.transformer = transformer_encoder(config.motion_latent, config.motion_layers, config.motion_heads,
-                                               config.motion_ff, config.dropout)
         self.out_norm = nn.LayerNorm(config.motion_latent)
         self.out_proj = nn.Linear(config.motion_latent, config.embed_dim)
         self.register_buffer("input_mean", torch.zeros(MOTION_CHANNELS), persistent=config.standardize_input)
         self.register_buffer("input_std", torch.ones(MOTION_CHANNELS), persistent=config.standardize_input)
 
+    def patches(self, features: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return _patch_frames(features, mask, self.patch, self.input_mean, self.input_std)
+
+    def read_out(self, h: torch.Tensor) -> torch.Tensor:
+        return self.out_proj(self.out_norm(h)[:, 0])
+
+
+class MotionTower(_MotionTowerParts):
+    """InterGen's layout: both persons of a frame in one token."""
+
+    def __init__(self, config: EvaluatorConfig):
+        super().__init__(config)
+        self.transformer = transformer_encoder(config.motion_latent, config.motion_layers, config.motion_heads,
+                                               config.motion_ff, config.dropout)
+
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """features (B, 2, T, 262) un-normalised, mask (B, T) -> (B, embed_dim)."""
         batch = features.shape[0]
-        x, token_mask = _patch_frames(features, mask, self.patch, self.input_mean, self.input_std)
+        x, token_mask = self.patches(features, mask)
         # Frame-major within a token (frame, person, channel), as InterGen's 516-wide frames are.
         x = x.reshape(batch, 2, x.shape[2], self.patch, MOTION_CHANNELS).permute(0, 2, 3, 1, 4)
         x = x.reshape(batch, x.shape[1], self.patch * 2 * MOTION_CHANNELS)
         h = torch.cat([self.query_token.expand(batch, 1, -1), self.input_proj(x)], dim=1)
         valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool, device=mask.device), token_mask], dim=1)
         h = self.transformer(self.positions(h), src_key_padding_mask=~valid)
-        return self.out_proj(self.out_norm(h)[:, 0])
+        return self.read_out(h)
 
 
-class PersonMotionTower(nn.Module):
-    """Our layout: a token stream per person, blind to which person comes first in the file."""
+class PersonMotionTower(_MotionTowerParts):
+    """Our layout: a token stream per person, blind to which person comes first in the file.
+
+    A token reads its own person and the other one, so contact and distance stay first-order.
+    """
 
     def __init__(self, config: EvaluatorConfig):
-        super().__init__()
-        self.patch = config.patch_frames
-        self.query_token = nn.Parameter(torch.randn(1, config.motion_latent))
-        # A token reads its own person and the other one: contact and distance stay first-order.
-        self.input_proj = nn.Linear(2 * MOTION_CHANNELS * config.patch_frames, config.motion_latent)
-        self.positions = SinusoidalPositions(config.motion_latent, config.max_frames + 1, config.dropout)
+        super().__init__(config)
         # Spread over the heads so some start looking within a person and some across: started at
         # zero, "same person" would carry no gradient until the features already used it.
         self.same_person_bias = nn.Parameter(torch.linspace(3.0, -1.0, config.motion_heads))
         self.layers = nn.ModuleList(BiasedEncoderLayer(config.motion_latent, config.motion_heads, config.motion_ff,
                                                        config.dropout) for _ in range(config.motion_layers))
-        self.out_norm = nn.LayerNorm(config.motion_latent)
-        self.out_proj = nn.Linear(config.motion_latent, config.embed_dim)
-        self.register_buffer("input_mean", torch.zeros(MOTION_CHANNELS), persistent=config.standardize_input)
-        self.register_buffer("input_std", torch.ones(MOTION_CHANNELS), persistent=config.standardize_input)
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor, return_tokens: bool = False):
         """features (B, 2, T, 262) un-normalised, mask (B, T) -> (B, embed_dim).
@@ -149,7 +158,7 @@ class PersonMotionTower(nn.Module):
         person in file order, and their mask (B, T/patch), for per-token training probes.
         """
         batch = features.shape[0]
-        x, token_mask = _patch_frames(features, mask, self.patch, self.input_mean, self.input_std)
+        x, token_mask = self.patches(features, mask)
         tokens = x.shape[2]
         if tokens >= self.positions.table.shape[0]:
             raise ValueError(f"{tokens} motion tokens exceed the {self.positions.table.shape[0] - 1} "
@@ -167,7 +176,7 @@ class PersonMotionTower(nn.Module):
         bias = self.same_person_bias[None, :, None, None] * same + padding[:, None, None, :]  # (B, H, S, S)
         for layer in self.layers:
             h = layer(h, bias)
-        embedding = self.out_proj(self.out_norm(h)[:, 0])
+        embedding = self.read_out(h)
         if return_tokens:
             return embedding, h[:, 1:].reshape(batch, 2, tokens, -1), token_mask
         return embedding
