@@ -43,13 +43,12 @@ from t2i_core.checkpoint import CheckpointError, load_training_state, read_confi
 from t2i_core.data.clips import default_cache_dir
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
-from t2i_core.data.roles import actor_labels, read_phases, token_labels
+from t2i_core.data.roles import actor_labels, read_phases, same_actor_labels, token_labels
 from t2i_core.data.twins import (
     TwinBatchSampler,
     content_keys,
     partner_indices,
     read_twin_records,
-    same_actor_labels,
     twin_pairs,
 )
 from t2i_core.metrics import r_precision, twin_accuracy
@@ -189,13 +188,13 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         loader = DataLoader(train_set, batch_size=settings.batch_size, shuffle=True, drop_last=True,
                             generator=generator)
     total_steps = settings.epochs * len(loader)
-    use_roles = settings.role_weight > 0 and any(r.same_actor is not None for r in records.values())
     if settings.actor_weight is None:
         settings = replace(settings, actor_weight=1.0 if config.motion_layout == "persons" else 0.0)
     elif settings.actor_weight > 0 and config.motion_layout != "persons":
         raise ValueError(f"--actor-weight needs the persons motion layout; this evaluator's is "
                          f"{config.motion_layout!r} (pass --actor-weight 0)")
-    phases = read_phases(data) if settings.actor_weight > 0 else {}
+    phases = read_phases(data) if settings.actor_weight > 0 or settings.role_weight > 0 else {}
+    use_roles = settings.role_weight > 0 and any(len(listed) >= 2 for listed in phases.values())
     use_actors = settings.actor_weight > 0 and bool(phases)
     # Built only when used: their initialisation draws from torch's RNG, which would change the run.
     probe = RoleProbe(config.embed_dim).to(device) if use_roles else None
@@ -246,7 +245,7 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
                 twin_losses.append(twin.item())
                 loss = loss + settings.twin_weight * twin
             if use_roles:
-                role = probe.loss(text_emb, motion_emb, same_actor_labels(clip_ids, records).to(device))
+                role = probe.loss(text_emb, motion_emb, same_actor_labels(clip_ids, phases).to(device))
                 role_losses.append(role.item())
                 loss = loss + settings.role_weight * role
             if use_actors:

@@ -57,6 +57,19 @@ def actor_labels(clip_ids: list[str], swapped: list[bool], starts: list[int], fr
     return labels
 
 
+def same_actor_labels(clip_ids: list[str], phases: dict[str, tuple[Phase, ...]]) -> torch.Tensor:
+    """Per clip: 1 when the last phase's actor started the clip too, 0 when not, -1 unknown (< 2 phases).
+
+    What an "initiator" twin flips, and what captions say with "the first / the other person";
+    a relation between the persons, so the same whichever of them the file lists first.
+    """
+    values = []
+    for clip_id in clip_ids:
+        listed = phases.get(clip_id, ())
+        values.append(float(listed[-1].actor == listed[0].actor) if len(listed) >= 2 else -1.0)
+    return torch.tensor(values)
+
+
 def token_labels(frame_labels: torch.Tensor, patch: int, tokens: int) -> torch.Tensor:
     """(B, 2, T) frame labels -> (B, 2, tokens): the label at each token's centre frame (-1 beyond T)."""
     centres = torch.arange(tokens) * patch + patch // 2

@@ -24,16 +24,6 @@ from torch.utils.data import Sampler
 class TwinRecord:
     group: int
     contrast: str | None
-    # Whether the last phase's actor is the first phase's actor (None: one phase, or not recorded).
-    # It is what an "initiator" twin flips, and what captions say with "the first / the other person".
-    same_actor: bool | None = None
-
-
-def _same_actor(record: dict) -> bool | None:
-    phases = record.get("phases") or []
-    if len(phases) < 2 or any("initiator" not in p for p in phases):
-        return None
-    return phases[-1]["initiator"] == phases[0]["initiator"]
 
 
 def read_twin_records(data: str | Path) -> dict[str, TwinRecord]:
@@ -42,18 +32,8 @@ def read_twin_records(data: str | Path) -> dict[str, TwinRecord]:
     if not manifest.is_file():
         return {}
     records = json.loads(manifest.read_text()).get("records", [])
-    return {r["id"]: TwinRecord(int(r["group"]), r.get("contrast"), _same_actor(r))
+    return {r["id"]: TwinRecord(int(r["group"]), r.get("contrast"))
             for r in records if "id" in r and "group" in r}
-
-
-def same_actor_labels(clip_ids: list[str], records: dict[str, TwinRecord]) -> torch.Tensor:
-    """Per clip: 1.0 when the last phase's actor started the clip too, 0.0 when not, -1.0 unknown."""
-    values = []
-    for clip_id in clip_ids:
-        record = records.get(clip_id)
-        same = None if record is None else record.same_actor
-        values.append(-1.0 if same is None else float(same))
-    return torch.tensor(values)
 
 
 def twin_pairs(clip_ids: list[str], records: dict[str, TwinRecord]) -> dict[str, list[tuple[int, int]]]:

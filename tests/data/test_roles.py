@@ -2,7 +2,7 @@ import json
 
 import torch
 
-from t2i_core.data.roles import Phase, actor_labels, read_phases, token_labels
+from t2i_core.data.roles import Phase, actor_labels, read_phases, same_actor_labels, token_labels
 
 
 def test_read_phases_takes_file_order_initiators_and_skips_clips_without_them(tmp_path):
@@ -35,3 +35,13 @@ def test_token_labels_read_each_token_centre_frame():
     # centres 1, 3, 5 and 7 (beyond the 7 frames: unknown)
     assert tokens[0, 0].tolist() == [1, 1, -1, -1]
     assert tokens[0, 1].tolist() == [0, 0, -1, -1]
+
+
+def test_same_actor_compares_the_first_and_last_phase_initiators(tmp_path):
+    def phases(*initiators):
+        return [{"start": 10 * i, "end": 10 * i + 10, "initiator": who} for i, who in enumerate(initiators)]
+    (tmp_path / "manifest.json").write_text(json.dumps({"records": [
+        {"id": "same", "phases": phases(1, 2, 1)}, {"id": "other", "phases": phases(1, 2, 2)},
+        {"id": "single", "phases": phases(2)}, {"id": "unrecorded"}]}))
+    labels = same_actor_labels(["same", "other", "single", "unrecorded", "not-in-manifest"], read_phases(tmp_path))
+    assert labels.tolist() == [1.0, 0.0, -1.0, -1.0, -1.0]

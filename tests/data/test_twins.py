@@ -9,7 +9,6 @@ from t2i_core.data.twins import (
     content_keys,
     partner_indices,
     read_twin_records,
-    same_actor_labels,
     twin_pairs,
 )
 
@@ -77,18 +76,3 @@ def test_sampler_is_deterministic_per_generator_state_and_changes_each_epoch():
 def test_sampler_rejects_a_bad_batch_size():
     with pytest.raises(ValueError, match="batch_size"):
         TwinBatchSampler(IDS, RECORDS, False, batch_size=0, generator=torch.Generator())
-
-
-def test_same_actor_comes_from_the_first_and_last_phase_initiators(tmp_path):
-    def phases(*initiators):
-        return [{"kind": "push", "initiator": i} for i in initiators]
-    (tmp_path / "manifest.json").write_text(json.dumps({"records": [
-        {"id": "same", "group": 0, "contrast": "initiator", "phases": phases(1, 2, 1)},
-        {"id": "other", "group": 0, "contrast": "initiator", "phases": phases(1, 2, 2)},
-        {"id": "single", "group": 1, "contrast": "speed", "phases": phases(2)},
-        {"id": "unrecorded", "group": 2, "contrast": None}]}))
-    records = read_twin_records(tmp_path)
-    assert records["same"].same_actor is True and records["other"].same_actor is False
-    assert records["single"].same_actor is None and records["unrecorded"].same_actor is None
-    labels = same_actor_labels(["same", "other", "single", "unrecorded", "not-in-manifest"], records)
-    assert labels.tolist() == [1.0, 0.0, -1.0, -1.0, -1.0]
