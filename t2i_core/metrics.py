@@ -189,13 +189,14 @@ def twin_accuracy(text_embeddings: np.ndarray, motion_embeddings: np.ndarray,
     ``pairs`` maps a kind ("order", "side", ...) to index pairs (i, j) of items that differ only in
     that respect; each pair gives two trials (i's caption, then j's). 0.5 is chance.
     """
+    def similarity(texts: np.ndarray, motions: np.ndarray) -> np.ndarray:
+        return (text_embeddings[texts] * motion_embeddings[motions]).sum(-1)
+
     result = {}
     for kind, index_pairs in sorted(pairs.items()):
         if not index_pairs:
             continue
         a, b = np.asarray(index_pairs).T
-        def similarity(t, m):
-            return (text_embeddings[t] * motion_embeddings[m]).sum(-1)
         wins = np.concatenate([similarity(a, a) > similarity(a, b), similarity(b, b) > similarity(b, a)])
         result[kind] = float(wins.mean())
     return result
