@@ -25,10 +25,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from t2i_core.motion.features import CONTACTS, FEATURE_DIM, POSITIONS
+from t2i_core.motion.features import CONTACTS, FEATURE_DIM, POSITIONS, VELOCITIES
 from t2i_core.skeleton import BONES, FOOT_CONTACT_JOINTS, HIPS, NUM_JOINTS
 
-TERMS = ("simple", "vel", "bl", "fc", "ro", "dm", "ja", "ail")
+TERMS = ("simple", "vel", "bl", "fc", "ro", "dm", "ja", "ail", "vc")
 INTERACTIONS = ("adaptive", "distance_map")
 ADAPTIVE_NORMS = ("l2", "l1")
 ADAPTIVE_NORMALIZATIONS = ("mean", "sum", "none")
@@ -52,6 +52,9 @@ class LossConfig:
     # AIL's weight is unpublished. It replaces DM, and with "mean" normalisation its scale is that of
     # an MSE of distances like DM's, so it takes DM's weight.
     ail: float = 3.0
+    # Ours: the predicted velocity channels agree with the predicted positions (vel[t] = pos[t+1] -
+    # pos[t]), so the two halves of the feature tell one story. 0 (off) in InterGen's recipe.
+    vc: float = 0.0
     # "adaptive" = Text2Interact: AIL replaces DM, JA kept. "distance_map" = InterGen: DM + JA, no AIL.
     interaction: str = "adaptive"
     geometric_t_max: int = 700  # geometric terms only for samples with t <= this (InterGen)
@@ -157,6 +160,17 @@ def _pair_mask(mask: torch.Tensor) -> torch.Tensor:
 def velocity_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """MSE of the per-joint displacement pos[t+1] - pos[t]."""
     error = (pred.diff(dim=2) - target.diff(dim=2)) ** 2
+    return masked_mean(error, _pair_mask(mask)[:, None].expand(error.shape[:3]))
+
+
+def velocity_consistency_loss(pred_x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """MSE between the predicted velocity channels and the predicted positions' displacement.
+
+    pred_x: de-normalised features (B, 2, T, 262); feature t holds pos[t] and vel[t] = pos[t+1] - pos[t].
+    """
+    joints = joints_from_features(pred_x)
+    velocities = pred_x[..., VELOCITIES].unflatten(-1, (NUM_JOINTS, 3))
+    error = (joints.diff(dim=2) - velocities[:, :, :-1]) ** 2
     return masked_mean(error, _pair_mask(mask)[:, None].expand(error.shape[:3]))
 
 
@@ -304,6 +318,7 @@ class InteractionLoss(nn.Module):
 
             compute = {
                 "vel": lambda: velocity_loss(p, t, geo_mask),
+                "vc": lambda: velocity_consistency_loss(pred_x, geo_mask),
                 "bl": lambda: bone_length_loss(p, t, geo_mask),
                 "fc": lambda: foot_contact_loss(p, target_x[..., CONTACTS], geo_mask),
                 "ro": lambda: relative_orientation_loss(p, t, geo_mask),

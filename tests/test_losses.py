@@ -432,3 +432,17 @@ def test_shared_distance_maps_give_the_standalone_terms(data):
     assert torch.allclose(adaptive["ail"], adaptive_interaction_loss(p, t, mask))
     assert torch.allclose(adaptive["ja"], joint_affinity_loss(p, t, mask))
     assert torch.allclose(mapped["dm"], distance_map_loss(p, t, mask))
+
+
+def test_velocity_consistency_is_zero_on_real_features_and_sees_a_mismatch(data):
+    x, mask, _, _ = data
+    steps = torch.zeros(x.shape[0], dtype=torch.long)
+    loss = make_loss(data, vc=1.0)
+    target = normalise(data, x)
+    # processed features: vel[t] = pos[t+1] - pos[t] exactly, so a perfect prediction is consistent
+    assert loss(target, target, mask, steps)[1]["vc"].item() < 1e-12
+    shifted = x.clone()
+    shifted[..., 66:132] += 0.01  # every velocity off by 1 cm per axis: error 1e-4 per coordinate
+    value = loss(normalise(data, shifted), target, mask, steps)[1]["vc"].item()
+    assert math.isclose(value, 1e-4, rel_tol=1e-6)
+    assert "vc" not in make_loss(data)(target, target, mask, steps)[1]  # off by default (InterGen's recipe)

@@ -63,6 +63,10 @@ class InterActorTraining:
     grad_clip: float = 0.5
     ema_decay: float = 0.999
     text_dropout: float = 0.1      # classifier-free guidance training
+    # Reaction training (InterMask's trick carried to diffusion): with this probability a sample's
+    # person (1 or 2 at random) is given clean, with timestep 0, and only the other is noised and
+    # supervised, so one checkpoint generates pairs and reactions p(x2 | x1, text).
+    reaction_prob: float = 0.0
     max_frames: int = 300
     eval_every: int = 2000
     eval_clips: int = 64
@@ -135,7 +139,31 @@ def evaluate_quick(model, ema, scheduler, encoder, mean, std, val_set, scorer, s
             "gt_r1": float(r_precision(text_emb, real_emb, group=min(32, count))[0])}
 
 
+def loss_weights(specs: list[str] | None) -> dict[str, float]:
+    """``["vc=30", "ja=0"]`` -> {"vc": 30.0, "ja": 0.0}, with a clear error for anything else."""
+    weights = {}
+    for spec in specs or []:
+        name, sep, value = spec.partition("=")
+        if not sep or name not in TERMS:
+            raise ValueError(f"--loss-weight takes TERM=WEIGHT with TERM one of {', '.join(TERMS)}; got {spec!r}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise ValueError(f"--loss-weight {spec!r}: {value!r} is not a number") from None
+    return weights
+
+
+def reaction_rows(batch: int, t: torch.Tensor, prob: float, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, 2) bool of the persons given clean (at most one per sample) and the (B, 2) per-person timesteps."""
+    reacting = torch.rand(batch, device=device) < prob
+    which = torch.randint(0, 2, (batch,), device=device)
+    given = reacting[:, None] & (torch.arange(2, device=device)[None] == which[:, None])
+    return given, torch.where(given, torch.zeros_like(t)[:, None], t[:, None])
+
+
 def train(args, settings: InterActorTraining) -> Path:
+    if not 0.0 <= settings.reaction_prob <= 1.0:
+        raise ValueError(f"--reaction-prob must lie in [0, 1], got {settings.reaction_prob}")
     env = Distributed(args.device)
     torch.manual_seed(settings.seed + env.rank)
     out: Path = args.out
@@ -185,7 +213,7 @@ def train(args, settings: InterActorTraining) -> Path:
     if not env.main:
         texts = TextFeatureCache(encoder, text_cache_path)
 
-    loss_config = LossConfig(interaction=args.interaction)
+    loss_config = LossConfig(interaction=args.interaction, **loss_weights(args.loss_weight))
     for name in args.disable_loss or []:
         if name not in TERMS:
             raise ValueError(f"unknown loss term {name!r}; accepted: {', '.join(TERMS)}")
@@ -231,7 +259,7 @@ def train(args, settings: InterActorTraining) -> Path:
         val_set = InterHumanDataset(roots[0].path, "val", mode="eval", max_frames=settings.max_frames,
                                     cache_dir=args.cache_dir, progress=False)
 
-    columns = ["step", "epoch", "loss", *[f"loss_{k}" for k in ("simple", "vel", "bl", "fc", "ro", "dm", "ja", "ail")],
+    columns = ["step", "epoch", "loss", *[f"loss_{k}" for k in TERMS],
                "lr", "seconds", "eval_r1", "eval_r3", "eval_fid", "eval_gt_r1"]
     log = CsvLog(out / "log.csv", columns) if env.main else None
     board = None
@@ -280,9 +308,14 @@ def train(args, settings: InterActorTraining) -> Path:
             t = torch.randint(0, alphas, (x0.shape[0],), device=env.device)
             noisy = scheduler.add_noise(x0, torch.randn_like(x0), t)
             drop = drop_condition_mask(x0.shape[0], settings.text_dropout, device=env.device)
+            given, person_t = reaction_rows(x0.shape[0], t, settings.reaction_prob, env.device)
+            noisy = torch.where(given[:, :, None, None], x0, noisy)
             with autocast:
-                pred = net(noisy, t, words, word_mask, pooled, frame_mask, drop)
-            loss, terms = criterion(pred.float(), x0, frame_mask, t)
+                pred = net(noisy, person_t, words, word_mask, pooled, frame_mask, drop)
+            # the given person is known: its "prediction" is the truth, so it adds no error and the
+            # interaction terms compare the other person against its real partner
+            pred = torch.where(given[:, :, None, None], x0, pred.float())
+            loss, terms = criterion(pred, x0, frame_mask, t)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
@@ -344,6 +377,11 @@ def main(argv: list[str] | None = None) -> int:
                  "seed", "max_frames"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--reaction-prob", type=float, default=defaults.reaction_prob,
+                        help="probability that one person of a sample is given clean (reaction training)")
+    parser.add_argument("--ema-decay", type=float, default=defaults.ema_decay)
+    parser.add_argument("--loss-weight", action="append", metavar="TERM=WEIGHT",
+                        help="set a LossConfig weight (e.g. --loss-weight vc=30), repeatable")
     parser.add_argument("--init-from", type=Path, default=None, help="start from this checkpoint (fine-tuning)")
     parser.add_argument("--stats", type=Path, default=None, help="normalisation .npz (default: computed)")
     parser.add_argument("--evaluator", type=Path, default=None, help=f"default: {DEFAULT_EVALUATOR}")

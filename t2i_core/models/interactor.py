@@ -25,6 +25,7 @@ from t2i_core.models.attention import Attention
 from t2i_core.models.layers import SinusoidalPositions
 
 CONDITIONINGS = ("word", "sentence")
+HEADS = ("linear", "conv")
 
 
 @dataclass
@@ -40,10 +41,20 @@ class InterActorConfig:
     conditioning: str = "word"       # "word" (the paper) or "sentence" (InterGen-style ablation)
     max_frames: int = 300
     frames_per_token: int = 1        # >1 groups frames into one token: cheaper on a CPU, coarser in time
+    # How tokens become frames. "linear": one linear map per token (frames of a token are independent
+    # of the next token's, so motion jumps at token boundaries). "conv": the linear map to a narrower
+    # per-frame feature, then a temporal convolution across frames (and so across token boundaries).
+    head: str = "linear"
+    head_channels: int = 64          # per-frame width before the "conv" head's convolution
+    head_kernel: int = 7             # frames the "conv" head's convolution spans (odd)
 
     def __post_init__(self):
         if self.conditioning not in CONDITIONINGS:
             raise ValueError(f"conditioning {self.conditioning!r}; accepted: {', '.join(CONDITIONINGS)}")
+        if self.head not in HEADS:
+            raise ValueError(f"head {self.head!r}; accepted: {', '.join(HEADS)}")
+        if self.head_kernel < 1 or self.head_kernel % 2 == 0:
+            raise ValueError(f"head_kernel must be an odd number >= 1, got {self.head_kernel}")
 
     @classmethod
     def paper(cls, **overrides) -> InterActorConfig:
@@ -62,7 +73,7 @@ class InterActorConfig:
     def small(cls, **overrides) -> InterActorConfig:
         """The shipped model: small enough to train and sample on a 2-core CPU, on MiniLM tokens."""
         values = {"latent_dim": 128, "num_blocks": 4, "num_heads": 4, "ff_size": 256, "text_encoder": "minilm",
-                  "text_dim": 384, "frames_per_token": 3}
+                  "text_dim": 384, "frames_per_token": 3, "head": "conv"}
         values.update(overrides)
         return cls(**values)
 
@@ -137,6 +148,28 @@ class InterActorBlock(nn.Module):
         return h, maps
 
 
+class ConvMotionHead(nn.Module):
+    """Tokens (N, tokens, dim) -> frames (N, tokens * frames_per_token, feature_dim) through a
+    temporal convolution, so neighbouring frames of adjacent tokens are predicted together."""
+
+    def __init__(self, config: InterActorConfig):
+        super().__init__()
+        self.step = config.frames_per_token
+        self.linear = nn.Linear(config.latent_dim, config.head_channels * self.step)
+        self.conv = nn.Conv1d(config.head_channels, config.feature_dim, config.head_kernel,
+                              padding=config.head_kernel // 2)
+        nn.init.zeros_(self.conv.weight)  # start by predicting the mean pose (x0 = 0 normalised)
+        nn.init.zeros_(self.conv.bias)
+
+    def forward(self, h: torch.Tensor, token_mask: torch.Tensor) -> torch.Tensor:
+        rows, tokens, _ = h.shape
+        frames = self.linear(h).reshape(rows, tokens * self.step, -1)
+        # padded frames must not leak into real ones through the convolution
+        frame_mask = token_mask.repeat_interleave(self.step, dim=1)[..., None].to(frames.dtype)
+        frames = torch.nn.functional.gelu(frames) * frame_mask
+        return self.conv(frames.transpose(1, 2)).transpose(1, 2)
+
+
 class InterActor(nn.Module):
     def __init__(self, config: InterActorConfig):
         super().__init__()
@@ -153,14 +186,18 @@ class InterActor(nn.Module):
             self.sentence_in = nn.Linear(config.text_dim, dim)
         self.blocks = nn.ModuleList(InterActorBlock(config) for _ in range(config.num_blocks))
         self.out_norm = AdaptiveLayerNorm(dim)
-        self.motion_out = nn.Linear(dim, per_token)
-        nn.init.zeros_(self.motion_out.weight)  # start by predicting the mean pose (x0 = 0 normalised)
-        nn.init.zeros_(self.motion_out.bias)
+        if config.head == "conv":
+            self.motion_out = ConvMotionHead(config)
+        else:  # "linear": the name and shape of the shipped checkpoints' parameters
+            self.motion_out = nn.Linear(dim, per_token)
+            nn.init.zeros_(self.motion_out.weight)  # start by predicting the mean pose (x0 = 0 normalised)
+            nn.init.zeros_(self.motion_out.bias)
 
     def forward(self, x, timesteps, words, word_mask, pooled, frame_mask, drop_text=None, need_weights=False):
         """Predict normalised x0.
 
-        x (B, 2, T, 262) noisy normalised motion; timesteps (B,); words (B, L, text_dim) with
+        x (B, 2, T, 262) noisy normalised motion; timesteps (B,), or (B, 2) for one timestep per
+        person (a person given clean, as in reaction generation, has timestep 0); words (B, L, text_dim) with
         word_mask (B, L); pooled (B, text_dim); frame_mask (B, T); drop_text (B,) bool marks
         samples whose caption is dropped (classifier-free guidance).
         Returns x0 (B, 2, T, 262) and, with ``need_weights``, a list per block of maps over
@@ -177,10 +214,13 @@ class InterActor(nn.Module):
         token_mask = frame_mask.view(batch, tokens, step).any(-1)
         if drop_text is None:
             drop_text = torch.zeros(batch, dtype=torch.bool, device=x.device)
-        condition = self.time_mlp(timestep_embedding(timesteps, self.config.latent_dim))
+        # one timestep per row of the person-stacked batch: rows [0, B) person 1, [B, 2B) person 2
+        per_person = timesteps if timesteps.ndim == 2 else timesteps[:, None].expand(batch, 2)
+        condition2 = self.time_mlp(timestep_embedding(per_person.transpose(0, 1).reshape(2 * batch),
+                                                      self.config.latent_dim))
         keep = (~drop_text).to(x.dtype)[:, None]
         if self.config.conditioning == "sentence":
-            condition = condition + self.sentence_in(pooled) * keep
+            condition2 = condition2 + (self.sentence_in(pooled) * keep).repeat(2, 1)
             word_tokens = word_keys = None
         else:
             word_tokens = torch.cat([self.null_word.expand(batch, 1, -1), self.word_in(words)], dim=1)
@@ -189,7 +229,6 @@ class InterActor(nn.Module):
 
         # persons on the batch axis: rows [0, B) are person 1, rows [B, 2B) person 2
         h = self.positions(self.motion_in(x.transpose(0, 1).reshape(2 * batch, tokens, -1)))
-        condition2 = condition.repeat(2, 1)
         token_mask2 = token_mask.repeat(2, 1)
         if word_tokens is not None:
             word_tokens, word_keys = word_tokens.repeat(2, 1, 1), word_keys.repeat(2, 1)
@@ -198,6 +237,7 @@ class InterActor(nn.Module):
             h, block_maps = block(h, condition2, word_tokens, word_keys, token_mask2, need_weights)
             if need_weights:
                 maps.append({k: v.view(2, batch, *v.shape[1:]).transpose(0, 1) for k, v in block_maps.items()})
-        out = self.motion_out(self.out_norm(h, condition2))
+        normed = self.out_norm(h, condition2)
+        out = self.motion_out(normed, token_mask2) if self.config.head == "conv" else self.motion_out(normed)
         out = out.view(2, batch, tokens * step, -1).transpose(0, 1)[:, :, :frames]
         return (out, maps) if need_weights else out

@@ -23,11 +23,12 @@ def randomize(model):
     return model.eval()
 
 
+@pytest.mark.parametrize("head", ["linear", "conv"])
 @pytest.mark.parametrize("frames_per_token", [1, 3])
 @pytest.mark.parametrize("conditioning", ["word", "sentence"])
-def test_shapes_and_one_set_of_weights_for_both_persons(conditioning, frames_per_token):
+def test_shapes_and_one_set_of_weights_for_both_persons(conditioning, frames_per_token, head):
     model = randomize(InterActor(InterActorConfig(**TINY, conditioning=conditioning,
-                                                  frames_per_token=frames_per_token)))
+                                                  frames_per_token=frames_per_token, head=head)))
     x, t, words, word_mask, pooled, frames = inputs(frames=31)
     out = model(x, t, words, word_mask, pooled, frames[:, :31])
     assert out.shape == x.shape
@@ -35,9 +36,39 @@ def test_shapes_and_one_set_of_weights_for_both_persons(conditioning, frames_per
     assert torch.allclose(swapped, out.flip(1), atol=1e-5)  # exchanging the persons exchanges the outputs
 
 
-def test_fresh_model_predicts_zero():
-    model = InterActor(InterActorConfig(**TINY)).eval()
+@pytest.mark.parametrize("head", ["linear", "conv"])
+def test_fresh_model_predicts_zero(head):
+    model = InterActor(InterActorConfig(**TINY, head=head)).eval()
     assert torch.count_nonzero(model(*inputs())) == 0
+
+
+def test_conv_head_spans_token_boundaries_and_ignores_padding():
+    model = randomize(InterActor(InterActorConfig(**TINY, frames_per_token=3, head="conv")))
+    x, t, words, word_mask, pooled, frames = inputs(frames=30)
+    out = model(x, t, words, word_mask, pooled, frames)
+    # a frame's output depends on the token after its own: change only token 5's input (frames 15-17)
+    changed = x.clone()
+    changed[:, :, 15:18] += 1.0
+    delta = (model(changed, t, words, word_mask, pooled, frames) - out).abs()
+    assert delta[:, :, 14].max() > 1e-4  # frame 14 is in token 4, next to the boundary
+    # padded frames beyond a clip's end do not change its real frames
+    short = frames.clone()
+    short[:, 21:] = False  # a whole number of 3-frame tokens
+    padded = x.clone()
+    padded[:, :, 21:] = 5.0
+    a = model(x, t, words, word_mask, pooled, short)[:, :, :21]
+    b = model(padded, t, words, word_mask, pooled, short)[:, :, :21]
+    assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_per_person_timesteps():
+    model = randomize(InterActor(InterActorConfig(**TINY, frames_per_token=3, head="conv")))
+    x, t, words, word_mask, pooled, frames = inputs()
+    same = model(x, t, words, word_mask, pooled, frames)
+    assert torch.allclose(model(x, torch.stack([t, t], 1), words, word_mask, pooled, frames), same, atol=1e-6)
+    # person 1 given clean (timestep 0): the output changes, for both persons (they attend to each other)
+    clean_first = model(x, torch.stack([torch.zeros_like(t), t], 1), words, word_mask, pooled, frames)
+    assert (clean_first - same)[:, 0].abs().max() > 1e-4 and (clean_first - same)[:, 1].abs().max() > 1e-5
 
 
 def test_text_changes_the_output_and_dropping_it_removes_it():

@@ -109,3 +109,26 @@ def test_two_process_torchrun_keeps_ranks_identical(folder, tmp_path):
     assert ranks["step"] == 4 and len(ranks["parameter_checksums"]) == 2
     assert ranks["parameter_checksums"][0] == ranks["parameter_checksums"][1]
     assert json.loads((tmp_path / "ddp" / "config.json").read_text())["world_size"] == 2
+
+
+def test_reaction_rows_give_at_most_one_clean_person_with_timestep_zero():
+    torch.manual_seed(0)
+    t = torch.randint(1, 1000, (2000,))
+    given, person_t = train_interactor.reaction_rows(2000, t, 0.2, "cpu")
+    assert given.shape == person_t.shape == (2000, 2) and not (given[:, 0] & given[:, 1]).any()
+    assert abs(given.any(1).float().mean().item() - 0.2) < 0.03
+    assert abs(given[:, 0].float().mean().item() - 0.1) < 0.02  # either person, evenly
+    assert (person_t[given] == 0).all() and (person_t[~given] == t[:, None].expand(-1, 2)[~given]).all()
+    assert not train_interactor.reaction_rows(50, t[:50], 0.0, "cpu")[0].any()
+
+
+def test_reaction_training_and_loss_weights_run_and_are_recorded(folder, tmp_path, capsys):
+    out = tmp_path / "reaction"
+    assert cli(folder, out, tmp_path / "c", "--steps", "2", "--reaction-prob", "0.5", "--loss-weight", "vc=30") == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["training"]["reaction_prob"] == 0.5 and saved["loss"]["vc"] == 30.0
+    assert "loss_vc" in (out / "log.csv").read_text().splitlines()[0]
+    assert cli(folder, tmp_path / "x", tmp_path / "c", "--steps", "1", "--reaction-prob", "1.5") == 2
+    assert "--reaction-prob must lie in [0, 1]" in capsys.readouterr().err
+    assert cli(folder, tmp_path / "x", tmp_path / "c", "--steps", "1", "--loss-weight", "vc") == 2
+    assert "TERM=WEIGHT" in capsys.readouterr().err
