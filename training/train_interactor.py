@@ -183,7 +183,7 @@ def train(args, settings: InterActorTraining) -> Path:
         model, mean, std, _ = load_interactor(source)
         config = model.config
     else:
-        overrides = {"conditioning": args.conditioning} if args.conditioning else {}
+        overrides = {name: getattr(args, name) for name in ("conditioning", "head") if getattr(args, name)}
         config = CONFIGS[args.config](**overrides)
         model = InterActor(config)
         if args.stats:
@@ -368,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
     parser.add_argument("--conditioning", choices=("word", "sentence"), default=None)
+    parser.add_argument("--head", choices=("linear", "conv"), default=None,
+                        help="how tokens become frames (default: the config's; small uses conv)")
     parser.add_argument("--interaction", choices=("adaptive", "distance_map"), default="adaptive",
                         help="adaptive = Text2Interact's AIL; distance_map = InterGen's DM (the ablation)")
     parser.add_argument("--disable-loss", action="append", metavar="TERM",
