@@ -29,6 +29,7 @@ from t2i_core.motion.features import CONTACTS, FEATURE_DIM, POSITIONS, VELOCITIE
 from t2i_core.skeleton import BONES, FOOT_CONTACT_JOINTS, HIPS, NUM_JOINTS
 
 TERMS = ("simple", "vel", "bl", "fc", "ro", "dm", "ja", "ail", "vc")
+PAIR_TERMS = ("ro", "dm", "ja", "ail")  # need two persons; the single-person prior trains without them
 INTERACTIONS = ("adaptive", "distance_map")
 ADAPTIVE_NORMS = ("l2", "l1")
 ADAPTIVE_NORMALIZATIONS = ("mean", "sum", "none")
@@ -285,11 +286,15 @@ class InteractionLoss(nn.Module):
     def forward(
         self, pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, timesteps: torch.Tensor
     ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """pred, target: normalised x0 (B, 2, T, 262); mask (B, T) bool, True on real frames; timesteps (B,)."""
-        if pred.shape != target.shape or pred.ndim != 4 or pred.shape[1] != 2 or pred.shape[-1] != FEATURE_DIM:
-            raise ValueError(f"pred and target must both be (B, 2, T, {FEATURE_DIM}), "
+        """pred, target: normalised x0 (B, P, T, 262) with P = 2 persons (or 1 when no pair term is on);
+        mask (B, T) bool, True on real frames; timesteps (B,)."""
+        if pred.shape != target.shape or pred.ndim != 4 or pred.shape[1] not in (1, 2) or pred.shape[-1] != FEATURE_DIM:
+            raise ValueError(f"pred and target must both be (B, 2, T, {FEATURE_DIM}) or (B, 1, T, {FEATURE_DIM}), "
                              f"got {tuple(pred.shape)} and {tuple(target.shape)}")
-        batch, _, frames, _ = pred.shape
+        batch, persons, frames, _ = pred.shape
+        pair_terms = [name for name in PAIR_TERMS if name in self.term_weights]
+        if persons == 1 and pair_terms:
+            raise ValueError(f"a single person has no partner: set the weights of {', '.join(pair_terms)} to 0")
         if mask.shape != (batch, frames) or mask.dtype != torch.bool:
             raise ValueError(f"mask must be bool ({batch}, {frames}), got {mask.dtype} {tuple(mask.shape)}")
         if timesteps.shape != (batch,):
@@ -297,7 +302,7 @@ class InteractionLoss(nn.Module):
 
         terms: dict[str, torch.Tensor] = {}
         if "simple" in self.term_weights:
-            terms["simple"] = masked_mean((pred - target) ** 2, mask[:, None].expand(batch, 2, frames))
+            terms["simple"] = masked_mean((pred - target) ** 2, mask[:, None].expand(batch, persons, frames))
         geometric = [name for name in self.term_weights if name != "simple"]
         if geometric:
             # Geometric terms count only at t <= geometric_t_max: skip the other rows altogether

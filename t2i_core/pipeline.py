@@ -111,7 +111,7 @@ class Text2InteractPipeline:
         if encoding.truncated[0]:
             warnings.append(f"the prompt was cut to the text encoder's limit of {self.text_encoder.max_tokens} tokens")
         count = len(seeds)
-        noise = torch.stack([torch.randn(2, frames, self.model.config.feature_dim,
+        noise = torch.stack([torch.randn(self.model.config.persons, frames, self.model.config.feature_dim,
                                          generator=torch.Generator().manual_seed(s)) for s in seeds])
         x0, maps = self._sample(noise.to(self.device), encoding.tokens.expand(count, -1, -1),
                                 encoding.mask.expand(count, -1), encoding.pooled.expand(count, -1),
@@ -183,7 +183,8 @@ class Text2InteractPipeline:
             chunk, sizes = texts[start:start + batch_size], lengths[start:start + batch_size]
             longest = max(sizes)
             encoding = self.text_encoder(chunk).to(self.device)
-            noise = torch.randn(len(chunk), 2, longest, self.model.config.feature_dim, generator=generator)
+            noise = torch.randn(len(chunk), self.model.config.persons, longest, self.model.config.feature_dim,
+                                generator=generator)
             frame_mask = (torch.arange(longest)[None] < torch.tensor(sizes)[:, None]).to(self.device)
             x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled,
                                  frame_mask, guidance_scale, steps, 0.0, seed)

@@ -22,9 +22,13 @@ def warmup_cosine(warmup_steps: int, total_steps: int, floor: float = 0.0):
     return factor
 
 
-def dataset_captions(dataset: InterHumanDataset) -> list[str]:
-    """Every caption an item of the data set can carry (mirrored ones included when it mirrors)."""
-    texts = [c for entry in dataset.entries for c in entry.captions]
+def dataset_captions(dataset: InterHumanDataset, per_person: bool = False) -> list[str]:
+    """Every caption an item of the data set can carry (mirrored ones included when it mirrors);
+    with ``per_person`` the individual captions of each person instead of the pair's."""
+    if per_person:
+        texts = [c for entry in dataset.entries if entry.person_captions for p in entry.person_captions for c in p]
+    else:
+        texts = [c for entry in dataset.entries for c in entry.captions]
     if dataset.mirror:
         texts += [mirror_caption(t) for t in texts]
     return list(dict.fromkeys(texts))

@@ -36,7 +36,7 @@ from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.guidance import drop_condition_mask
-from t2i_core.losses import TERMS, InteractionLoss, LossConfig
+from t2i_core.losses import PAIR_TERMS, TERMS, InteractionLoss, LossConfig
 from t2i_core.metrics import frechet_distance, r_precision
 from t2i_core.models.interactor import InterActor, InterActorConfig
 from t2i_core.models.interactor_checkpoint import load_interactor
@@ -50,7 +50,8 @@ from training.mixture import MixtureSampler
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
-CONFIGS = {"small": InterActorConfig.small, "paper": InterActorConfig.paper, "tiny": InterActorConfig.tiny}
+CONFIGS = {"small": InterActorConfig.small, "paper": InterActorConfig.paper, "tiny": InterActorConfig.tiny,
+           "single": InterActorConfig.single, "single-tiny": lambda **o: InterActorConfig.tiny(persons=1, **o)}
 
 
 @dataclass
@@ -153,11 +154,13 @@ def loss_weights(specs: list[str] | None) -> dict[str, float]:
     return weights
 
 
-def reaction_rows(batch: int, t: torch.Tensor, prob: float, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, 2) bool of the persons given clean (at most one per sample) and the (B, 2) per-person timesteps."""
-    reacting = torch.rand(batch, device=device) < prob
-    which = torch.randint(0, 2, (batch,), device=device)
-    given = reacting[:, None] & (torch.arange(2, device=device)[None] == which[:, None])
+def reaction_rows(batch: int, t: torch.Tensor, prob: float, device, persons: int = 2
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, P) bool of the persons given clean (at most one per sample, never the only person) and the
+    (B, P) per-person timesteps."""
+    reacting = (torch.rand(batch, device=device) < prob) & (persons == 2)
+    which = torch.randint(0, persons, (batch,), device=device)
+    given = reacting[:, None] & (torch.arange(persons, device=device)[None] == which[:, None])
     return given, torch.where(given, torch.zeros_like(t)[:, None], t[:, None])
 
 
@@ -203,17 +206,29 @@ def train(args, settings: InterActorTraining) -> Path:
         p.requires_grad_(False)
     mean, std = mean.to(env.device), std.to(env.device)
 
+    single = config.persons == 1
+    if single:
+        # the single-person prior learns from each person's own track (a swapped item puts person 2 first,
+        # in its own frame) and that person's own caption
+        for d in datasets:
+            d.entries = [e for e in d.entries if e.person_captions]
+            if not d.entries:
+                raise DataFolderError(f"{d.layout.root} has no per-person captions (annots_individual/person1, "
+                                      "person2): a single-person model needs them")
+        if settings.reaction_prob:
+            raise ValueError("--reaction-prob needs a two-person model; this config has one person")
     encoder = build_text_encoder(config.text_encoder, device=str(env.device))
     text_cache_path = (args.cache_dir or default_cache_dir().parent) / "text" / f"{encoder.name}.safetensors"
     texts = TextFeatureCache(encoder, text_cache_path)
     if env.main:
-        texts.add([c for d in datasets for c in dataset_captions(d)], progress=show)
+        texts.add([c for d in datasets for c in dataset_captions(d, per_person=single)], progress=show)
         texts.save()
     env.barrier()
     if not env.main:
         texts = TextFeatureCache(encoder, text_cache_path)
 
-    loss_config = LossConfig(interaction=args.interaction, **loss_weights(args.loss_weight))
+    weights = {**({name: 0.0 for name in PAIR_TERMS} if single else {}), **loss_weights(args.loss_weight)}
+    loss_config = LossConfig(interaction=args.interaction, **weights)
     for name in args.disable_loss or []:
         if name not in TERMS:
             raise ValueError(f"unknown loss term {name!r}; accepted: {', '.join(TERMS)}")
@@ -246,7 +261,7 @@ def train(args, settings: InterActorTraining) -> Path:
         else torch.autocast("cpu", enabled=False)
 
     scorer = None
-    if env.main and settings.eval_every > 0:
+    if env.main and settings.eval_every > 0 and not single:  # the evaluator scores pairs
         evaluator_dir = args.evaluator or DEFAULT_EVALUATOR
         if (evaluator_dir / "config.json").is_file():
             from t2i_core.models.scorer import TextMotionScorer
@@ -301,14 +316,16 @@ def train(args, settings: InterActorTraining) -> Path:
                 break
             batch_in_epoch += 1
             longest = int(batch["length"].max())  # clips are padded to max_frames: drop the shared padding
-            x0 = ((batch["features"][:, :, :longest].to(env.device) - mean) / std)
+            features = batch["features"][:, :1] if single else batch["features"]
+            x0 = ((features[:, :, :longest].to(env.device) - mean) / std)
             frame_mask = batch["mask"][:, :longest].to(env.device)
             x0 = x0 * frame_mask[:, None, :, None]
-            words, word_mask, pooled = (t.to(env.device) for t in texts.batch(list(batch["text"])))
+            captions = batch["text_person1"] if single else batch["text"]
+            words, word_mask, pooled = (t.to(env.device) for t in texts.batch(list(captions)))
             t = torch.randint(0, alphas, (x0.shape[0],), device=env.device)
             noisy = scheduler.add_noise(x0, torch.randn_like(x0), t)
             drop = drop_condition_mask(x0.shape[0], settings.text_dropout, device=env.device)
-            given, person_t = reaction_rows(x0.shape[0], t, settings.reaction_prob, env.device)
+            given, person_t = reaction_rows(x0.shape[0], t, settings.reaction_prob, env.device, x0.shape[1])
             noisy = torch.where(given[:, :, None, None], x0, noisy)
             with autocast:
                 pred = net(noisy, person_t, words, word_mask, pooled, frame_mask, drop)

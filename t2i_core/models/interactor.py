@@ -47,12 +47,17 @@ class InterActorConfig:
     head: str = "linear"
     head_channels: int = 64          # per-frame width before the "conv" head's convolution
     head_kernel: int = 7             # frames the "conv" head's convolution spans (odd)
+    # 2: the two-person InterActor. 1: the single-person prior of InterCompose (person 1 of a
+    # composed pair): the same blocks without the cross-attention to a partner.
+    persons: int = 2
 
     def __post_init__(self):
         if self.conditioning not in CONDITIONINGS:
             raise ValueError(f"conditioning {self.conditioning!r}; accepted: {', '.join(CONDITIONINGS)}")
         if self.head not in HEADS:
             raise ValueError(f"head {self.head!r}; accepted: {', '.join(HEADS)}")
+        if self.persons not in (1, 2):
+            raise ValueError(f"persons must be 1 (single-person prior) or 2 (InterActor), got {self.persons}")
         if self.head_kernel < 1 or self.head_kernel % 2 == 0:
             raise ValueError(f"head_kernel must be an odd number >= 1, got {self.head_kernel}")
 
@@ -68,6 +73,11 @@ class InterActorConfig:
                   "text_dim": 384, "frames_per_token": 3, "dropout": 0.0}
         values.update(overrides)
         return cls(**values)
+
+    @classmethod
+    def single(cls, **overrides) -> InterActorConfig:
+        """The shipped single-person prior: the small config for one person."""
+        return cls.small(**{"persons": 1, **overrides})
 
     @classmethod
     def small(cls, **overrides) -> InterActorConfig:
@@ -120,8 +130,10 @@ class InterActorBlock(nn.Module):
         self.self_norm = AdaptiveLayerNorm(dim)
         # No dropout inside attention (it forces the slow attention kernel); residual dropout stays.
         self.self_attention = Attention(dim, heads)
-        self.person_norm = AdaptiveLayerNorm(dim)
-        self.person_attention = Attention(dim, heads)
+        self.pair = config.persons == 2
+        if self.pair:
+            self.person_norm = AdaptiveLayerNorm(dim)
+            self.person_attention = Attention(dim, heads)
         self.ff_norm = AdaptiveLayerNorm(dim)
         self.ff = FeedForward(dim, config.ff_size, dropout)
         self.drop = nn.Dropout(dropout)
@@ -140,10 +152,11 @@ class InterActorBlock(nn.Module):
         normed = self.self_norm(h, condition)
         out, maps["self"] = self.self_attention(normed, normed, frame_mask, need_weights)
         h = h + self.drop(out)
-        normed = self.person_norm(h, condition)
-        out, maps["person"] = self.person_attention(normed, self.partner(normed), self.partner(frame_mask),
-                                                    need_weights)
-        h = h + self.drop(out)
+        if self.pair:
+            normed = self.person_norm(h, condition)
+            out, maps["person"] = self.person_attention(normed, self.partner(normed), self.partner(frame_mask),
+                                                        need_weights)
+            h = h + self.drop(out)
         h = h + self.drop(self.ff(self.ff_norm(h, condition)))
         return h, maps
 
@@ -196,15 +209,17 @@ class InterActor(nn.Module):
     def forward(self, x, timesteps, words, word_mask, pooled, frame_mask, drop_text=None, need_weights=False):
         """Predict normalised x0.
 
-        x (B, 2, T, 262) noisy normalised motion; timesteps (B,), or (B, 2) for one timestep per
-        person (a person given clean, as in reaction generation, has timestep 0); words (B, L, text_dim) with
+        x (B, P, T, 262) noisy normalised motion, P = ``config.persons``; timesteps (B,), or (B, P)
+        for one timestep per person (a person given clean, as in reaction generation, has timestep 0); words (B, L, text_dim) with
         word_mask (B, L); pooled (B, text_dim); frame_mask (B, T); drop_text (B,) bool marks
         samples whose caption is dropped (classifier-free guidance).
-        Returns x0 (B, 2, T, 262) and, with ``need_weights``, a list per block of maps over
+        Returns x0 (B, P, T, 262) and, with ``need_weights``, a list per block of maps over
         motion tokens (``frames_per_token`` frames each): {"word": (B, 2, heads, N, L+1) with the
         null token first, "self" and "person": (B, 2, heads, N, N)}.
         """
-        batch, _, frames, _ = x.shape
+        batch, persons, frames, _ = x.shape
+        if persons != self.config.persons:
+            raise ValueError(f"this model denoises {self.config.persons} person(s), got x of shape {tuple(x.shape)}")
         step = self.config.frames_per_token
         pad = (-frames) % step
         if pad:
@@ -215,12 +230,12 @@ class InterActor(nn.Module):
         if drop_text is None:
             drop_text = torch.zeros(batch, dtype=torch.bool, device=x.device)
         # one timestep per row of the person-stacked batch: rows [0, B) person 1, [B, 2B) person 2
-        per_person = timesteps if timesteps.ndim == 2 else timesteps[:, None].expand(batch, 2)
-        condition2 = self.time_mlp(timestep_embedding(per_person.transpose(0, 1).reshape(2 * batch),
+        per_person = timesteps if timesteps.ndim == 2 else timesteps[:, None].expand(batch, persons)
+        condition2 = self.time_mlp(timestep_embedding(per_person.transpose(0, 1).reshape(persons * batch),
                                                       self.config.latent_dim))
         keep = (~drop_text).to(x.dtype)[:, None]
         if self.config.conditioning == "sentence":
-            condition2 = condition2 + (self.sentence_in(pooled) * keep).repeat(2, 1)
+            condition2 = condition2 + (self.sentence_in(pooled) * keep).repeat(persons, 1)
             word_tokens = word_keys = None
         else:
             word_tokens = torch.cat([self.null_word.expand(batch, 1, -1), self.word_in(words)], dim=1)
@@ -228,16 +243,16 @@ class InterActor(nn.Module):
                                    word_mask & ~drop_text[:, None]], dim=1)
 
         # persons on the batch axis: rows [0, B) are person 1, rows [B, 2B) person 2
-        h = self.positions(self.motion_in(x.transpose(0, 1).reshape(2 * batch, tokens, -1)))
-        token_mask2 = token_mask.repeat(2, 1)
+        h = self.positions(self.motion_in(x.transpose(0, 1).reshape(persons * batch, tokens, -1)))
+        token_mask2 = token_mask.repeat(persons, 1)
         if word_tokens is not None:
-            word_tokens, word_keys = word_tokens.repeat(2, 1, 1), word_keys.repeat(2, 1)
+            word_tokens, word_keys = word_tokens.repeat(persons, 1, 1), word_keys.repeat(persons, 1)
         maps = []
         for block in self.blocks:
             h, block_maps = block(h, condition2, word_tokens, word_keys, token_mask2, need_weights)
             if need_weights:
-                maps.append({k: v.view(2, batch, *v.shape[1:]).transpose(0, 1) for k, v in block_maps.items()})
+                maps.append({k: v.view(persons, batch, *v.shape[1:]).transpose(0, 1) for k, v in block_maps.items()})
         normed = self.out_norm(h, condition2)
         out = self.motion_out(normed, token_mask2) if self.config.head == "conv" else self.motion_out(normed)
-        out = out.view(2, batch, tokens * step, -1).transpose(0, 1)[:, :, :frames]
+        out = out.view(persons, batch, tokens * step, -1).transpose(0, 1)[:, :, :frames]
         return (out, maps) if need_weights else out

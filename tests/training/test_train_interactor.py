@@ -132,3 +132,21 @@ def test_reaction_training_and_loss_weights_run_and_are_recorded(folder, tmp_pat
     assert "--reaction-prob must lie in [0, 1]" in capsys.readouterr().err
     assert cli(folder, tmp_path / "x", tmp_path / "c", "--steps", "1", "--loss-weight", "vc") == 2
     assert "TERM=WEIGHT" in capsys.readouterr().err
+
+
+def test_single_person_prior_trains_on_individual_tracks_and_captions(folder, tmp_path, capsys):
+    out = tmp_path / "single"
+    assert cli(folder, out, tmp_path / "c", "--steps", "2", "--config", "single-tiny") == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["config"]["persons"] == 1
+    assert all(saved["loss"][name] == 0.0 for name in ("ro", "dm", "ja", "ail")) and saved["loss"]["simple"] == 1.0
+    from t2i_core.pipeline import Text2InteractPipeline
+
+    result = Text2InteractPipeline.from_pretrained(out)("a person waves the left hand.", seconds=1, steps=2)
+    assert result.features.shape == (1, 1, 30, 262) and result.joints.shape == (1, 1, 30, 22, 3)
+    bare = build_folder(tmp_path / "bare", {"train": ["a", "b"]})
+    for person in (1, 2):
+        for file in (bare / "annots_individual" / f"person{person}").iterdir():
+            file.unlink()
+    assert cli(bare, tmp_path / "y", tmp_path / "c", "--steps", "1", "--config", "single-tiny") == 2
+    assert "needs them" in capsys.readouterr().err
