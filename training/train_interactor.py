@@ -227,7 +227,7 @@ def train(args, settings: InterActorTraining) -> Path:
     if not env.main:
         texts = TextFeatureCache(encoder, text_cache_path)
 
-    weights = {**({name: 0.0 for name in PAIR_TERMS} if single else {}), **loss_weights(args.loss_weight)}
+    weights = {**(dict.fromkeys(PAIR_TERMS, 0.0) if single else {}), **loss_weights(args.loss_weight)}
     loss_config = LossConfig(interaction=args.interaction, **weights)
     for name in args.disable_loss or []:
         if name not in TERMS:
