@@ -210,8 +210,8 @@ class InterActor(nn.Module):
         """Predict normalised x0.
 
         x (B, P, T, 262) noisy normalised motion, P = ``config.persons``; timesteps (B,), or (B, P)
-        for one timestep per person (a person given clean, as in reaction generation, has timestep 0); words (B, L, text_dim) with
-        word_mask (B, L); pooled (B, text_dim); frame_mask (B, T); drop_text (B,) bool marks
+        for one timestep per person (a person given clean, as in reaction generation, has timestep 0);
+        words (B, L, text_dim) with word_mask (B, L); pooled (B, text_dim); frame_mask (B, T); drop_text (B,) bool marks
         samples whose caption is dropped (classifier-free guidance).
         Returns x0 (B, P, T, 262) and, with ``need_weights``, a list per block of maps over
         motion tokens (``frames_per_token`` frames each): {"word": (B, 2, heads, N, L+1) with the
