@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from t2i_core.diffusion.ddim import DDIMScheduler
+from t2i_core.diffusion.ddim import SCHEDULER_FILE, DDIMScheduler
 from t2i_core.diffusion.guidance import tile_batch
 from t2i_core.diffusion.sampling import denoise
 from t2i_core.models.interactor import InterActor
-from t2i_core.models.interactor_checkpoint import load_interactor, save_interactor
+from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
 from t2i_core.motion.features import features_to_joints
 from t2i_core.text.base import TextEncoder
 from t2i_core.text.registry import build_text_encoder
@@ -73,14 +73,16 @@ class Text2InteractPipeline:
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "cpu",
                         text_encoder: TextEncoder | None = None) -> Text2InteractPipeline:
-        model, mean, std, _ = load_interactor(folder)
-        scheduler = DDIMScheduler.from_config(folder) if (Path(folder) / "scheduler.json").is_file() \
+        checkpoint = load_checkpoint(folder, INTERACTOR)
+        model, stats = checkpoint.model, checkpoint.tensors[NORMALIZATION_FILE]
+        scheduler = DDIMScheduler.from_config(folder) if (Path(folder) / SCHEDULER_FILE).is_file() \
             else DDIMScheduler()
         encoder = text_encoder or build_text_encoder(model.config.text_encoder, device=device)
-        return cls(model, scheduler, encoder, mean, std, device)
+        return cls(model, scheduler, encoder, stats["mean"], stats["std"], device)
 
     def save_pretrained(self, folder: str | Path, **extra) -> Path:
-        folder = save_interactor(folder, self.model, self.mean.cpu(), self.std.cpu(), **extra)
+        stats = {"mean": self.mean.float(), "std": self.std.float()}
+        folder = save_checkpoint(folder, self.model, tensors={NORMALIZATION_FILE: stats}, **extra)
         self.scheduler.save_config(folder)
         return folder
 
