@@ -18,6 +18,7 @@ import gradio as gr
 import numpy as np
 
 from t2i_core.checkpoint import CheckpointError, read_config
+from t2i_core.models.registry import INTERACTOR
 from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
 from t2i_core.render.attention import AttentionSummary
 from t2i_core.render.export import ExportedFiles
@@ -56,7 +57,7 @@ def load_model(checkpoint: str | Path, device: str = "cpu") -> Model:
     if not checkpoint.exists():
         return Model(checkpoint, None, f"No model checkpoint at `{checkpoint}`. {train_hint(checkpoint)}")
     try:
-        payload = read_config(checkpoint, "interactor")
+        payload = read_config(checkpoint, INTERACTOR.name)
         pipeline = Text2InteractPipeline.from_pretrained(checkpoint, device=device)
     except (CheckpointError, OSError, ValueError, KeyError, RuntimeError) as error:
         log.error("cannot load %s:\n%s", checkpoint, traceback.format_exc())

@@ -29,14 +29,21 @@ class CheckpointError(ValueError):
     """A folder that is not a checkpoint of the expected kind."""
 
 
-def config_from_dict(cls: type[ConfigT], values: dict[str, Any]) -> ConfigT:
-    """Build a config dataclass, ignoring unknown keys and converting lists back to tuples."""
-    known = {f.name: f for f in fields(cls)}
-    kwargs = {}
-    for name, value in values.items():
-        if name in known:
-            kwargs[name] = tuple(value) if isinstance(value, list) else value
-    return cls(**kwargs)
+def config_from_dict(cls: type[ConfigT], values: dict[str, Any], source: str | Path | None = None) -> ConfigT:
+    """Build a config dataclass from stored settings; lists become tuples again.
+
+    Missing settings take the dataclass defaults (configs written before a setting existed still
+    load); an unknown one is an error, since silently dropping it would build another model than
+    the one that was saved. ``source`` names the file in the message.
+    """
+    where = f"{source} " if source is not None else ""
+    if not isinstance(values, dict):
+        raise CheckpointError(f"{where}holds {type(values).__name__} settings for {cls.__name__}, expected a mapping")
+    accepted = [f.name for f in fields(cls)]
+    unknown = sorted(set(values) - set(accepted))
+    if unknown:
+        raise CheckpointError(f"{where}has unknown {cls.__name__} settings: {unknown}; accepted: {', '.join(accepted)}")
+    return cls(**{name: tuple(value) if isinstance(value, list) else value for name, value in values.items()})
 
 
 def save_model(folder: str | Path, kind: str, model: torch.nn.Module, config: Any, **extra: Any) -> Path:

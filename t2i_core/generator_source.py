@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from t2i_core.checkpoint import CheckpointError, read_config
-
-GENERATOR_KIND = "interactor"
+from t2i_core.models.registry import INTERACTOR
 
 
 class PipelineSource:
@@ -19,7 +18,7 @@ class PipelineSource:
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "cpu", steps: int = 50,
                         guidance_scale: float = 3.5) -> PipelineSource:
-        read_config(folder, GENERATOR_KIND)  # a clear error for a folder that is not a generator
+        read_config(folder, INTERACTOR.name)  # a clear error for a folder that is not a generator
         try:
             from t2i_core.pipeline import Text2InteractPipeline
         except ImportError as error:

@@ -5,7 +5,7 @@
     result.joints  # (num_samples, 2, T, 22, 3), metres, Y-up, 30 fps
 
 The pipeline holds the denoiser, the (weight-free) DDIM scheduler, the frozen text encoder and
-the normalisation statistics; ``__call__`` is one readable loop over the timesteps.
+the normalisation statistics; the denoising loop is the shared ``diffusion.sampling.denoise``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from t2i_core.diffusion.ddim import DDIMScheduler
-from t2i_core.diffusion.guidance import guided_x0, tile_batch
+from t2i_core.diffusion.ddim import SCHEDULER_FILE, DDIMScheduler
+from t2i_core.diffusion.guidance import tile_batch
+from t2i_core.diffusion.sampling import denoise
 from t2i_core.models.interactor import InterActor
-from t2i_core.models.interactor_checkpoint import load_interactor, save_interactor
+from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
 from t2i_core.motion.features import features_to_joints
 from t2i_core.text.base import TextEncoder
 from t2i_core.text.registry import build_text_encoder
@@ -72,14 +73,16 @@ class Text2InteractPipeline:
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "cpu",
                         text_encoder: TextEncoder | None = None) -> Text2InteractPipeline:
-        model, mean, std, _ = load_interactor(folder)
-        scheduler = DDIMScheduler.from_config(folder) if (Path(folder) / "scheduler.json").is_file() \
+        checkpoint = load_checkpoint(folder, INTERACTOR)
+        model, stats = checkpoint.model, checkpoint.tensors[NORMALIZATION_FILE]
+        scheduler = DDIMScheduler.from_config(folder) if (Path(folder) / SCHEDULER_FILE).is_file() \
             else DDIMScheduler()
         encoder = text_encoder or build_text_encoder(model.config.text_encoder, device=device)
-        return cls(model, scheduler, encoder, mean, std, device)
+        return cls(model, scheduler, encoder, stats["mean"], stats["std"], device)
 
     def save_pretrained(self, folder: str | Path, **extra) -> Path:
-        folder = save_interactor(folder, self.model, self.mean.cpu(), self.std.cpu(), **extra)
+        stats = {"mean": self.mean.float(), "std": self.std.float()}
+        folder = save_checkpoint(folder, self.model, tensors={NORMALIZATION_FILE: stats}, **extra)
         self.scheduler.save_config(folder)
         return folder
 
@@ -128,8 +131,7 @@ class Text2InteractPipeline:
 
     def _sample(self, noise, words, word_mask, pooled, frame_mask, guidance_scale, steps, eta, seed,
                 need_weights=False, callback=None):
-        """The DDIM loop with classifier-free guidance (both passes in one batch)."""
-        self.scheduler.set_timesteps(steps)
+        """The shared DDIM loop on InterActor; with ``need_weights`` also each step's attention maps."""
         generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
         count = noise.shape[0]
         collected = []
@@ -144,14 +146,9 @@ class Text2InteractPipeline:
             collected.append([{k: v[:count] for k, v in m.items()} for m in maps])  # the conditional rows
             return out
 
-        x = noise
-        total = len(self.scheduler.timesteps)
-        for i, t in enumerate(self.scheduler.timesteps):
-            x0 = guided_x0(model_fn, x, int(t), guidance_scale)
-            x = self.scheduler.step(x0, int(t), x, eta=eta, generator=generator).prev_sample
-            if callback is not None:
-                callback(i + 1, total)
-        return x, collected
+        x0 = denoise(model_fn, noise, self.scheduler, steps, guidance_scale, eta=eta, generator=generator,
+                     callback=callback)
+        return x0, collected
 
     def _attention_maps(self, collected, encoding, frames) -> AttentionMaps:
         step = self.model.config.frames_per_token

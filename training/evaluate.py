@@ -19,7 +19,7 @@ from pathlib import Path
 
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.data.interhuman import InterHumanDataset
-from t2i_core.data.layout import DataFolderError
+from t2i_core.data.layout import DataFolderError, order_sensitive_list
 from t2i_core.data.twins import read_twin_records, twin_pairs
 from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
@@ -33,8 +33,6 @@ from t2i_core.protocol import (
 )
 from training.common import resolve_device
 
-ORDER_SENSITIVE_FILE = "{split}_order_sensitive.txt"
-
 
 def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | None) -> tuple[list, dict]:
     dataset = InterHumanDataset(data, split, mode="eval", cache_dir=cache_dir)
@@ -44,7 +42,7 @@ def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | 
         features = dataset.full_features(index)[:, : dataset.max_frames]
         items.append(EvalItem(entry.clip_id, entry.captions, features, entry.person_captions))
     subsets = {}
-    subset_file = dataset.layout.root / "split" / ORDER_SENSITIVE_FILE.format(split=split)
+    subset_file = dataset.layout.split_dir / f"{order_sensitive_list(split)}.txt"
     if subset_file.is_file():
         wanted = {line.strip() for line in subset_file.read_text().splitlines() if line.strip()}
         subsets["order_sensitive"] = [i for i, item in enumerate(items) if item.clip_id in wanted]

@@ -53,7 +53,7 @@ from t2i_core.data.twins import (
 )
 from t2i_core.metrics import r_precision, twin_accuracy
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
-from t2i_core.models.scorer import load_evaluator_model, save_evaluator
+from t2i_core.models.registry import EVALUATOR, load_checkpoint, save_checkpoint
 from t2i_core.motion.stats import feature_stats
 from t2i_core.text.cache import TextFeatureCache
 from t2i_core.text.registry import build_text_encoder
@@ -159,11 +159,11 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
 
     state = load_training_state(out) if resume else None
     if state is not None:
-        model, _ = load_evaluator_model(out)
+        model = load_checkpoint(out, EVALUATOR).model
         config = model.config
         settings = EvaluatorTraining(**state["settings"])
     elif settings.init_from is not None:
-        model, _ = load_evaluator_model(settings.init_from)
+        model = load_checkpoint(settings.init_from, EVALUATOR).model
         config = model.config
     else:
         config = CONFIGS[config_name]()
@@ -275,8 +275,8 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         score = float(val[0]) if twin_mean is None else (float(val[0]) + twin_mean) / 2
         if score > best:
             best = score
-            save_evaluator(out / "best", model, **extra)
-        save_evaluator(out, model, **extra)
+            save_checkpoint(out / "best", model, **extra)
+        save_checkpoint(out, model, **extra)
         save_training_state(out, {
             "epoch": epoch + 1, "best": best, "settings": asdict(settings),
             "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
@@ -328,9 +328,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         if args.init_from is not None and not args.resume:
-            read_config(args.init_from, "evaluator")  # a clear error when it is not an evaluator checkpoint
+            read_config(args.init_from, EVALUATOR.name)  # a clear error when it is not an evaluator checkpoint
         if args.resume:
-            read_config(args.out, "evaluator")  # a clear error when there is nothing to resume
+            read_config(args.out, EVALUATOR.name)  # a clear error when there is nothing to resume
         train(args.data, args.out, args.config, settings, resolve_device(args.device), args.cache_dir,
               args.resume, args.max_clips, args.stop_after)
     except (DataFolderError, ValueError, CheckpointError) as error:

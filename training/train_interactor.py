@@ -39,7 +39,7 @@ from t2i_core.diffusion.guidance import drop_condition_mask
 from t2i_core.losses import PAIR_TERMS, TERMS, InteractionLoss, LossConfig
 from t2i_core.metrics import frechet_distance, r_precision
 from t2i_core.models.interactor import InterActor, InterActorConfig
-from t2i_core.models.interactor_checkpoint import load_interactor
+from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint
 from t2i_core.motion.stats import feature_stats
 from t2i_core.pipeline import Text2InteractPipeline
 from t2i_core.protocol import embed_motions
@@ -183,7 +183,9 @@ def train(args, settings: InterActorTraining) -> Path:
         raise CheckpointError(f"nothing to resume in {out}: no training state found")
     if state is not None or args.init_from:
         source = out if state is not None else args.init_from
-        model, mean, std, _ = load_interactor(source)
+        loaded = load_checkpoint(source, INTERACTOR)
+        model, stats = loaded.model, loaded.tensors[NORMALIZATION_FILE]
+        mean, std = stats["mean"], stats["std"]
         config = model.config
     else:
         overrides = {name: getattr(args, name) for name in ("conditioning", "head") if getattr(args, name)}

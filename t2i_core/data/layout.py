@@ -17,6 +17,11 @@ from pathlib import Path
 SPLITS = ("train", "val", "test")
 
 
+def order_sensitive_list(split: str) -> str:
+    """The name of the split-file-like list of a split's clips whose contrast twin differs in order."""
+    return f"{split}_order_sensitive"
+
+
 class DataFolderError(FileNotFoundError):
     """The folder cannot be used: a missing root, sub-folder or split file."""
 
@@ -41,6 +46,11 @@ class InterHumanLayout:
     def annots_dir(self) -> Path:
         return self.root / "annots"
 
+    @property
+    def split_dir(self) -> Path:
+        """Where split files are written (they are also read from the root, as InterGen has them)."""
+        return self.root / "split"
+
     def motion_dir(self, person: int) -> Path:
         return self.root / "motions_processed" / f"person{person}"
 
@@ -61,7 +71,7 @@ class InterHumanLayout:
         """``split/<split>.txt`` (InterMask, in2IN) or ``<split>.txt`` (InterGen), else None."""
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; accepted: {', '.join(SPLITS)}")
-        for candidate in (self.root / "split" / f"{split}.txt", self.root / f"{split}.txt"):
+        for candidate in (self.split_dir / f"{split}.txt", self.root / f"{split}.txt"):
             if candidate.is_file():
                 return candidate
         return None
@@ -70,13 +80,13 @@ class InterHumanLayout:
         path = self.split_file(split)
         if path is None:
             raise DataFolderError(
-                f"split file for {split!r} not found: looked for {self.root / 'split' / (split + '.txt')}"
+                f"split file for {split!r} not found: looked for {self.split_dir / (split + '.txt')}"
                 f" and {self.root / (split + '.txt')}"
             )
         return _read_lines(path)
 
     def ignore_list(self) -> set[str]:
-        for candidate in (self.root / "split" / "ignore_list.txt", self.root / "ignore_list.txt"):
+        for candidate in (self.split_dir / "ignore_list.txt", self.root / "ignore_list.txt"):
             if candidate.is_file():
                 return set(_read_lines(candidate))
         return set()

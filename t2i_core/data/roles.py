@@ -10,11 +10,12 @@ first-order signal (is this person acting now?) to build that relation on. Data 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+
+from t2i_core.data.manifest import clip_phases
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,9 @@ class Phase:
 
 
 def read_phases(data: str | Path) -> dict[str, tuple[Phase, ...]]:
-    """Clip id -> its phases, from ``manifest.json``; empty for data without one."""
-    manifest = Path(data) / "manifest.json"
-    if not manifest.is_file():
-        return {}
-    phases = {}
-    for record in json.loads(manifest.read_text()).get("records", []):
-        listed = record.get("phases") or []
-        if "id" in record and listed and all({"start", "end", "initiator"} <= set(p) for p in listed):
-            phases[record["id"]] = tuple(Phase(int(p["start"]), int(p["end"]), int(p["initiator"]) - 1)
-                                         for p in listed)
-    return phases
+    """Clip id -> its phases (actor 0 or 1), from the manifest; empty for data without one."""
+    return {clip_id: tuple(Phase(span.start, span.end, span.initiator - 1) for span in spans)
+            for clip_id, spans in clip_phases(data).items()}
 
 
 def actor_labels(clip_ids: list[str], swapped: list[bool], starts: list[int], frames: int,

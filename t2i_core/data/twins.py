@@ -12,12 +12,13 @@ manifest (the real InterHuman set) simply has no twins and is shuffled as usual.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch.utils.data import Sampler
+
+from t2i_core.data.manifest import contrast_groups
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,8 @@ class TwinRecord:
 
 
 def read_twin_records(data: str | Path) -> dict[str, TwinRecord]:
-    """Clip id -> its contrast group, from ``manifest.json``; empty for data without one."""
-    manifest = Path(data) / "manifest.json"
-    if not manifest.is_file():
-        return {}
-    records = json.loads(manifest.read_text()).get("records", [])
-    return {r["id"]: TwinRecord(int(r["group"]), r.get("contrast"))
-            for r in records if "id" in r and "group" in r}
+    """Clip id -> its contrast group, from the manifest; empty for data without one."""
+    return {clip_id: TwinRecord(group, contrast) for clip_id, (group, contrast) in contrast_groups(data).items()}
 
 
 def twin_pairs(clip_ids: list[str], records: dict[str, TwinRecord]) -> dict[str, list[tuple[int, int]]]:

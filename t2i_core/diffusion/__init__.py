@@ -1,4 +1,4 @@
-"""Diffusion without weights: the cosine schedule, the DDIM scheduler, classifier-free guidance."""
+"""Diffusion without weights: the cosine schedule, the DDIM scheduler, classifier-free guidance, the sampling loop."""
 
 from t2i_core.diffusion.ddim import SCHEDULER_FILE, DDIMConfig, DDIMScheduler, DDIMStepOutput
 from t2i_core.diffusion.guidance import (
@@ -8,11 +8,13 @@ from t2i_core.diffusion.guidance import (
     guided_x0,
     tile_batch,
 )
+from t2i_core.diffusion.sampling import FINAL_TIMESTEP, denoise
 from t2i_core.diffusion.schedule import alphas_cumprod_from_betas, cosine_alpha_bar, cosine_betas
 
 __all__ = [
     "CONDITION_DROP_PROB",
     "DEFAULT_GUIDANCE_SCALE",
+    "FINAL_TIMESTEP",
     "SCHEDULER_FILE",
     "DDIMConfig",
     "DDIMScheduler",
@@ -20,6 +22,7 @@ __all__ = [
     "alphas_cumprod_from_betas",
     "cosine_alpha_bar",
     "cosine_betas",
+    "denoise",
     "drop_condition_mask",
     "guided_x0",
     "tile_batch",

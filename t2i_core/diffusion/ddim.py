@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 
+from t2i_core.checkpoint import config_from_dict
 from t2i_core.diffusion.schedule import alphas_cumprod_from_betas, cosine_betas
 from t2i_core.io import atomic_write_text
 
@@ -69,11 +70,8 @@ class DDIMScheduler:
             raise ValueError(f"{path} is not valid JSON: {error}") from error
         if not isinstance(payload, dict) or payload.get("_class_name") != cls.__name__:
             raise ValueError(f"{path} does not describe a {cls.__name__}")
-        known = {f.name for f in fields(DDIMConfig)}
-        unknown = set(payload) - known - {"_class_name"}
-        if unknown:
-            raise ValueError(f"{path} has unknown scheduler settings: {sorted(unknown)}")
-        return cls(**{k: v for k, v in payload.items() if k in known})
+        settings = {k: v for k, v in payload.items() if k != "_class_name"}
+        return cls(**asdict(config_from_dict(DDIMConfig, settings, source=path)))
 
     # -- training --------------------------------------------------------------------------------
     def add_noise(self, x0: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:

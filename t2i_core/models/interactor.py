@@ -15,14 +15,13 @@ guidance is simply a caption whose words are all masked out.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from t2i_core.models.attention import Attention
-from t2i_core.models.layers import SinusoidalPositions
+from t2i_core.models.layers import AdaptiveLayerNorm, FeedForward, SinusoidalPositions, timestep_embedding
 
 CONDITIONINGS = ("word", "sentence")
 HEADS = ("linear", "conv")
@@ -86,37 +85,6 @@ class InterActorConfig:
                   "text_dim": 384, "frames_per_token": 3, "head": "conv"}
         values.update(overrides)
         return cls(**values)
-
-
-def timestep_embedding(timesteps: torch.Tensor, dim: int) -> torch.Tensor:
-    half = dim // 2
-    frequencies = torch.exp(-math.log(10000.0) * torch.arange(half, device=timesteps.device).float() / half)
-    angles = timesteps.float()[:, None] * frequencies[None]
-    return torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)
-
-
-class AdaptiveLayerNorm(nn.Module):
-    """LayerNorm whose scale and shift come from the conditioning vector (zero-initialised)."""
-
-    def __init__(self, dim: int):
-        super().__init__()
-        self.norm = nn.LayerNorm(dim, elementwise_affine=False)
-        self.modulation = nn.Linear(dim, 2 * dim)
-        nn.init.zeros_(self.modulation.weight)
-        nn.init.zeros_(self.modulation.bias)
-
-    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
-        scale, shift = self.modulation(condition)[:, None].chunk(2, dim=-1)
-        return self.norm(x) * (1 + scale) + shift
-
-
-class FeedForward(nn.Module):
-    def __init__(self, dim: int, hidden: int, dropout: float):
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dim))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
 
 
 class InterActorBlock(nn.Module):

@@ -28,6 +28,38 @@ class SinusoidalPositions(nn.Module):
         return self.dropout(x + self.table[: x.shape[1]])
 
 
+def timestep_embedding(timesteps: torch.Tensor, dim: int) -> torch.Tensor:
+    """(B,) diffusion timesteps -> (B, dim) cosine/sine codes over geometric frequencies."""
+    half = dim // 2
+    frequencies = torch.exp(-math.log(10000.0) * torch.arange(half, device=timesteps.device).float() / half)
+    angles = timesteps.float()[:, None] * frequencies[None]
+    return torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)
+
+
+class AdaptiveLayerNorm(nn.Module):
+    """LayerNorm whose scale and shift come from the conditioning vector (zero-initialised)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim, elementwise_affine=False)
+        self.modulation = nn.Linear(dim, 2 * dim)
+        nn.init.zeros_(self.modulation.weight)
+        nn.init.zeros_(self.modulation.bias)
+
+    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
+        scale, shift = self.modulation(condition)[:, None].chunk(2, dim=-1)
+        return self.norm(x) * (1 + scale) + shift
+
+
+class FeedForward(nn.Module):
+    def __init__(self, dim: int, hidden: int, dropout: float):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
 def transformer_encoder(width: int, layers: int, heads: int, ff_size: int, dropout: float) -> nn.TransformerEncoder:
     """Post-norm GELU encoder (the layout of InterGen's evaluator, so its weights load)."""
     layer = nn.TransformerEncoderLayer(width, heads, ff_size, dropout, activation="gelu", batch_first=True)

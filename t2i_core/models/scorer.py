@@ -1,4 +1,4 @@
-"""A trained evaluator ready to score: the network, its text encoder and its checkpoint I/O."""
+"""A trained evaluator ready to score: the network and its text encoder."""
 
 from __future__ import annotations
 
@@ -7,24 +7,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from t2i_core.checkpoint import config_from_dict, load_weights, read_config, save_model
-from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
+from t2i_core.models.evaluator import InteractionEvaluator
+from t2i_core.models.registry import EVALUATOR, load_checkpoint
 from t2i_core.text.base import TextEncoder
 from t2i_core.text.cache import TextFeatureCache
 from t2i_core.text.registry import build_text_encoder
-
-KIND = "evaluator"
-
-
-def save_evaluator(folder: str | Path, model: InteractionEvaluator, **extra) -> Path:
-    return save_model(folder, KIND, model, model.config, **extra)
-
-
-def load_evaluator_model(folder: str | Path) -> tuple[InteractionEvaluator, dict]:
-    payload = read_config(folder, KIND)
-    model = InteractionEvaluator(config_from_dict(EvaluatorConfig, payload["config"]))
-    model.load_state_dict(load_weights(folder))
-    return model.eval(), payload
 
 
 class TextMotionScorer:
@@ -38,7 +25,7 @@ class TextMotionScorer:
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "cpu", text_encoder: TextEncoder | None = None):
-        model, _ = load_evaluator_model(folder)
+        model = load_checkpoint(folder, EVALUATOR).model
         if model.config.text_source != "encoder_tokens":
             raise ValueError("scoring with a clip_embedding evaluator needs CLIP token ids; not supported here yet")
         encoder = text_encoder or build_text_encoder(model.config.text_encoder, device=device)

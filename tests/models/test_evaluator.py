@@ -168,12 +168,12 @@ def test_twin_loss_is_the_two_way_cross_entropy_and_zero_without_twins():
 
 
 def test_a_checkpoint_saved_before_the_persons_layout_loads_as_joint(tmp_path):
-    from t2i_core.models.scorer import load_evaluator_model, save_evaluator
+    from t2i_core.models.registry import EVALUATOR, load_checkpoint, save_checkpoint
 
-    save_evaluator(tmp_path / "old", InteractionEvaluator(TINY), text_encoder="minilm")
+    save_checkpoint(tmp_path / "old", InteractionEvaluator(TINY), text_encoder="minilm")
     config_file = tmp_path / "old" / "config.json"
     payload = json.loads(config_file.read_text())
     del payload["config"]["motion_layout"]   # what configs written before the layout existed hold
     config_file.write_text(json.dumps(payload))
-    model, _ = load_evaluator_model(tmp_path / "old")
+    model = load_checkpoint(tmp_path / "old", EVALUATOR).model
     assert model.config.motion_layout == "joint" and isinstance(model.motion, MotionTower)

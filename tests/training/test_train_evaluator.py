@@ -125,12 +125,12 @@ def test_negative_twin_or_role_weights_are_refused(folder, tmp_path, capsys):
 
 def test_actor_probe_on_a_joint_layout_evaluator_is_a_clear_error(folder, tmp_path, capsys):
     from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
-    from t2i_core.models.scorer import save_evaluator
+    from t2i_core.models.registry import save_checkpoint
 
     joint = EvaluatorConfig(patch_frames=4, motion_latent=32, motion_layers=1, motion_heads=2, motion_ff=64,
                             text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384,
                             text_width=32, text_layers=1, text_heads=2, text_ff=64, embed_dim=16)
-    save_evaluator(tmp_path / "joint", InteractionEvaluator(joint), text_encoder="minilm")
+    save_checkpoint(tmp_path / "joint", InteractionEvaluator(joint), text_encoder="minilm")
     assert run(folder, tmp_path / "ev", tmp_path / "cache", "--init-from", str(tmp_path / "joint"),
                "--actor-weight", "1") == 2
     assert "--actor-weight needs the persons motion layout" in capsys.readouterr().err

@@ -7,20 +7,22 @@
     <out>/split/test_order_sensitive.txt            test ids whose contrast twin differs in order
     <out>/manifest.json                             generator version, seed, per-clip phase labels
 
-Every file is written to a temporary name in the same folder and moved into place with
-``os.replace``, so an interrupted build never leaves a truncated file under a final name.
+The files go through ``t2i_core.data.writer`` (layout and captions) and ``t2i_core.data.manifest``,
+both on ``io``'s atomic writes, so an interrupted build never leaves a truncated file.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import os
 from pathlib import Path
 
 import numpy as np
 
+from t2i_core.data import manifest
+from t2i_core.data.layout import order_sensitive_list
 from t2i_core.data.procedural.generator import GENERATOR_VERSION, HELD_OUT_PAIRS, Clip
+from t2i_core.data.procedural.timeline import FPS
+from t2i_core.data.writer import write_clip as write_interhuman_clip
+from t2i_core.data.writer import write_split
 from t2i_core.motion.raw import make_raw
 
 
@@ -28,48 +30,19 @@ def clip_id(index: int) -> str:
     return f"{index:06d}"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def npy_bytes(array: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=False)
-    return buf.getvalue()
-
-
 def clip_record(clip: Clip) -> dict:
     """What the manifest keeps about a clip (json-serialisable)."""
-    return {
-        "id": clip_id(clip.index),
-        "index": clip.index,
-        "group": clip.index // 2,
-        "contrast": clip.plan.contrast,
-        "frames": int(clip.frames),
-        "heights": [round(b.height, 4) for b in clip.plan.bodies],
-        "phases": clip.phases,
-        "captions": clip.captions,
-    }
+    return manifest.clip_record(clip_id(clip.index), index=clip.index, group=clip.index // 2,
+                                contrast=clip.plan.contrast, frames=int(clip.frames),
+                                heights=[round(b.height, 4) for b in clip.plan.bodies], phases=clip.phases,
+                                captions=clip.captions)
 
 
 def write_clip(root: Path, clip: Clip) -> dict:
     """Write one clip's motion and caption files; returns its manifest record."""
-    root = Path(root)
-    cid = clip_id(clip.index)
-    for p in (0, 1):
-        raw = make_raw(clip.positions[p], clip.rot6d[p])
-        atomic_write_bytes(root / "motions_processed" / f"person{p + 1}" / f"{cid}.npy", npy_bytes(raw))
-        atomic_write_text(root / "annots_individual" / f"person{p + 1}" / f"{cid}.txt",
-                          "\n".join(clip.person_captions[p]) + "\n")
-    atomic_write_text(root / "annots" / f"{cid}.txt", "\n".join(clip.captions) + "\n")
+    raws = [make_raw(clip.positions[p], clip.rot6d[p]) for p in (0, 1)]
+    write_interhuman_clip(root, clip_id(clip.index), raws[0], raws[1], clip.captions,
+                          individual_captions=(clip.person_captions[0], clip.person_captions[1]))
     return clip_record(clip)
 
 
@@ -100,23 +73,15 @@ def write_index(root: Path, records: list[dict], seed: int) -> dict[str, list[st
     splits = assign_splits(records, seed)
     ids = {name: [r["id"] for r in records if splits[r["id"]] == name] for name in ("train", "val", "test")}
     for name, members in ids.items():
-        atomic_write_text(root / "split" / f"{name}.txt", "".join(f"{i}\n" for i in members))
+        write_split(root, name, members)
     by_group: dict[int, list[dict]] = {}
     for r in records:
         by_group.setdefault(r["group"], []).append(r)
     order = [r["id"] for r in records if splits[r["id"]] == "test" and r["contrast"] == "order"
              and len(by_group[r["group"]]) == 2]
-    atomic_write_text(root / "split" / "test_order_sensitive.txt", "".join(f"{i}\n" for i in order))
-    manifest = {
-        "generator": "t2i_core.data.procedural",
-        "version": GENERATOR_VERSION,
-        "seed": seed,
-        "clips": len(records),
-        "fps": 30,
-        "held_out_pairs": sorted(sorted(p) for p in HELD_OUT_PAIRS),
-        "splits": {k: len(v) for k, v in ids.items()},
-        "order_sensitive_test": len(order),
-        "records": [{**r, "split": splits[r["id"]]} for r in records],
-    }
-    atomic_write_text(root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_split(root, order_sensitive_list("test"), order)
+    manifest.write_manifest(root, [{**r, "split": splits[r["id"]]} for r in records],
+                            generator="t2i_core.data.procedural", version=GENERATOR_VERSION, seed=seed,
+                            clips=len(records), fps=FPS, held_out_pairs=sorted(sorted(p) for p in HELD_OUT_PAIRS),
+                            splits={k: len(v) for k, v in ids.items()}, order_sensitive_test=len(order))
     return ids
