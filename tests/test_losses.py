@@ -409,7 +409,11 @@ def test_bad_arguments(data):
     loss = make_loss(data)
     steps = torch.zeros(3, dtype=torch.long)
     with pytest.raises(ValueError, match="pred and target"):
+        loss(x[:, :1], x, mask, steps)
+    with pytest.raises(ValueError, match="a single person has no partner: set the weights of ro, ja, ail to 0"):
         loss(x[:, :1], x[:, :1], mask, steps)
+    single = make_loss(data, ro=0, ja=0, ail=0)
+    assert set(single(x[:, :1], x[:, :1], mask, steps)[1]) == {"simple", "vel", "bl", "fc"}
     with pytest.raises(ValueError, match="mask"):
         loss(x, x, mask.float(), steps)
     with pytest.raises(ValueError, match="timesteps"):
