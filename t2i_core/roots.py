@@ -167,12 +167,10 @@ class DataRoots:
         """Root-relative names of the folders a page may offer: each root and the folders below it
         (``depth`` levels, hidden ones and links out of the roots skipped), those ``accept`` takes."""
         found: list[str] = []
-        seen: set[Path] = set()
 
-        def visit(name: str, real: Path, level: int) -> None:
-            if real in seen or len(found) >= LIST_LIMIT:
+        def visit(name: str, real: Path, level: int, above: tuple[Path, ...] = ()) -> None:
+            if real in above or len(found) >= LIST_LIMIT:  # a link back up would loop
                 return
-            seen.add(real)
             if accept is None or accept(real):
                 found.append(name)
             if level >= depth:
@@ -184,7 +182,7 @@ class DataRoots:
             for child in children:
                 target = _real(real / child)
                 if target.is_dir() and self.inside(target):
-                    visit(f"{name}/{child}", target, level + 1)
+                    visit(f"{name}/{child}", target, level + 1, (*above, real))
 
         for root in self._roots.values():
             if root.path.is_dir():
