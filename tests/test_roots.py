@@ -96,7 +96,7 @@ def test_files_a_folder_refers_to_are_confined(world, tmp_path):
 
 
 def test_folders_are_offered_by_name_without_leaving_the_roots(world):
-    roots, root, _ = world
+    roots, _, _ = world
     names = roots.folders()
     assert names[0] == "data"
     assert {"data/setA", "data/setA/annots", "data/setB", "data/in-link"} <= set(names)
