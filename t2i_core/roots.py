@@ -175,13 +175,14 @@ class DataRoots:
                 found.append(name)
             if level >= depth:
                 return
-            try:
-                children = sorted(entry.name for entry in os.scandir(real) if not entry.name.startswith("."))
+            try:  # files are skipped by the entry's own type: a data folder holds thousands of them
+                with os.scandir(real) as entries:
+                    children = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_dir())
             except OSError:
                 return
             for child in children:
                 target = _real(real / child)
-                if target.is_dir() and self.inside(target):
+                if self.inside(target):
                     visit(f"{name}/{child}", target, level + 1, (*above, real))
 
         for root in self._roots.values():
