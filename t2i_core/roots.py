@@ -24,8 +24,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 # The one reply to every refused name or path, whatever the reason: the same text for a place that
 # exists and one that does not, and no path in it.
-REFUSED = ("not one of the offered data folders: pick a folder from the list (only folders inside the "
-           "server's data roots can be read)")
+REFUSED = ("not one of the offered data folders, or it refers to files outside the server's data roots: "
+           "pick a folder from the list")
 
 ROOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_NAME_CHARS = 1000
