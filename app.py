@@ -1,6 +1,7 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
+                  [--data-root DIR ...]
 
 The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);
 when it is missing the app still starts and says so on the page.
@@ -22,11 +23,13 @@ import gradio as gr
 import torch
 
 from pages import about, attention, common, generate, weights
+from t2i_core.roots import DataRoots, RootConfigError
 
 TITLE = "Text2Interact"
 
 
-def build_app(model: common.Model) -> gr.Blocks:
+def build_app(model: common.Model, roots: DataRoots | None = None) -> gr.Blocks:
+    roots = roots if roots is not None else DataRoots.from_operator()
     with gr.Blocks(title=TITLE, delete_cache=(3600, 6 * 3600)) as demo:
         gr.Markdown(f"# {TITLE}\nType what two people do together; get both bodies moving in 3D.",
                     elem_id="app-header")
@@ -34,7 +37,7 @@ def build_app(model: common.Model) -> gr.Blocks:
         with gr.Tabs():
             generate.build(model, session)
             attention.build(session)
-            weights.build(session)
+            weights.build(session, roots)
             about.build()
     # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
     demo.queue(default_concurrency_limit=1, max_size=64)
@@ -53,14 +56,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads for the model (default 1: on a shared 2-core CPU more threads than free "
                              "cores make torch spin and run many times slower)")
+    parser.add_argument("--data-root", type=Path, action="append", default=[], metavar="DIR",
+                        help="a folder whose data sets the pages may read (repeatable); visitors see only "
+                             "folders inside these and the shipped demo sets, by relative name")
     args = parser.parse_args(argv)
+    try:
+        roots = DataRoots.from_operator(args.data_root)
+    except RootConfigError as error:
+        parser.error(str(error))
     torch.set_num_threads(max(1, args.threads))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     model = common.load_model(args.checkpoint)
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
-    build_app(model).launch(server_name=args.host, server_port=args.port, show_error=False, css=common.CSS,
-                            head=attention.FOLLOW_VIEWER_HEAD)
+    build_app(model, roots).launch(server_name=args.host, server_port=args.port, show_error=False,
+                                   css=common.CSS, head=attention.FOLLOW_VIEWER_HEAD)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import LIGHT_LIMIT, Session, message, unexpected
+from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
 from t2i_core.render.attention import AVERAGE, null_share, select, token_labels, word_importance
 from t2i_core.render.figures import (
     empty_figure,
@@ -92,8 +92,8 @@ def refresh(session: Session, shown: int, block, head, frame):
         figures = _figures(session, block, head, frame)
     except Exception as error:
         raise unexpected(error, "Drawing the attention maps") from error
-    words = " ".join(attention.tokens)
-    text = message("info", f"Sample {session.sample + 1} (seed {session.seed}) of “{session.result.prompt}” · "
+    words = escape(" ".join(attention.tokens))  # the visitor's text: shown as text, never as markup
+    text = message("info", f"Sample {session.sample + 1} (seed {session.seed}) of “{escape(session.result.prompt)}” · "
                            f"{len(attention.tokens)} tokens: <code>{words}</code>")
     viewer = gr.skip()
     if key != shown:

@@ -22,6 +22,7 @@ from t2i_core.models.registry import INTERACTOR
 from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
 from t2i_core.render.attention import AttentionSummary
 from t2i_core.render.export import ExportedFiles
+from t2i_core.roots import public_path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = REPO / "assets" / "interactor"
@@ -45,27 +46,33 @@ class Model:
     def ready(self) -> bool:
         return self.pipeline is not None
 
+    @property
+    def public_name(self) -> str:
+        """The checkpoint as a visitor may see it: relative to the project, else its folder's name."""
+        return public_path(self.checkpoint)
 
-def train_hint(checkpoint: Path) -> str:
+
+def train_hint(public_name: str) -> str:
     return (f"Train one with `python -m training.train_interactor --data /path/to/InterHuman --config small "
-            f"--out {checkpoint}`, or start the app with `python app.py --checkpoint DIR`.")
+            f"--out {public_name}`, or start the app with `python app.py --checkpoint DIR`.")
 
 
 def load_model(checkpoint: str | Path, device: str = "cpu") -> Model:
     """Load the pipeline; a missing or broken checkpoint gives a Model with an explanation instead."""
     checkpoint = Path(checkpoint).expanduser().resolve()
+    shown = public_path(checkpoint)  # the page and the downloads never show the server's absolute path
     if not checkpoint.exists():
-        return Model(checkpoint, None, f"No model checkpoint at `{checkpoint}`. {train_hint(checkpoint)}")
+        return Model(checkpoint, None, f"No model checkpoint at `{shown}`. {train_hint(shown)}")
     try:
         payload = read_config(checkpoint, INTERACTOR.name)
         pipeline = Text2InteractPipeline.from_pretrained(checkpoint, device=device)
     except (CheckpointError, OSError, ValueError, KeyError, RuntimeError) as error:
         log.error("cannot load %s:\n%s", checkpoint, traceback.format_exc())
-        return Model(checkpoint, None, f"The checkpoint at `{checkpoint}` cannot be loaded: {error}. "
-                                       f"{train_hint(checkpoint)}")
+        reason = str(error).replace(str(checkpoint), shown)
+        return Model(checkpoint, None, f"The checkpoint at `{shown}` cannot be loaded: {reason}. {train_hint(shown)}")
     config = payload.get("config", {})
     step = payload.get("step")
-    summary = (f"`{checkpoint}` · InterActor ({config.get('num_blocks', '?')} blocks, "
+    summary = (f"`{shown}` · InterActor ({config.get('num_blocks', '?')} blocks, "
                f"{config.get('latent_dim', '?')}-d, {config.get('conditioning', 'word')} conditioning) on "
                f"{payload.get('text_encoder', config.get('text_encoder', '?'))} tokens"
                + (f" · {step:,} training steps" if isinstance(step, int) else ""))
@@ -80,7 +87,7 @@ class Session:
     attention: AttentionSummary | None = None
     sample: int = 0
     generation: int = 0                       # counts this visitor's generations
-    checkpoint: str = ""
+    checkpoint: str = ""                      # as a visitor may see it (Model.public_name)
     folder: Path | None = None                # this visitor's download folder
     exports: dict[int, ExportedFiles] = field(default_factory=dict)
     seconds_taken: float = 0.0

@@ -84,7 +84,7 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
     result.attention = None  # the full maps are large (frames x frames per block and head); keep the summary
     session.result, session.sample, session.exports = result, 0, {}
     session.generation += 1
-    session.checkpoint = str(model.checkpoint)
+    session.checkpoint = model.public_name  # goes into the settings JSON: no server path
     session.seconds_taken = elapsed
     frames = result.joints.shape[2]
     seeds_text = ", ".join(str(s) for s in result.seeds)
@@ -188,7 +188,7 @@ def build(model: Model, session: gr.State) -> None:
                 run = gr.Button("Generate", variant="primary", elem_id="generate-button")
                 status = gr.Markdown(message("info", "Ready." if model.ready else "No model loaded."),
                                      elem_id="gen-status")
-                gr.Markdown(f"**Model:** {model.summary or escape(str(model.checkpoint)) + ' (not loaded)'}",
+                gr.Markdown(f"**Model:** {model.summary or escape(model.public_name) + ' (not loaded)'}",
                             elem_id="checkpoint-info")
             with gr.Column(scale=3, min_width=420):
                 viewer = gr.HTML(_viewer(Session()), elem_id="viewer", padding=False)

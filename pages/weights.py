@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import gradio as gr
 import numpy as np
 
 from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
-from t2i_core.data.browse import clip_ids, load_clip
+from t2i_core.data.browse import clip_ids, load_clip, looks_like_interhuman
 from t2i_core.data.clips import ClipError
 from t2i_core.data.layout import SPLITS, DataFolderError
 from t2i_core.render.figures import empty_figure, pair_3d_figure, pair_timeline_figure, weights_heatmap_figure
 from t2i_core.render.interaction import interaction_weights, strongest_over_clip, top_pairs
+from t2i_core.roots import DataRoots
 
 GENERATED, DATASET = "The last generated sample", "A clip of a data set folder"
 NORMALIZATIONS = [("none: w = 1/(d + ε)", "none"), ("mean: w / mean(w), as in training", "mean")]
@@ -65,7 +67,7 @@ def show(session: Session, motion: Motion | None, source, frame, eps, k, normali
             return None, message("info", "Generate a motion first, or pick a clip of a data set folder."), \
                 gr.skip(), *_blank("No motion yet.")
     elif motion is None or not motion.key.startswith("clip-"):
-        return motion, message("info", "Type a data set folder, load its clips and pick one."), gr.skip(), \
+        return motion, message("info", "Pick a data set folder, load its clips and pick one."), gr.skip(), \
             *_blank("No clip loaded yet.")
     try:
         eps, k = _check_numbers(eps, k)
@@ -83,24 +85,29 @@ def show(session: Session, motion: Motion | None, source, frame, eps, k, normali
     return motion, info, gr.update(maximum=frames - 1, value=frame), *figures
 
 
-def list_clips(folder, split):
-    """Outputs: clip dropdown, info."""
+def folder_choices(roots: DataRoots):
+    """The InterHuman-layout folders of the data roots, by root-relative name (re-read: roots may change)."""
+    return gr.update(choices=roots.folders(accept=looks_like_interhuman))
+
+
+def list_clips(roots: DataRoots, folder, split):
+    """Outputs: clip dropdown, info. ``folder`` is a root-relative name; anything else gets REFUSED."""
     try:
-        ids = clip_ids(folder, split)
-    except (DataFolderError, ValueError, OSError) as error:
+        ids = clip_ids(roots, folder, split)
+    except (DataFolderError, ValueError) as error:  # OutsideRootsError is a ValueError
         gr.Warning(str(error))
         return gr.update(choices=[], value=None), message("error", f"Cannot read the folder: {escape(error)}")
     return gr.update(choices=ids, value=ids[0]), message("info", f"{len(ids)} clips in split “{split}”.")
 
 
-def pick_clip(session: Session, folder, clip, frame, eps, k, normalization):
+def pick_clip(roots: DataRoots, session: Session, folder, clip, frame, eps, k, normalization):
     """Load one clip of the folder, then show it. Outputs as ``show``."""
     if not clip:
         # Leave the info line alone: it may hold list_clips' error, which cleared this dropdown.
         return None, gr.skip(), gr.skip(), *_blank("No clip loaded yet.")
     try:
-        joints, caption = load_clip(folder, clip)
-    except (DataFolderError, ClipError, ValueError, OSError) as error:
+        joints, caption = load_clip(roots, folder, clip)
+    except (DataFolderError, ClipError, ValueError) as error:  # messages name no server path
         gr.Warning(str(error))
         return None, message("error", f"Cannot load clip {escape(clip)}: {escape(error)}"), gr.skip(), \
             *_blank("No clip loaded.")
@@ -108,8 +115,8 @@ def pick_clip(session: Session, folder, clip, frame, eps, k, normalization):
     return show(session, motion, DATASET, 0, eps, k, normalization)
 
 
-def build(session: gr.State) -> None:
-    """Add the Interaction weights tab to the enclosing ``gr.Blocks``."""
+def build(session: gr.State, roots: DataRoots) -> None:
+    """Add the Interaction weights tab to the enclosing ``gr.Blocks``; clips come only from ``roots``."""
     with gr.Tab("Interaction weights", id="weights") as tab:
         motion = gr.State(None)
         gr.Markdown("The adaptive interaction loss weighs each joint pair (i of person 1, j of person 2) by "
@@ -117,8 +124,10 @@ def build(session: gr.State) -> None:
         with gr.Row():
             source = gr.Radio([GENERATED, DATASET], value=GENERATED, label="Motion", elem_id="weights-source")
         with gr.Row(visible=False, equal_height=True) as folder_row:
-            folder = gr.Textbox(label="Data set folder (InterHuman layout)", placeholder="/path/to/InterHuman",
-                                elem_id="weights-folder", scale=4)
+            # A choice among the roots' folders; a typed name is accepted only when it is root-relative.
+            folder = gr.Dropdown(roots.folders(accept=looks_like_interhuman), value=None, allow_custom_value=True,
+                                 label="Data set folder (InterHuman layout, inside the server's data roots)",
+                                 elem_id="weights-folder", scale=4)
             split = gr.Dropdown(list(SPLITS), value="test", label="Split", elem_id="weights-split", scale=1)
             load = gr.Button("Load clips", elem_id="weights-load", scale=1)
             clip = gr.Dropdown([], label="Clip", elem_id="weights-clip", scale=2, allow_custom_value=False)
@@ -140,11 +149,14 @@ def build(session: gr.State) -> None:
         source.input(lambda s: gr.update(visible=s == DATASET), inputs=[source], outputs=[folder_row],
                      show_progress="hidden").then(show, inputs=controls, outputs=outputs,
                                                   concurrency_limit=LIGHT_LIMIT)
+        source.input(partial(folder_choices, roots), outputs=[folder], concurrency_limit=LIGHT_LIMIT,
+                     show_progress="hidden")
         for control in (frame, eps, k):  # dragging or typing: the latest value wins, none piles up
             control.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
                           show_progress="hidden", trigger_mode="always_last")
         normalization.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT)
-        load.click(list_clips, inputs=[folder, split], outputs=[clip, info], concurrency_limit=LIGHT_LIMIT)
-        folder.submit(list_clips, inputs=[folder, split], outputs=[clip, info], concurrency_limit=LIGHT_LIMIT)
-        clip.change(pick_clip, inputs=[session, folder, clip, frame, eps, k, normalization], outputs=outputs,
-                    concurrency_limit=LIGHT_LIMIT)
+        for picked in (load.click, folder.select):
+            picked(partial(list_clips, roots), inputs=[folder, split], outputs=[clip, info],
+                   concurrency_limit=LIGHT_LIMIT)
+        clip.change(partial(pick_clip, roots), inputs=[session, folder, clip, frame, eps, k, normalization],
+                    outputs=outputs, concurrency_limit=LIGHT_LIMIT)

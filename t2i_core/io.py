@@ -58,6 +58,48 @@ def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
     return atomic_write_bytes(path, npz_bytes(arrays))
 
 
+class NpyFormatError(ValueError):
+    """A file that is not a usable .npy array; the text says why and never names the file."""
+
+
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0,
+                   (3, 0): np.lib.format.read_array_header_2_0}  # 3.0 differs only in allowing UTF-8 field names
+
+
+def npy_header(path: str | Path) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of a .npy file, checked against its size before anything is loaded.
+
+    A 0-byte file, one that is not .npy, a damaged header, pickled objects, or a header whose shape
+    does not match the bytes in the file (an absurd shape would otherwise allocate or fail deep in
+    NumPy) give NpyFormatError; an unreadable file gives OSError.
+    """
+    size = os.path.getsize(path)
+    if size == 0:
+        raise NpyFormatError("the file is empty (0 bytes), not a .npy array")
+    with open(path, "rb") as handle:
+        try:
+            version = np.lib.format.read_magic(handle)
+        except ValueError:
+            raise NpyFormatError("not a .npy array file (it does not start with NumPy's .npy signature)") from None
+        reader = _HEADER_READERS.get(version)
+        if reader is None:
+            raise NpyFormatError(f"unsupported .npy format version {version[0]}.{version[1]}") from None
+        try:
+            shape, _, dtype = reader(handle)
+        except (ValueError, SyntaxError, EOFError):
+            raise NpyFormatError("the .npy header is damaged") from None
+        data_bytes = size - handle.tell()
+    if dtype.hasobject:
+        raise NpyFormatError("the array holds Python objects (pickled data), which are never loaded")
+    claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize  # Python ints: no overflow
+    if any(n < 0 for n in shape) or claimed != data_bytes:
+        raise NpyFormatError(f"the header claims shape {tuple(shape)} of {dtype} ({claimed:,} bytes) but the "
+                             f"file holds {data_bytes:,} bytes of data")
+    return tuple(shape), dtype
+
+
 def load_npy_safely(path: str | Path, mmap: bool = False) -> np.ndarray:
-    """Load a user-supplied .npy without ever unpickling (object arrays are refused)."""
+    """Load a user-supplied .npy without ever unpickling: NpyFormatError (a ValueError) for anything
+    but a whole, plain .npy array (see ``npy_header``)."""
+    npy_header(path)
     return np.load(path, allow_pickle=False, mmap_mode="r" if mmap else None)

@@ -1,3 +1,4 @@
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser import running_app
@@ -13,3 +14,13 @@ def test_app_serves_its_page_in_a_real_browser(browser):
             expect(page.locator("#about-text")).to_contain_text("two people interacting in 3D", timeout=60_000)
         finally:
             page.close()
+
+
+
+def test_a_data_root_that_is_not_a_folder_stops_the_app_with_a_clear_message(tmp_path, capsys):
+    import app
+
+    with pytest.raises(SystemExit):
+        app.main(["--data-root", str(tmp_path / "missing")])
+    error = capsys.readouterr().err
+    assert "--data-root" in error and "missing: not a folder" in error

@@ -25,9 +25,15 @@ TIMEOUT = 90_000  # ms; generous, the CPU is shared with other work
 
 
 @pytest.fixture(scope="session")
-def data_folder(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("interhuman")
-    return build_folder(root, {"train": ["c0", "c1"], "val": ["c2"], "test": ["c3", "c4"]})
+def data_root(tmp_path_factory) -> Path:
+    """The folder the app is started with as ``--data-root``; its name is the root's name on the pages."""
+    return tmp_path_factory.mktemp("datasets")
+
+
+@pytest.fixture(scope="session")
+def data_folder(data_root) -> Path:
+    """A data set inside the data root, offered as ``<root name>/interhuman``."""
+    return build_folder(data_root / "interhuman", {"train": ["c0", "c1"], "val": ["c2"], "test": ["c3", "c4"]})
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +53,8 @@ def checkpoint(tmp_path_factory, data_folder) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(checkpoint):
-    with running_app("--checkpoint", str(checkpoint)) as url:
+def app_url(checkpoint, data_root, data_folder):
+    with running_app("--checkpoint", str(checkpoint), "--data-root", str(data_root)) as url:
         yield url
 
 

@@ -53,3 +53,18 @@ def test_attention_shows_the_prompt_words_and_follows_the_frame(page, shots):
     page.frame_locator("#attention-frame").locator("#play").click()
     expect(line).not_to_have_attribute("d", before, timeout=TIMEOUT)
     expect(page.locator("#attention-frame-slider input[type=number]")).not_to_have_value("30", timeout=TIMEOUT)
+
+
+def test_a_prompt_holding_html_shows_as_text(page, shots):
+    markup = ('<b id="injected-b">shake</b> hands <img id="injected-img" src=x onerror="window.__t2iPwned=1"> '
+              '<script>window.__t2iPwned=2</script>')
+    generate(page, f"two people {markup}", seconds="2", steps="5")
+    page.get_by_role("tab", name="Attention").click()
+    info = page.locator("#attention-info")
+    expect(info).to_contain_text(markup, timeout=TIMEOUT)  # the visitor's text, character for character
+    expect(page.locator("#attention-words .ytick").first).to_be_visible(timeout=TIMEOUT)
+    for frame in (page.main_frame, *page.frames):  # nothing injected into the page or the viewers' frames
+        assert frame.locator("#injected-b, #injected-img").count() == 0
+        assert frame.evaluate("() => window.__t2iPwned === undefined")
+    assert info.locator("script, img, b").count() == 0
+    screenshot(page, shots, "attention_html_prompt")

@@ -25,7 +25,7 @@ def download(page, element_id: str, folder):
     return target
 
 
-def test_generate_plays_and_downloads(page, shots, tmp_path):
+def test_generate_plays_and_downloads(page, shots, tmp_path, checkpoint):
     generate(page, PROMPT, seconds="2", steps="5")
     expect(page.locator("#gen-status")).to_contain_text("seed 0")
 
@@ -87,8 +87,13 @@ def test_generate_plays_and_downloads(page, shots, tmp_path):
             cosine = np.sum(got * want, -1) / np.linalg.norm(got, axis=-1) / np.linalg.norm(want, axis=-1)
             assert cosine.min() > 0.999
 
-    saved = json.loads(download(page, "download-json", tmp_path).read_text())
+    text = download(page, "download-json", tmp_path).read_text()
+    saved = json.loads(text)
     assert saved["prompt"] == PROMPT and saved["seed"] == 0 and saved["num_samples"] == 1
+    # The checkpoint by its folder's name (it lies outside the project), never the server's absolute path.
+    assert saved["checkpoint"] == checkpoint.name and f"--checkpoint {checkpoint.name}" in saved["command"]
+    assert str(checkpoint.parent) not in text and str(checkpoint.parent) not in page.content()
+    expect(page.locator("#checkpoint-info")).to_contain_text(checkpoint.name)
 
 
 def test_several_samples_keep_the_last_result_visible_and_can_be_picked(page, shots):
@@ -190,8 +195,9 @@ def test_a_missing_checkpoint_is_explained_in_the_page(browser, tmp_path, shots)
             page = context.new_page()
             page.goto(url)
             banner = page.locator("#model-missing")
-            expect(banner).to_contain_text(str(missing), timeout=TIMEOUT)
+            expect(banner).to_contain_text("No model checkpoint at no-model-here", timeout=TIMEOUT)
             expect(banner).to_contain_text("training.train_interactor")
+            assert str(tmp_path) not in page.content()  # no server path on the page
             fill_form(page, prompt=PROMPT)
             page.locator("#generate-button").click()
             expect(page.locator("#gen-status")).to_contain_text("Cannot generate", timeout=TIMEOUT)

@@ -1,0 +1,54 @@
+"""Loading user .npy files: anything but a whole, plain array gets our own message, naming no file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from t2i_core.io import NpyFormatError, load_npy_safely, npy_header, save_npy
+
+
+def test_plain_arrays_load(tmp_path):
+    for array in (np.arange(12, dtype=np.float32).reshape(3, 4), np.float64(2.5), np.zeros((0, 492))):
+        path = save_npy(tmp_path / "a.npy", array)
+        assert npy_header(path) == (array.shape, array.dtype)
+        assert np.array_equal(load_npy_safely(path), array)
+        assert load_npy_safely(path, mmap=True).shape == array.shape
+
+
+def absurd_header(tmp_path):
+    """A valid .npy whose header is rewritten (same length) to claim 3e9 x 4e5 float64 over 96 bytes."""
+    path = save_npy(tmp_path / "absurd.npy", np.zeros((3, 4)))
+    raw = path.read_bytes()
+    end = raw.index(b"\n")
+    header = raw[10:end].decode("latin1").replace("(3, 4)", "(3000000000, 400000)").rstrip().ljust(end - 10)
+    path.write_bytes(raw[:10] + header.encode("latin1") + raw[end:])
+    return path
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("empty", "empty \\(0 bytes\\)"),
+    ("text", "not a .npy array file"),
+    ("absurd", "claims shape \\(3000000000, 400000\\).*96 bytes"),
+    ("truncated", "claims shape \\(3, 4\\)"),
+    ("objects", "Python objects"),
+    ("damaged", "header is damaged"),
+])
+def test_broken_files_get_a_clear_message(tmp_path, case, expected):
+    path = tmp_path / "x.npy"
+    if case == "empty":
+        path.write_bytes(b"")
+    elif case == "text":
+        path.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    elif case == "absurd":
+        path = absurd_header(tmp_path)
+    elif case == "truncated":
+        path.write_bytes(save_npy(tmp_path / "t.npy", np.zeros((3, 4))).read_bytes()[:-8])
+    elif case == "objects":
+        np.save(path, np.array([1, "a"], dtype=object), allow_pickle=True)
+    else:
+        path.write_bytes(b"\x93NUMPY\x01\x00\x10\x00{'descr': <f8\n")
+    for load in (npy_header, load_npy_safely, lambda p: load_npy_safely(p, mmap=True)):
+        with pytest.raises(NpyFormatError, match=expected) as caught:
+            load(path)
+        assert str(tmp_path) not in str(caught.value) and "x.npy" not in str(caught.value)
