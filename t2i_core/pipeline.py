@@ -17,11 +17,12 @@ import numpy as np
 import torch
 
 from t2i_core.diffusion.ddim import SCHEDULER_FILE, DDIMScheduler
+from t2i_core.diffusion.given_person import GivenPerson
 from t2i_core.diffusion.guidance import tile_batch
 from t2i_core.diffusion.sampling import denoise
 from t2i_core.models.interactor import InterActor
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
-from t2i_core.motion.features import features_to_joints
+from t2i_core.motion.features import FEATURE_DIM, MIN_CLIP_FRAMES, features_to_joints
 from t2i_core.text.base import TextEncoder
 from t2i_core.text.registry import build_text_encoder
 
@@ -130,8 +131,9 @@ class Text2InteractPipeline:
                                 attention)
 
     def _sample(self, noise, words, word_mask, pooled, frame_mask, guidance_scale, steps, eta, seed,
-                need_weights=False, callback=None):
-        """The shared DDIM loop on InterActor; with ``need_weights`` also each step's attention maps."""
+                need_weights=False, callback=None, given: GivenPerson | None = None):
+        """The shared DDIM loop on InterActor; with ``need_weights`` also each step's attention maps;
+        with ``given`` one person's clean motion is known and only the other is generated."""
         generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
         count = noise.shape[0]
         collected = []
@@ -146,8 +148,15 @@ class Text2InteractPipeline:
             collected.append([{k: v[:count] for k, v in m.items()} for m in maps])  # the conditional rows
             return out
 
+        x0_transform = sample_transform = None
+        if given is not None:
+            renoise = torch.Generator(device=self.device).manual_seed(seed)  # inpainting's fresh q(x_t | x) draws
+            self.scheduler.set_timesteps(steps)
+            noise = given.initial(noise, self.scheduler, int(self.scheduler.timesteps[0]), renoise)
+            model_fn, x0_transform = given.wrap(model_fn), given.x0_transform
+            sample_transform = given.sample_transform(self.scheduler, renoise)
         x0 = denoise(model_fn, noise, self.scheduler, steps, guidance_scale, eta=eta, generator=generator,
-                     callback=callback)
+                     callback=callback, x0_transform=x0_transform, sample_transform=sample_transform)
         return x0, collected
 
     def _attention_maps(self, collected, encoding, frames) -> AttentionMaps:
@@ -188,3 +197,63 @@ class Text2InteractPipeline:
             features = (x0 * self.std + self.mean).cpu().numpy()
             out += [features[i, :, :n] for i, n in enumerate(sizes)]
         return out
+
+    # -- reaction: person 2 for a given person 1 -----------------------------------------------
+    @torch.no_grad()
+    def react_batch(self, person1: list[np.ndarray], texts: list[str], seeds: list[int],
+                    guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, method: str = "trained",
+                    callback=None) -> list[np.ndarray]:
+        """Pairs (2, T_i, 262), un-normalised, whose person 1 is ``person1[i]`` (T_i, 262) exactly.
+
+        ``method="trained"`` needs a model trained with reaction samples (``--reaction-prob``);
+        ``"inpaint"`` works with any two-person model (the baseline). Each pair's noise comes from its
+        own seed, so a pair does not depend on what else is in the batch.
+        """
+        if self.model.config.persons != 2:
+            raise ValueError("reaction generation needs a two-person model; this checkpoint has one person")
+        if not len(person1) == len(texts) == len(seeds) or not person1:
+            raise ValueError(f"need one text and one seed per person-1 motion, got {len(person1)} motions, "
+                             f"{len(texts)} texts and {len(seeds)} seeds")
+        lengths = []
+        for motion in person1:
+            if motion.ndim != 2 or motion.shape[1] != FEATURE_DIM or not np.isfinite(motion).all():
+                raise ValueError(f"person 1 must be a finite (frames, {FEATURE_DIM}) feature array, got {motion.shape}")
+            if not MIN_CLIP_FRAMES <= motion.shape[0] <= self.model.config.max_frames:
+                raise ValueError(f"person 1 must have {MIN_CLIP_FRAMES} to {self.model.config.max_frames} frames, "
+                                 f"got {motion.shape[0]}")
+            lengths.append(motion.shape[0])
+        longest = max(lengths)
+        clean = torch.zeros(len(person1), longest, FEATURE_DIM)
+        for i, motion in enumerate(person1):
+            clean[i, : lengths[i]] = torch.from_numpy(np.asarray(motion, dtype=np.float32))
+        clean = ((clean.to(self.device) - self.mean) / self.std)
+        frame_mask = (torch.arange(longest)[None] < torch.tensor(lengths)[:, None]).to(self.device)
+        clean = clean * frame_mask[..., None]
+        noise = torch.zeros(len(seeds), 2, longest, FEATURE_DIM)
+        for i, (seed, n) in enumerate(zip(seeds, lengths)):  # each pair's noise at its own length
+            noise[i, :, :n] = torch.randn(2, n, FEATURE_DIM, generator=torch.Generator().manual_seed(int(seed)))
+        noise = noise.to(self.device)
+        encoding = self.text_encoder([t.strip() for t in texts]).to(self.device)
+        given = GivenPerson(clean, person=0, method=method, seeds=[int(s) for s in seeds], lengths=lengths)
+        x0, _ = self._sample(noise, encoding.tokens, encoding.mask, encoding.pooled, frame_mask, guidance_scale,
+                             int(steps), 0.0, int(seeds[0]), callback=callback, given=given)
+        features = (x0 * self.std + self.mean).cpu().numpy()
+        out = [features[i, :, :n] for i, n in enumerate(lengths)]
+        for pair, motion in zip(out, person1):
+            pair[0] = motion  # exactly the given motion (the round trip through the normalisation is not)
+        return out
+
+    def react(self, person1: np.ndarray, prompt: str, seed: int | list[int] = 0, num_samples: int = 1,
+              guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, method: str = "trained",
+              callback=None) -> GenerationResult:
+        """Person 2 reacting to ``person1`` (T, 262) as ``prompt`` says, as a ``GenerationResult``."""
+        seeds = list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
+        self.check_inputs(prompt, SECONDS_RANGE[0], len(seeds), guidance_scale, steps)
+        person1 = np.asarray(person1, dtype=np.float32)
+        pairs = self.react_batch([person1] * len(seeds), [prompt] * len(seeds), seeds, guidance_scale, steps,
+                                 method, callback)
+        features = np.stack(pairs)
+        settings = {"prompt": prompt, "seconds": features.shape[2] / FPS, "seeds": seeds,
+                    "guidance_scale": guidance_scale, "steps": int(steps), "frames": features.shape[2], "fps": FPS,
+                    "reaction": method}
+        return GenerationResult(prompt, features, features_to_joints(features), seeds, FPS, settings)

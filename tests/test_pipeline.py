@@ -112,3 +112,26 @@ def test_the_step_callback_reports_progress(pipe):
     calls = []
     pipe("two people hug", seconds=1, seed=0, steps=4, callback=lambda step, total: calls.append((step, total)))
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.parametrize("method", ["trained", "inpaint"])
+def test_reaction_keeps_person_one_exactly_and_is_batch_independent(pipe, method):
+    person1 = pipe("one person waves, the other waves back", seconds=1, seed=5, steps=2).features[0, 0]
+    result = pipe.react(person1, "the other waves back", seed=[1, 2], steps=3, method=method)
+    assert result.features.shape == (2, 2, 30, 262) and result.settings["reaction"] == method
+    assert np.array_equal(result.features[0, 0], person1) and np.array_equal(result.features[1, 0], person1)
+    assert not np.allclose(result.features[0, 1], result.features[1, 1])  # each seed its own reaction
+    alone = pipe.react_batch([person1], ["the other waves back"], [2], steps=3, method=method)[0]
+    assert np.allclose(alone, result.features[1], atol=1e-5)
+    longer = np.concatenate([person1, person1])
+    mixed = pipe.react_batch([person1, longer], ["the other waves back"] * 2, [2, 7], steps=3, method=method)
+    assert mixed[1].shape == (2, 60, 262) and np.allclose(mixed[0], alone, atol=1e-4)
+
+
+def test_reaction_refuses_bad_person_one(pipe):
+    with pytest.raises(ValueError, match=r"\(frames, 262\)"):
+        pipe.react(np.zeros((30, 22, 3)), "wave back")
+    with pytest.raises(ValueError, match="15 to 300 frames"):
+        pipe.react(np.zeros((5, 262), dtype=np.float32), "wave back")
+    with pytest.raises(ValueError, match="finite"):
+        pipe.react(np.full((30, 262), np.nan, dtype=np.float32), "wave back")
