@@ -36,7 +36,7 @@ class Action:
     name: str
     theme: str
     patterns: tuple[str, ...]
-    initiator: str                 # predicate of the initiator; "{o}" is the partner
+    initiator: str                 # predicate of the initiator; "{o}" the partner, "{with}" where a side goes
     reaction: str                  # predicate of the responder
     together: str | None = None    # plural predicate for "both people ..." (None: not a joint action)
     limb: str | None = None        # "hand" or "leg" when the action has a side
@@ -48,7 +48,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("wave", "greeting", ("wave",), "waves at {o}", "waves back", "wave at each other", "hand"),
     Action("bow", "greeting", ("bow",), "bows to {o}", "bows back", "bow to each other"),
     Action("handshake", "greeting", ("shake * hand", "shake hand", "handshake"),
-           "reaches out and shakes hands with {o}", "shakes hands with {o}", "shake hands", "hand", True),
+           "reaches out{with} and shakes hands with {o}", "shakes hands with {o}", "shake hands", "hand", True),
     Action("greet", "greeting", ("greet", "salute", "nod"), "greets {o}", "nods at {o} in return", "greet each other"),
     # celebration
     Action("high_five", "celebration", ("high five", "give * high five", "high fives"), "gives {o} a high five",
@@ -67,7 +67,7 @@ ACTIONS: tuple[Action, ...] = (
            contact=True),
     Action("kick", "conflict", ("kick",), "kicks at {o}", "dodges the kick", None, "leg"),
     Action("grab_pull", "conflict", ("grab", "seize", "drag", "pull * along", "take * by the * wrist"),
-           "grabs {o} by the wrist and pulls", "is dragged forward", None, "hand", True),
+           "grabs {o} by the wrist{with} and pulls", "is dragged forward", None, "hand", True),
     Action("fight", "conflict", ("fight", "attack", "brawl", "wrestle", "threaten"), "attacks {o}", "fights back",
            "fight each other"),
     # sport and play
@@ -93,7 +93,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("mirror", "imitation", ("mirror", "imitate", "copy", "mimic"),
            "moves the arms for {o} to copy", "mirrors the movements", None),
     # communication
-    Action("point", "communication", ("point",), "points to the side", "turns to look where {o} points",
+    Action("point", "communication", ("point",), "points to the side", "turns to look where the gesture points",
            None, "hand"),
     Action("beckon", "communication", ("beckon", "gesture", "call * over"), "beckons {o} over", "walks over",
            None, "hand"),
