@@ -38,10 +38,10 @@ from t2i_core.compose.lexicon import (
     tokenize,
 )
 from t2i_core.data.layout import SPLITS, DataFolderError, InterHumanLayout
+from t2i_core.data.manifest import read_manifest, read_records
 from t2i_core.io import atomic_write_text
 
 SPACE_FORMAT = 1
-MANIFEST_NAME = "manifest.json"  # the procedural generator's per-clip phase labels
 EXAMPLES_PER_THEME = 5
 UNCOVERED_LISTED = 40
 
@@ -277,10 +277,10 @@ class AgreementReport:
 
 
 def read_manifest_records(root: str | Path) -> list[dict] | None:
-    path = Path(root) / MANIFEST_NAME
-    if not path.is_file():
+    """The procedural manifest's records that have phases; None for a folder without a manifest."""
+    if read_manifest(root) is None:
         return None
-    return [r for r in json.loads(path.read_text(encoding="utf-8")).get("records", []) if r.get("phases")]
+    return [r for r in read_records(root) if r.get("phases")]
 
 
 def _binary(expected: list[bool], mined: list[bool]) -> BinaryAgreement:
