@@ -124,3 +124,14 @@ def test_make_raw_and_split_raw_round_trip():
     positions, rot6d = rng.normal(size=(6, 22, 3)), rng.normal(size=(6, 21, 6))
     back_pos, back_rot = split_raw(make_raw(positions, rot6d, dtype=np.float64))
     assert np.allclose(back_pos, positions) and np.allclose(back_rot, rot6d)
+
+
+def test_one_person_alone_is_that_person_in_its_own_canonical_frame(raw_pair):
+    (p1, r1), (p2, r2) = split_raw(raw_pair[0]), split_raw(raw_pair[1])
+    pair, _ = features_from_positions(np.stack([p1, p2]), np.stack([r1, r2]))
+    alone1, transform = features_from_positions(p1[None], r1[None])
+    alone2, _ = features_from_positions(p2[None], r2[None])
+    assert alone1.shape == (1, 49, FEATURE_DIM) and transform.floors.shape == (1,)
+    assert np.allclose(alone1[0], pair[0])
+    assert np.allclose(alone2, recanonicalize(pair[1:]))  # the track alone, re-canonicalised to itself
+    assert np.allclose(alone2[0], swap_persons(pair)[0])
