@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from t2i_core.motion.raw import split_raw, validate_raw
-from t2i_core.motion.rotation import heading_angle, yaw_matrix
+from t2i_core.motion.rotation import heading_angle, matrix_to_rot6d, yaw_matrix
+from t2i_core.motion.solver import solve_local_rotations
 from t2i_core.skeleton import FOOT_CONTACT_JOINTS, HIPS, NUM_JOINTS
 
 FEATURE_DIM = 262
@@ -108,6 +109,18 @@ def features_from_positions(
         axis=-1,
     )
     return features, PairTransform(yaw=yaw, offset=offset, floors=floors)
+
+
+def person_features_from_joints(joints: np.ndarray) -> np.ndarray:
+    """One person's world Y-up joints (T, 22, 3) alone -> (T-1, 262) in its own canonical frame.
+
+    For sources with positions only (HumanML3D, other generators): the local rotations come from
+    our own solver (``motion.solver``), the rest of the feature from the positions.
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    rot6d = matrix_to_rot6d(solve_local_rotations(joints).local_rotations[:, 1:])
+    features, _ = features_from_positions(joints[None], rot6d[None])
+    return features[0]
 
 
 def process_pair(raw1: np.ndarray, raw2: np.ndarray) -> tuple[np.ndarray, PairTransform]:

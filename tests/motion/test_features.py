@@ -10,12 +10,16 @@ from t2i_core.motion.features import (
     features_from_positions,
     features_to_joints,
     foot_contacts,
+    person_features_from_joints,
     positions_with_next_frame,
     process_pair,
     recanonicalize,
     swap_persons,
 )
+from t2i_core.motion.kinematics import forward_kinematics
 from t2i_core.motion.raw import RAW_DIM, make_raw, split_raw
+from t2i_core.motion.rotation import rot6d_to_matrix
+from t2i_core.motion.solver import solve_local_rotations
 from t2i_core.skeleton import FOOT_CONTACT_JOINTS
 from tests.fixtures import random_raw_pair
 
@@ -135,3 +139,18 @@ def test_one_person_alone_is_that_person_in_its_own_canonical_frame(raw_pair):
     assert np.allclose(alone1[0], pair[0])
     assert np.allclose(alone2, recanonicalize(pair[1:]))  # the track alone, re-canonicalised to itself
     assert np.allclose(alone2[0], swap_persons(pair)[0])
+
+
+def test_features_from_joints_alone_solve_rotations_that_rebuild_the_pose(raw_pair):
+    p1, r1 = split_raw(raw_pair[0])
+    reference, _ = features_from_positions(p1[None], r1[None])
+    alone = person_features_from_joints(p1)
+    assert alone.shape == reference.shape[1:]
+    not_rotations = np.r_[0:ROTATIONS.start, ROTATIONS.stop:FEATURE_DIM]
+    assert np.allclose(alone[:, not_rotations], reference[0][:, not_rotations])
+    # The solved local rotations with the solver's rest skeleton rebuild the canonical joints.
+    joints = features_to_joints(alone)
+    pose = solve_local_rotations(joints)
+    local = rot6d_to_matrix(alone[:, ROTATIONS].reshape(-1, 21, 6))
+    rebuilt = forward_kinematics(local, joints[:, 0], pose.offsets, root_rotations=pose.local_rotations[:, 0])[0]
+    assert np.abs(rebuilt - joints).max() < 1e-5
