@@ -1,0 +1,1 @@
+"""InterCompose: the synthetic two-person data pipeline (REFERENCE section 8)."""
