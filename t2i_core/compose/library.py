@@ -349,15 +349,21 @@ class MotionLibrary:
             self._neighbours = NearestNeighbors(metric="cosine", algorithm="brute").fit(self.embeddings)
         queries = self.embed(prompts)
         k = min(int(k), len(self.entries))
-        # k entries are among the first k * (most captions of one entry) rows.
-        depth = min(len(self.rows), k * self._max_captions)
+        # k entries are among the first k * (most captions of one entry) rows; one row more tells
+        # whether ties with the k-th entry go on beyond them.
+        depth = min(len(self.rows), k * self._max_captions + 1)
         distances, nearest = self._neighbours.kneighbors(queries, n_neighbors=depth)
         results = []
         for query, row_distances, row_ids in zip(queries, distances, nearest):
             kth = self._kth_entry_distance(row_distances, row_ids, k)
-            dist, rows = self._neighbours.radius_neighbors(query[None], radius=kth + _TIE, sort_results=True)
+            if depth < len(self.rows) and row_distances[-1] <= kth + _TIE:
+                # Ties may go on past the rows fetched: take every row as close as the k-th entry.
+                dist, rows = self._neighbours.radius_neighbors(query[None], radius=kth + _TIE, sort_results=True)
+                row_distances, row_ids = dist[0], rows[0]
             best: dict[int, tuple[str, float]] = {}
-            for d, r in zip(dist[0], rows[0]):
+            for d, r in zip(row_distances, row_ids):
+                if d > kth + _TIE:
+                    break
                 entry_index, caption_index = self.rows[r]
                 if entry_index not in best:
                     best[entry_index] = (self.entries[entry_index].captions[caption_index], 1.0 - float(d))
