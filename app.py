@@ -1,6 +1,7 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
+                  [--study DIR] [--study-db PATH]
 
 The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);
 when it is missing the app still starts and says so on the page.
@@ -21,12 +22,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import gradio as gr
 import torch
 
-from pages import about, attention, common, generate, weights
+from pages import about, attention, common, generate, study, weights
 
 TITLE = "Text2Interact"
 
 
-def build_app(model: common.Model) -> gr.Blocks:
+def build_app(model: common.Model, study_server: study.StudyServer | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=(3600, 6 * 3600)) as demo:
         gr.Markdown(f"# {TITLE}\nType what two people do together; get both bodies moving in 3D.",
                     elem_id="app-header")
@@ -35,6 +36,7 @@ def build_app(model: common.Model) -> gr.Blocks:
             generate.build(model, session)
             attention.build(session)
             weights.build(session)
+            study.build(study_server or study.open_study(), demo)
             about.build()
     # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
     demo.queue(default_concurrency_limit=1, max_size=64)
@@ -53,14 +55,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="CPU threads for the model (default 1: on a shared 2-core CPU more threads than free "
                              "cores make torch spin and run many times slower)")
+    parser.add_argument("--study", type=Path, default=study.DEFAULT_STUDY,
+                        help=f"prepared user study folder (default {study.DEFAULT_STUDY}: the demo study)")
+    parser.add_argument("--study-db", type=Path, default=study.DEFAULT_DB,
+                        help=f"SQLite file of the study's votes (default {study.DEFAULT_DB})")
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     model = common.load_model(args.checkpoint)
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
-    build_app(model).launch(server_name=args.host, server_port=args.port, show_error=False, css=common.CSS,
-                            head=attention.FOLLOW_VIEWER_HEAD)
+    study_server = study.open_study(args.study, args.study_db)
+    build_app(model, study_server).launch(server_name=args.host, server_port=args.port, show_error=False,
+                                          css=common.CSS, head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ def win_rate_figure(results: StudyResults) -> go.Figure:
     for question in QUESTIONS:
         rows = pairs[pairs["question"] == question]
         fig.add_trace(go.Bar(
-            name=_QUESTION_SHORT.get(question, question), x=[f"{a} vs {b}" for a, b in zip(rows.system_a, rows.system_b)],
+            name=_QUESTION_SHORT.get(question, question),
+            x=[f"{a} vs {b}" for a, b in zip(rows.system_a, rows.system_b)],
             y=rows.win_rate_a, error_y={"type": "data", "symmetric": False,
                                         "array": rows.ci_high - rows.win_rate_a,
                                         "arrayminus": rows.win_rate_a - rows.ci_low}))
