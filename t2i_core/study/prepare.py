@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from t2i_core.io import atomic_write_text, save_npz
 from t2i_core.pipeline import FPS, Text2InteractPipeline
-from t2i_core.study.config import StudyConfig
+from t2i_core.study.config import StudyConfig, SystemConfig
 from t2i_core.study.prepared import CLIPS, FORMAT, MANIFEST, clip_name, joints_to_millimetres, read_clip
 from t2i_core.study.trials import make_trials
 
@@ -63,30 +63,48 @@ def manifest_dict(config: StudyConfig, out: Path) -> dict:
     }
 
 
-def prepare_study(config: StudyConfig, out: str | Path, device: str = "cpu", progress: bool = True) -> PrepareReport:
-    """Write every clip of ``config`` under ``out`` (skipping current ones), then ``study.json``."""
-    out = Path(out).expanduser().resolve()
-    (out / CLIPS).mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class ClipJob:
+    system: SystemConfig
+    prompt: int
+    seed: int
+    name: str
+    settings: dict
+
+
+def plan_clips(config: StudyConfig, out: Path) -> tuple[list[ClipJob], list[str]]:
+    """(clips to make, names of clips already there with the same settings)."""
     todo, kept = [], []
     for system in config.systems:
         for p in range(len(config.prompts)):
             for seed in config.seeds:
-                name = clip_name(system.name, p, seed)
-                expected = _expected(config, system, p, seed, out)
-                (kept if _is_current(out / CLIPS / name, expected) else todo).append((system, p, seed, name, expected))
-    kept = [item[3] for item in kept]
+                job = ClipJob(system, p, int(seed), clip_name(system.name, p, seed),
+                              _expected(config, system, p, seed, out))
+                if _is_current(out / CLIPS / job.name, job.settings):
+                    kept.append(job.name)
+                else:
+                    todo.append(job)
+    return todo, kept
+
+
+def prepare_study(config: StudyConfig, out: str | Path, device: str = "cpu", progress: bool = True) -> PrepareReport:
+    """Write every clip of ``config`` under ``out`` (skipping current ones), then ``study.json``."""
+    out = Path(out).expanduser().resolve()
+    (out / CLIPS).mkdir(parents=True, exist_ok=True)
+    todo, kept = plan_clips(config, out)
     written = []
     pipelines: dict[Path, Text2InteractPipeline] = {}  # loaded only when a clip is missing
     with tqdm(total=len(todo) + len(kept), initial=len(kept), desc=f"study {config.name}", unit="clip",
               disable=not progress) as bar:
-        for system, p, seed, name, expected in todo:
+        for job in todo:
+            system = job.system
             if system.checkpoint not in pipelines:
                 pipelines[system.checkpoint] = Text2InteractPipeline.from_pretrained(system.checkpoint, device=device)
-            result = pipelines[system.checkpoint](config.prompts[p], seconds=config.seconds, seed=int(seed),
+            result = pipelines[system.checkpoint](config.prompts[job.prompt], seconds=config.seconds, seed=job.seed,
                                                   guidance_scale=system.guidance_scale, steps=system.steps)
-            save_npz(out / CLIPS / name, joints_mm=joints_to_millimetres(result.joints[0]), fps=np.array(result.fps),
-                     settings=np.array(json.dumps(expected, sort_keys=True)))
-            written.append(name)
+            save_npz(out / CLIPS / job.name, joints_mm=joints_to_millimetres(result.joints[0]),
+                     fps=np.array(result.fps), settings=np.array(json.dumps(job.settings, sort_keys=True)))
+            written.append(job.name)
             bar.update(1)
     manifest = out / MANIFEST
     atomic_write_text(manifest, json.dumps(manifest_dict(config, out), indent=1) + "\n")
