@@ -32,11 +32,12 @@ def build_app(model: common.Model, study_server: study.StudyServer | None = None
         gr.Markdown(f"# {TITLE}\nType what two people do together; get both bodies moving in 3D.",
                     elem_id="app-header")
         session = common.new_session_state()
+        rater = study.rater_state()
         with gr.Tabs():
             generate.build(model, session)
             attention.build(session)
             weights.build(session)
-            study.build(study_server or study.open_study(), demo)
+            study.build(study_server or study.open_study(), demo, rater)
             about.build()
     # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
     demo.queue(default_concurrency_limit=1, max_size=64)

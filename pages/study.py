@@ -263,11 +263,16 @@ def reset_votes(server: StudyServer, token, confirmed):
     return message("ok", f"Erased {removed} votes; a CSV copy of them is kept next to the vote database.")
 
 
-def build(server: StudyServer, demo: gr.Blocks) -> None:
+def rater_state() -> gr.BrowserState:
+    """This browser's rater id in localStorage. Create it outside ``gr.Tabs``: a tab that is not shown
+    is not mounted, and an unmounted BrowserState neither reads nor writes localStorage."""
+    return gr.BrowserState("", storage_key="t2i-study-rater", secret=RATER_SECRET)
+
+
+def build(server: StudyServer, demo: gr.Blocks, stored: gr.BrowserState) -> None:
     """Add the User study tab to ``demo`` (its load event gives the browser its rater id and first trial)."""
     light = {"concurrency_id": STUDY_GROUP, "concurrency_limit": STUDY_LIMIT, "show_progress": "hidden"}
     with gr.Tab("User study", id="study"):
-        stored = gr.BrowserState("", storage_key="t2i-study-rater", secret=RATER_SECRET)
         rater = gr.Textbox(visible="hidden", elem_id="study-rater", label="rater")
         trial = gr.Textbox(visible="hidden", elem_id="study-trial", label="trial")
         gr.Markdown("Two clips of the same description play side by side. Watch both, then answer the two "
