@@ -12,7 +12,6 @@ the trials in their own shuffled order.
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 from dataclasses import asdict, dataclass
 from itertools import combinations
@@ -115,6 +114,3 @@ def apply_variant(joints: np.ndarray, variant: str | None) -> np.ndarray:
         return np.repeat(joints[:, middle:middle + 1], joints.shape[1], axis=1)
     raise ValueError(f"unknown gold variant {variant!r}; known: {', '.join(GOLD_VARIANTS)}")
 
-
-def pair_count(systems: int) -> int:
-    return math.comb(systems, 2)
