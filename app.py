@@ -1,7 +1,7 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
-                  [--data-root DIR ...]
+                  [--data-root DIR ...] [--study DIR] [--study-db PATH]
 
 The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);
 when it is missing the app still starts and says so on the page.
@@ -22,22 +22,25 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import gradio as gr
 import torch
 
-from pages import about, attention, common, generate, weights
+from pages import about, attention, common, generate, study, weights
 from t2i_core.roots import DataRoots, RootConfigError
 
 TITLE = "Text2Interact"
 
 
-def build_app(model: common.Model, roots: DataRoots | None = None) -> gr.Blocks:
+def build_app(model: common.Model, roots: DataRoots | None = None,
+              study_server: study.StudyServer | None = None) -> gr.Blocks:
     roots = roots if roots is not None else DataRoots.from_operator()
     with gr.Blocks(title=TITLE, delete_cache=(3600, 6 * 3600)) as demo:
         gr.Markdown(f"# {TITLE}\nType what two people do together; get both bodies moving in 3D.",
                     elem_id="app-header")
         session = common.new_session_state()
+        rater = study.rater_state()
         with gr.Tabs():
             generate.build(model, session)
             attention.build(session)
             weights.build(session, roots)
+            study.build(study_server or study.open_study(), demo, rater)
             about.build()
     # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
     demo.queue(default_concurrency_limit=1, max_size=64)
@@ -59,6 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", type=Path, action="append", default=[], metavar="DIR",
                         help="a folder whose data sets the pages may read (repeatable); visitors see only "
                              "folders inside these and the shipped demo sets, by relative name")
+    parser.add_argument("--study", type=Path, default=study.DEFAULT_STUDY,
+                        help=f"prepared user study folder (default {study.DEFAULT_STUDY}: the demo study)")
+    parser.add_argument("--study-db", type=Path, default=study.DEFAULT_DB,
+                        help=f"SQLite file of the study's votes (default {study.DEFAULT_DB})")
     args = parser.parse_args(argv)
     try:
         roots = DataRoots.from_operator(args.data_root)
@@ -69,8 +76,10 @@ def main(argv: list[str] | None = None) -> None:
     model = common.load_model(args.checkpoint)
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
-    build_app(model, roots).launch(server_name=args.host, server_port=args.port, show_error=False,
-                                   css=common.CSS, head=attention.FOLLOW_VIEWER_HEAD)
+    study_server = study.open_study(args.study, args.study_db)
+    build_app(model, roots, study_server).launch(server_name=args.host, server_port=args.port, show_error=False,
+                                                 css=common.CSS,
+                                                 head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD)
 
 
 if __name__ == "__main__":

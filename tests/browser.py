@@ -39,10 +39,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(*args: str, timeout: float = 180.0):
-    """Start ``python app.py`` on a free local port; yield its URL; stop it afterwards."""
+def app_process(*args: str, timeout: float = 180.0, env: dict[str, str] | None = None):
+    """Start ``python app.py`` on a free local port; yield (process, URL); stop it afterwards."""
     port = free_port()
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1", **(env or {}))
     process = subprocess.Popen(
         [sys.executable, str(REPO / "app.py"), "--host", "127.0.0.1", "--port", str(port), *args],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -62,10 +62,18 @@ def running_app(*args: str, timeout: float = 180.0):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"app did not serve {url} within {timeout} s")
             time.sleep(0.5)
-        yield url
+        yield process, url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def running_app(*args: str, timeout: float = 180.0, env: dict[str, str] | None = None):
+    """Start ``python app.py`` on a free local port; yield its URL; stop it afterwards."""
+    with app_process(*args, timeout=timeout, env=env) as (_, url):
+        yield url

@@ -75,3 +75,22 @@ def build_folder(root: Path, splits: dict[str, list[str]], frames: dict[str, int
     if ignore:
         (split_dir / "ignore_list.txt").write_text("\n".join(ignore) + "\n")
     return root
+
+
+def write_caption_folder(root: Path, captions: dict[str, list[str]],
+                         individual: dict[str, tuple[list[str], list[str]]] | None = None,
+                         records: list[dict] | None = None) -> Path:
+    """Captions only (no motions): ``annots/<id>.txt``, optional per-person captions and a manifest."""
+    import json
+
+    (root / "annots").mkdir(parents=True, exist_ok=True)
+    for clip_id, lines in captions.items():
+        (root / "annots" / f"{clip_id}.txt").write_text("\n".join(lines) + "\n")
+    for clip_id, persons in (individual or {}).items():
+        for person, lines in zip((1, 2), persons):
+            folder = root / "annots_individual" / f"person{person}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{clip_id}.txt").write_text("\n".join(lines) + "\n")
+    if records is not None:
+        (root / "manifest.json").write_text(json.dumps({"records": records}))
+    return root

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from t2i_core.motion.raw import split_raw, validate_raw
-from t2i_core.motion.rotation import heading_angle, yaw_matrix
+from t2i_core.motion.rotation import heading_angle, matrix_to_rot6d, yaw_matrix
+from t2i_core.motion.solver import solve_local_rotations
 from t2i_core.skeleton import FOOT_CONTACT_JOINTS, HIPS, NUM_JOINTS
 
 FEATURE_DIM = 262
@@ -47,10 +48,10 @@ class PairTransform:
 
     yaw: float                 # heading of the reference person's frame-0 forward direction
     offset: np.ndarray         # (3,) reference pelvis at frame 0 (y = 0)
-    floors: np.ndarray         # (2,) floor height subtracted from each person
+    floors: np.ndarray         # (P,) floor height subtracted from each person
 
     def to_world(self, joints: np.ndarray) -> np.ndarray:
-        """Canonical joints (2, T, 22, 3) -> source-world Y-up joints."""
+        """Canonical joints (P, T, 22, 3) -> source-world Y-up joints."""
         world = joints @ yaw_matrix(self.yaw).T + self.offset
         world[..., 1] += self.floors[:, None, None]
         return world
@@ -75,16 +76,18 @@ def facing_direction(positions: np.ndarray) -> np.ndarray:
 def features_from_positions(
     positions: np.ndarray, rot6d: np.ndarray, reference: int = 0
 ) -> tuple[np.ndarray, PairTransform]:
-    """World Y-up positions (2, T, 22, 3) and local 6D (2, T, 21, 6) -> (2, T-1, 262).
+    """World Y-up positions (P, T, 22, 3) and local 6D (P, T, 21, 6) -> (P, T-1, 262), P = 2 or 1.
 
-    ``reference`` chooses whose frame 0 defines the canonical frame (0 = person 1).
+    ``reference`` chooses whose frame 0 defines the canonical frame (0 = person 1). With P = 1
+    this is a single person's track in its own canonical frame.
     """
-    if positions.ndim != 4 or positions.shape[0] != 2 or positions.shape[2:] != (NUM_JOINTS, 3):
-        raise ValueError(f"positions must be (2, T, 22, 3), got {positions.shape}")
+    if positions.ndim != 4 or positions.shape[0] not in (1, 2) or positions.shape[2:] != (NUM_JOINTS, 3):
+        raise ValueError(f"positions must be (2, T, 22, 3) or (1, T, 22, 3), got {positions.shape}")
     if positions.shape[1] < 2:
         raise ValueError(f"a clip needs at least 2 frames, got {positions.shape[1]}")
+    persons = positions.shape[0]
     positions = np.array(positions, dtype=np.float64)
-    floors = positions[..., 1].reshape(2, -1).min(axis=1)
+    floors = positions[..., 1].reshape(persons, -1).min(axis=1)
     positions[..., 1] -= floors[:, None, None]
 
     ref0 = positions[reference, 0]
@@ -98,14 +101,26 @@ def features_from_positions(
     frames = positions.shape[1] - 1
     features = np.concatenate(
         [
-            positions[:, :-1].reshape(2, frames, -1),
-            velocities.reshape(2, frames, -1),
-            np.asarray(rot6d, dtype=np.float64)[:, :-1].reshape(2, frames, -1),
+            positions[:, :-1].reshape(persons, frames, -1),
+            velocities.reshape(persons, frames, -1),
+            np.asarray(rot6d, dtype=np.float64)[:, :-1].reshape(persons, frames, -1),
             contacts,
         ],
         axis=-1,
     )
     return features, PairTransform(yaw=yaw, offset=offset, floors=floors)
+
+
+def person_features_from_joints(joints: np.ndarray) -> np.ndarray:
+    """One person's world Y-up joints (T, 22, 3) alone -> (T-1, 262) in its own canonical frame.
+
+    For sources with positions only (HumanML3D, other generators): the local rotations come from
+    our own solver (``motion.solver``), the rest of the feature from the positions.
+    """
+    joints = np.asarray(joints, dtype=np.float64)
+    rot6d = matrix_to_rot6d(solve_local_rotations(joints).local_rotations[:, 1:])
+    features, _ = features_from_positions(joints[None], rot6d[None])
+    return features[0]
 
 
 def process_pair(raw1: np.ndarray, raw2: np.ndarray) -> tuple[np.ndarray, PairTransform]:
@@ -134,13 +149,13 @@ def positions_with_next_frame(features: np.ndarray) -> np.ndarray:
 
 
 def recanonicalize(features: np.ndarray, reference: int = 0) -> np.ndarray:
-    """Re-process pair features (2, T, 262) as if their frames were a fresh raw clip.
+    """Re-process pair features (2, T, 262), or one person's (1, T, 262), as if their frames were a fresh raw clip.
 
     Used after a crop or a person swap: floors each person again and puts ``reference``'s
     frame 0 at the origin facing +Z, recomputing velocities and contacts.
     """
     positions = positions_with_next_frame(features)
-    rot6d = features[..., ROTATIONS].reshape(2, -1, NUM_JOINTS - 1, 6)
+    rot6d = features[..., ROTATIONS].reshape(features.shape[0], -1, NUM_JOINTS - 1, 6)
     rot6d = np.concatenate([rot6d, rot6d[:, -1:]], axis=1)  # the extra frame's rotation is dropped again
     canonical, _ = features_from_positions(positions, rot6d, reference=reference)
     return canonical

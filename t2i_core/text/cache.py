@@ -63,8 +63,12 @@ class TextFeatureCache:
         for i, t in enumerate(tokens):
             padded[i, : t.shape[0]] = t.float()
             mask[i, : t.shape[0]] = True
-        pooled = torch.stack([self._pooled[self.key(t)].float() for t in texts])
-        return padded, mask, pooled
+        return padded, mask, self.pooled(texts)
+
+    def pooled(self, texts: list[str]) -> torch.Tensor:
+        """Float32 sentence vectors (B, D) only (no padded tokens); encodes misses first."""
+        self.add(texts)
+        return torch.stack([self._pooled[self.key(t)].float() for t in texts])
 
     def save(self) -> None:
         if self.path is None or not self._dirty:

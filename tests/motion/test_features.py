@@ -10,12 +10,16 @@ from t2i_core.motion.features import (
     features_from_positions,
     features_to_joints,
     foot_contacts,
+    person_features_from_joints,
     positions_with_next_frame,
     process_pair,
     recanonicalize,
     swap_persons,
 )
+from t2i_core.motion.kinematics import forward_kinematics
 from t2i_core.motion.raw import RAW_DIM, make_raw, split_raw
+from t2i_core.motion.rotation import rot6d_to_matrix
+from t2i_core.motion.solver import solve_local_rotations
 from t2i_core.skeleton import FOOT_CONTACT_JOINTS
 from tests.fixtures import random_raw_pair
 
@@ -124,3 +128,29 @@ def test_make_raw_and_split_raw_round_trip():
     positions, rot6d = rng.normal(size=(6, 22, 3)), rng.normal(size=(6, 21, 6))
     back_pos, back_rot = split_raw(make_raw(positions, rot6d, dtype=np.float64))
     assert np.allclose(back_pos, positions) and np.allclose(back_rot, rot6d)
+
+
+def test_one_person_alone_is_that_person_in_its_own_canonical_frame(raw_pair):
+    (p1, r1), (p2, r2) = split_raw(raw_pair[0]), split_raw(raw_pair[1])
+    pair, _ = features_from_positions(np.stack([p1, p2]), np.stack([r1, r2]))
+    alone1, transform = features_from_positions(p1[None], r1[None])
+    alone2, _ = features_from_positions(p2[None], r2[None])
+    assert alone1.shape == (1, 49, FEATURE_DIM) and transform.floors.shape == (1,)
+    assert np.allclose(alone1[0], pair[0])
+    assert np.allclose(alone2, recanonicalize(pair[1:]))  # the track alone, re-canonicalised to itself
+    assert np.allclose(alone2[0], swap_persons(pair)[0])
+
+
+def test_features_from_joints_alone_solve_rotations_that_rebuild_the_pose(raw_pair):
+    p1, r1 = split_raw(raw_pair[0])
+    reference, _ = features_from_positions(p1[None], r1[None])
+    alone = person_features_from_joints(p1)
+    assert alone.shape == reference.shape[1:]
+    not_rotations = np.r_[0:ROTATIONS.start, ROTATIONS.stop:FEATURE_DIM]
+    assert np.allclose(alone[:, not_rotations], reference[0][:, not_rotations])
+    # The solved local rotations with the solver's rest skeleton rebuild the canonical joints.
+    joints = features_to_joints(alone)
+    pose = solve_local_rotations(joints)
+    local = rot6d_to_matrix(alone[:, ROTATIONS].reshape(-1, 21, 6))
+    rebuilt = forward_kinematics(local, joints[:, 0], pose.offsets, root_rotations=pose.local_rotations[:, 0])[0]
+    assert np.abs(rebuilt - joints).max() < 1e-5

@@ -91,3 +91,12 @@ def test_cache_encodes_each_text_once_and_persists(tmp_path):
     assert len(reloaded) == 2
     again, _, _ = reloaded.batch(["a b c"])
     assert reloaded.encoder.seen == [] and torch.equal(again[0], tokens[0])
+
+
+def test_cache_gives_pooled_vectors_alone():
+    encoder = CountingEncoder()
+    cache = TextFeatureCache(encoder)
+    pooled = cache.pooled(["a b", "c"])
+    assert pooled.dtype == torch.float32 and pooled[:, 0].tolist() == [2.0, 1.0]
+    assert torch.equal(cache.batch(["c"])[2], pooled[1:])
+    assert encoder.seen == ["a b", "c"]
