@@ -32,13 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE, help="classifier-free guidance scale")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="DDIM steps (1 to 1000)")
+    parser.add_argument("--physics", action="store_true",
+                        help="physical guidance at sampling: push the persons out of each other and the floor, "
+                             "keep planted feet still")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
     try:
         Text2InteractPipeline.check_inputs(args.prompt, args.seconds, 1, args.guidance, args.steps)
         pipe = Text2InteractPipeline.from_pretrained(args.checkpoint, device=args.device)
         result = pipe(args.prompt, seconds=args.seconds, seed=args.seed, guidance_scale=args.guidance,
-                      steps=args.steps)
+                      steps=args.steps, physics=args.physics)
     except (ValueError, CheckpointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

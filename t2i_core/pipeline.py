@@ -10,7 +10,7 @@ the normalisation statistics; the denoising loop is the shared ``diffusion.sampl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from t2i_core.diffusion.sampling import denoise
 from t2i_core.models.interactor import InterActor
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
 from t2i_core.motion.features import FEATURE_DIM, MIN_CLIP_FRAMES, features_to_joints
+from t2i_core.physical_guidance import PhysicalGuidance, PhysicalGuidanceConfig
 from t2i_core.text.base import TextEncoder
 from t2i_core.text.registry import build_text_encoder
 
@@ -32,6 +33,21 @@ STEPS_RANGE = (1, 1000)
 MAX_SAMPLES = 16
 DEFAULT_GUIDANCE = 3.5
 DEFAULT_STEPS = 50
+
+
+Physics = bool | PhysicalGuidanceConfig  # physical guidance at sampling: off, on (defaults) or configured
+
+
+def physics_config(physics: Physics) -> PhysicalGuidanceConfig | None:
+    if isinstance(physics, PhysicalGuidanceConfig):
+        return physics
+    return PhysicalGuidanceConfig() if physics else None
+
+
+def physics_settings(physics: Physics) -> dict | None:
+    """What a settings JSON records of the physical guidance (None when off)."""
+    config = physics_config(physics)
+    return None if config is None else asdict(config)
 
 
 @dataclass
@@ -105,8 +121,9 @@ class Text2InteractPipeline:
     @torch.no_grad()
     def __call__(self, prompt: str, seconds: float = 5.0, seed: int | list[int] = 0, num_samples: int = 1,
                  guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, eta: float = 0.0,
-                 return_attention: bool = False, callback=None) -> GenerationResult:
-        """``callback(step, total)``, when given, is called after each denoising step (for progress bars)."""
+                 return_attention: bool = False, callback=None, physics: Physics = False) -> GenerationResult:
+        """``callback(step, total)``, when given, is called after each denoising step (for progress bars);
+        ``physics`` (True or a ``PhysicalGuidanceConfig``) turns on physical guidance."""
         seeds = list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
         self.check_inputs(prompt, seconds, len(seeds), guidance_scale, steps)
         frames = round(float(seconds) * FPS)
@@ -120,18 +137,20 @@ class Text2InteractPipeline:
         x0, maps = self._sample(noise.to(self.device), encoding.tokens.expand(count, -1, -1),
                                 encoding.mask.expand(count, -1), encoding.pooled.expand(count, -1),
                                 torch.ones(count, frames, dtype=torch.bool, device=self.device),
-                                guidance_scale, int(steps), eta, seeds[0], return_attention, callback)
+                                guidance_scale, int(steps), eta, seeds[0], return_attention, callback,
+                                physics=physics)
         features = (x0 * self.std + self.mean).cpu().numpy()
         attention = None
         if return_attention:
             attention = self._attention_maps(maps, encoding, frames)
         settings = {"prompt": prompt, "seconds": float(seconds), "seeds": seeds, "guidance_scale": guidance_scale,
-                    "steps": int(steps), "eta": eta, "frames": frames, "fps": FPS}
+                    "steps": int(steps), "eta": eta, "frames": frames, "fps": FPS,
+                    "physics": physics_settings(physics)}
         return GenerationResult(prompt, features, features_to_joints(features), seeds, FPS, settings, warnings,
                                 attention)
 
     def _sample(self, noise, words, word_mask, pooled, frame_mask, guidance_scale, steps, eta, seed,
-                need_weights=False, callback=None, given: GivenPerson | None = None):
+                need_weights=False, callback=None, given: GivenPerson | None = None, physics: Physics = False):
         """The shared DDIM loop on InterActor; with ``need_weights`` also each step's attention maps;
         with ``given`` one person's clean motion is known and only the other is generated."""
         generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
@@ -148,15 +167,26 @@ class Text2InteractPipeline:
             collected.append([{k: v[:count] for k, v in m.items()} for m in maps])  # the conditional rows
             return out
 
-        x0_transform = sample_transform = None
+        transforms, sample_transform = [], None
+        config = physics_config(physics)
+        if config is not None:
+            transforms.append(PhysicalGuidance(self.mean, self.std, frame_mask, config))
         if given is not None:
             renoise = torch.Generator(device=self.device).manual_seed(seed)  # inpainting's fresh q(x_t | x) draws
             self.scheduler.set_timesteps(steps)
             noise = given.initial(noise, self.scheduler, int(self.scheduler.timesteps[0]), renoise)
-            model_fn, x0_transform = given.wrap(model_fn), given.x0_transform
+            model_fn = given.wrap(model_fn)
+            transforms.append(given.x0_transform)  # after physics: the given person stays exactly as given
             sample_transform = given.sample_transform(self.scheduler, renoise)
+
+        def x0_transform(x0, t, i):
+            for transform in transforms:
+                x0 = transform(x0, t, i)
+            return x0
+
         x0 = denoise(model_fn, noise, self.scheduler, steps, guidance_scale, eta=eta, generator=generator,
-                     callback=callback, x0_transform=x0_transform, sample_transform=sample_transform)
+                     callback=callback, x0_transform=x0_transform if transforms else None,
+                     sample_transform=sample_transform)
         return x0, collected
 
     def _attention_maps(self, collected, encoding, frames) -> AttentionMaps:
@@ -181,7 +211,7 @@ class Text2InteractPipeline:
     @torch.no_grad()
     def generate_for_evaluation(self, texts: list[str], lengths: list[int], seed: int,
                                 guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS,
-                                batch_size: int = 32) -> list[np.ndarray]:
+                                batch_size: int = 32, physics: Physics = False) -> list[np.ndarray]:
         """One motion (2, length, 262) per text, un-normalised, for the evaluation protocol."""
         out: list[np.ndarray] = []
         generator = torch.Generator().manual_seed(seed)
@@ -193,7 +223,7 @@ class Text2InteractPipeline:
                                 generator=generator)
             frame_mask = (torch.arange(longest)[None] < torch.tensor(sizes)[:, None]).to(self.device)
             x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled,
-                                 frame_mask, guidance_scale, steps, 0.0, seed)
+                                 frame_mask, guidance_scale, steps, 0.0, seed, physics=physics)
             features = (x0 * self.std + self.mean).cpu().numpy()
             out += [features[i, :, :n] for i, n in enumerate(sizes)]
         return out
@@ -202,7 +232,7 @@ class Text2InteractPipeline:
     @torch.no_grad()
     def react_batch(self, person1: list[np.ndarray], texts: list[str], seeds: list[int],
                     guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, method: str = "trained",
-                    callback=None) -> list[np.ndarray]:
+                    callback=None, physics: Physics = False) -> list[np.ndarray]:
         """Pairs (2, T_i, 262), un-normalised, whose person 1 is ``person1[i]`` (T_i, 262) exactly.
 
         ``method="trained"`` needs a model trained with reaction samples (``--reaction-prob``);
@@ -236,7 +266,7 @@ class Text2InteractPipeline:
         encoding = self.text_encoder([t.strip() for t in texts]).to(self.device)
         given = GivenPerson(clean, person=0, method=method, seeds=[int(s) for s in seeds], lengths=lengths)
         x0, _ = self._sample(noise, encoding.tokens, encoding.mask, encoding.pooled, frame_mask, guidance_scale,
-                             int(steps), 0.0, int(seeds[0]), callback=callback, given=given)
+                             int(steps), 0.0, int(seeds[0]), callback=callback, given=given, physics=physics)
         features = (x0 * self.std + self.mean).cpu().numpy()
         out = [features[i, :, :n] for i, n in enumerate(lengths)]
         for pair, motion in zip(out, person1):
@@ -245,15 +275,15 @@ class Text2InteractPipeline:
 
     def react(self, person1: np.ndarray, prompt: str, seed: int | list[int] = 0, num_samples: int = 1,
               guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, method: str = "trained",
-              callback=None) -> GenerationResult:
+              callback=None, physics: Physics = False) -> GenerationResult:
         """Person 2 reacting to ``person1`` (T, 262) as ``prompt`` says, as a ``GenerationResult``."""
         seeds = list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
         self.check_inputs(prompt, SECONDS_RANGE[0], len(seeds), guidance_scale, steps)
         person1 = np.asarray(person1, dtype=np.float32)
         pairs = self.react_batch([person1] * len(seeds), [prompt] * len(seeds), seeds, guidance_scale, steps,
-                                 method, callback)
+                                 method, callback, physics)
         features = np.stack(pairs)
         settings = {"prompt": prompt, "seconds": features.shape[2] / FPS, "seeds": seeds,
                     "guidance_scale": guidance_scale, "steps": int(steps), "frames": features.shape[2], "fps": FPS,
-                    "reaction": method}
+                    "reaction": method, "physics": physics_settings(physics)}
         return GenerationResult(prompt, features, features_to_joints(features), seeds, FPS, settings)

@@ -135,3 +135,13 @@ def test_reaction_refuses_bad_person_one(pipe):
         pipe.react(np.zeros((5, 262), dtype=np.float32), "wave back")
     with pytest.raises(ValueError, match="finite"):
         pipe.react(np.full((30, 262), np.nan, dtype=np.float32), "wave back")
+
+
+def test_physical_guidance_is_a_switch_recorded_in_the_settings(pipe):
+    plain = pipe("one person waves, the other waves back", seconds=1, seed=3, steps=4)
+    guided = pipe("one person waves, the other waves back", seconds=1, seed=3, steps=4, physics=True)
+    assert plain.settings["physics"] is None and guided.settings["physics"]["iterations"] >= 1
+    assert not np.allclose(plain.features, guided.features)  # the tiny model's persons overlap at the origin
+    from t2i_core.metrics import inter_person_penetration
+
+    assert inter_person_penetration(guided.joints[0]) < inter_person_penetration(plain.joints[0])
