@@ -36,11 +36,12 @@ KEPT_FILE = "kept.txt"
 JOURNAL_DIR = "journal"
 ALL_SPLIT = "all"
 
-# Column -> pandas dtype, in the order of the format. "reason" says why a row is unsplittable.
+# Column -> pandas dtype, in the order of the format; then "reason" (why a row is unsplittable, else "")
+# and "novel" (its theme x tag combination is in no real caption).
 CANDIDATE_COLUMNS = {
     "id": "string", "index": "int64", "description": "string", "theme": "string", "tags": "string",
     "prompt1": "string", "prompt2": "string", "person1_source": "string", "seed": "int64", "frames": "int64",
-    "cosine": "float32", "distance": "float32", "status": "string", "reason": "string",
+    "cosine": "float32", "distance": "float32", "status": "string", "reason": "string", "novel": "bool",
 }
 REAL_COLUMNS = {"id": "string", "caption": "string", "theme": "string", "tags": "string"}
 
