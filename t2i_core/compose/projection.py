@@ -20,7 +20,8 @@ def fit_projection(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, n_nei
                    min_dist: float = DEFAULT_MIN_DIST) -> tuple[np.ndarray, np.ndarray, str]:
     """(M, D) real and (N, D) synthetic -> (M, 2), (N, 2) float32 and the method used ("umap", "pca", "origin")."""
     real, synthetic = np.asarray(real, dtype=np.float32), np.asarray(synthetic, dtype=np.float32)
-    points = np.concatenate([real.reshape(len(real), -1), synthetic.reshape(len(synthetic), -1)])
+    dim = real.shape[-1] if real.ndim == 2 else synthetic.shape[-1]
+    points = np.concatenate([real.reshape(len(real), dim), synthetic.reshape(len(synthetic), dim)])
     count = len(points)
     if count < 3:
         coords, method = np.zeros((count, 2), dtype=np.float32), "origin"
@@ -36,6 +37,6 @@ def fit_projection(real: np.ndarray, synthetic: np.ndarray, seed: int = 0, n_nei
         import umap  # imported here: it takes seconds (numba)
 
         reducer = umap.UMAP(n_components=2, n_neighbors=min(n_neighbors, count - 1), min_dist=min_dist,
-                            random_state=seed, init="spectral")
+                            random_state=seed, n_jobs=1)
         coords, method = reducer.fit_transform(points).astype(np.float32), "umap"
     return coords[: len(real)], coords[len(real):], method
