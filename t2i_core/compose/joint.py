@@ -70,9 +70,18 @@ class JointSampler:
         for i, (n, g) in enumerate(zip(lengths, generators)):
             noise[i, :, :n] = torch.randn(2, n, self.dim, generator=g)
         frame_mask = self._frame_mask(lengths).to(self.pipe.device)
+        valid = frame_mask[:, None, :, None].to(noise.dtype)
+
+        def transform(x: torch.Tensor, t: int) -> torch.Tensor:
+            # Frames past an item's length share a motion token with its last frames (frames_per_token):
+            # zero them, as the model pads an item alone, so the batch does not leak into the item.
+            if sample_transform is not None:
+                x = sample_transform(x, t)
+            return x * valid
+
         with torch.no_grad():
             x = denoise(self._model_fn(texts, frame_mask), noise.to(self.pipe.device), self.pipe.scheduler,
-                        self.steps, self.guidance_scale, sample_transform)
+                        self.steps, self.guidance_scale, transform)
             features = (x * self.pipe.std + self.pipe.mean).cpu().numpy()
         return [features[i, :, :n] for i, n in enumerate(lengths)]
 

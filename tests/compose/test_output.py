@@ -32,9 +32,10 @@ def make_output(root, count=6, real=5, dim=4):
     rows = []
     for i in range(count):
         motion = i != 2  # candidate 2 could not be split
-        rows.append({"id": candidate_id(i), "index": i, "description": f"scene {i}", "theme": "greeting" if i % 2 else
-                     "dance", "tags": "slow,left", "prompt1": "a person waves" if motion else "",
-                     "prompt2": "a person bows" if motion else "", "person1_source": "generated:joint" if motion else "",
+        rows.append({"id": candidate_id(i), "index": i, "description": f"scene {i}",
+                     "theme": "greeting" if i % 2 else "dance", "tags": "slow,left",
+                     "prompt1": "a person waves" if motion else "", "prompt2": "a person bows" if motion else "",
+                     "person1_source": "generated:joint" if motion else "",
                      "seed": 100 + i, "frames": 30 if motion else 0, "cosine": 0.1 * i if motion else np.nan,
                      "distance": 0.2 * i if motion else np.nan, "status": "", "reason": "" if motion else "no clause",
                      "novel": i == 1})

@@ -17,6 +17,6 @@ def test_small_sets_fall_back_gracefully():
     rng = np.random.default_rng(1)
     real, synthetic, method = fit_projection(rng.normal(size=(6, 5)), rng.normal(size=(4, 5)))
     assert method == "pca" and real.shape == (6, 2) and synthetic.shape == (4, 2)
-    assert 6 + 4 < SMALL_SET and np.all(np.isfinite(real))
+    assert SMALL_SET > 6 + 4 and np.all(np.isfinite(real))
     real, synthetic, method = fit_projection(np.ones((1, 5)), np.zeros((0, 5)))
     assert method == "origin" and real.shape == (1, 2) and synthetic.shape == (0, 2)
