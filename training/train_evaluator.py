@@ -5,6 +5,11 @@
 Writes ``CKPT_DIR/{model.safetensors, config.json}`` (latest), ``CKPT_DIR/best/`` (best validation
 R@1, or mean of R@1 and twin accuracy when the data has twins), ``CKPT_DIR/log.csv``, and a
 training state that ``--resume`` continues from exactly.
+
+``--train-half {0,1}`` trains on one of two disjoint, stable halves of the training clips (by a
+hash of the contrast group, else the id: ``t2i_core/data/halves.py``). InterCompose's filter
+evaluator is trained this way with another seed (``--train-half 1 --seed 1``), so the instrument
+that measures results (``assets/evaluator``) never chooses the synthetic data.
 Captions that are identical within a batch are not used as each other's negatives.
 
 On the procedural data set (a ``manifest.json`` with contrast groups) batches keep each clip next
@@ -79,6 +84,7 @@ class EvaluatorTraining:
     # Weight of the per-token actor probe; None: 1 for the persons motion layout, 0 for the joint one.
     actor_weight: float | None = None
     init_from: str | None = None  # start from this evaluator checkpoint's weights (fine-tuning)
+    train_half: int | None = None  # keep only this half (0 or 1) of the training clips (t2i_core/data/halves.py)
 
 
 class RoleProbe(nn.Module):
@@ -151,6 +157,11 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
     train_set = InterHumanDataset(data, "train", mode="train", max_frames=settings.max_frames, cache_dir=cache_dir)
     val_set = InterHumanDataset(data, settings.val_split, mode="eval", max_frames=settings.max_frames,
                                 cache_dir=cache_dir)
+    if settings.train_half is not None:
+        from t2i_core.data.halves import keep_half
+
+        keep = keep_half(train_set.clip_ids, read_twin_records(data), settings.train_half)
+        train_set.entries = [e for e, k in zip(train_set.entries, keep) if k]
     if max_clips is not None:
         train_set.entries = train_set.entries[:max_clips]
         val_set.entries = val_set.entries[:max_clips]
@@ -306,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
                              "layout, 0 for the joint one; 0 switches it off)")
     parser.add_argument("--init-from", type=Path, default=None,
                         help="start from this evaluator checkpoint's weights (its config wins over --config)")
+    parser.add_argument("--train-half", type=int, choices=(0, 1), default=None,
+                        help="train on one of two disjoint halves of the training clips (twins stay together); "
+                             "the filter evaluator of InterCompose uses the other half from the protocol's")
     parser.add_argument("--no-twin-batches", action="store_true",
                         help="shuffle freely instead of keeping contrast twins in one batch")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
@@ -319,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = EvaluatorTraining(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                                  val_split=args.val_split, seed=args.seed, twin_weight=args.twin_weight,
                                  twin_batches=not args.no_twin_batches, role_weight=args.role_weight,
-                                 actor_weight=args.actor_weight,
+                                 actor_weight=args.actor_weight, train_half=args.train_half,
                                  init_from=str(args.init_from) if args.init_from else None)
     for flag, value in (("--twin-weight", args.twin_weight), ("--role-weight", args.role_weight),
                         ("--actor-weight", args.actor_weight)):

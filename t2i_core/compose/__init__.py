@@ -4,5 +4,10 @@
    holds the words);
 2. ``descriptions``: seeded new two-person descriptions inside that space, novel combinations flagged;
 3. ``splitter``: a description -> the initiator's and the responder's single-person prompts;
+4. ``library``: person 1 retrieved from a single-person motion library (or generated: ``joint``);
+5. person 2 from a reaction model (``pipeline.react_batch``; inpainting in ``joint``);
+6-7. ``scoring`` (the filter evaluator), ``annulus`` (distance to the real set), ``filters``;
+8-9. ``output`` (the folder format, docs/compose_format.md), ``projection`` (UMAP), ``run`` (the
+   resumable, rank-sliced run); ``interfaces`` holds the protocols every stage implements.
 ``language_model`` loads an optional local causal language model for stages 2 and 3.
 """

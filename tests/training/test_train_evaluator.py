@@ -157,3 +157,11 @@ def test_init_from_starts_at_another_checkpoints_weights(folder, tmp_path, capsy
     capsys.readouterr()
     assert run(folder, tmp_path / "x", cache, "--init-from", str(tmp_path / "nothing")) == 2
     assert "nothing" in capsys.readouterr().err
+
+
+def test_train_half_is_recorded_and_only_two_halves_exist(folder, tmp_path):
+    assert run(folder, tmp_path / "half", tmp_path / "cache", "--train-half", "1", "--stop-after", "1",
+               "--batch-size", "2") == 0
+    assert read_config(tmp_path / "half", "evaluator")["training"]["train_half"] == 1
+    with pytest.raises(SystemExit):
+        run(folder, tmp_path / "bad", tmp_path / "cache", "--train-half", "2")

@@ -1,0 +1,100 @@
+"""InterCompose candidates per second: describe, split, person 1, inpainted reaction, filter scores, write.
+
+    python benchmarks/bench_compose.py [--sizes tiny shipped] [--candidates 32] [--steps 50] [--batch-size 16]
+
+"tiny" is InterActorConfig.tiny() with a tiny filter evaluator (random weights); "shipped" is
+assets/interactor with an EvaluatorConfig.small() filter evaluator (random weights: the speed of a
+trained one is the same). Both run on a small real folder built on the fly (tests/fixtures.py).
+Prints the composing rate (chunks of --batch-size, after a warm-up chunk) and the 10,000-candidate
+estimate; the merge (real embeddings, k-NN, UMAP) is timed once at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from t2i_core.compose.run import ComposeConfig, compose_chunk, load_real_set, merge, real_side  # noqa: E402
+from t2i_core.compose.scoring import load_filter_scorer  # noqa: E402
+from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator  # noqa: E402
+from t2i_core.models.scorer import save_evaluator  # noqa: E402
+from t2i_core.text import build_text_encoder  # noqa: E402
+from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder  # noqa: E402
+from training.compose_run import DEFAULT_MODEL, build_pieces  # noqa: E402
+
+
+def models(size: str, root: Path, encoder) -> tuple[Path, Path]:
+    if size == "tiny":
+        return tiny_interactor(root / "model", encoder), tiny_evaluator(root / "evaluator")
+    torch.manual_seed(0)
+    return DEFAULT_MODEL, save_evaluator(root / "evaluator", InteractionEvaluator(EvaluatorConfig.small()),
+                                         text_encoder="minilm")
+
+
+def bench(size: str, args, root: Path, encoder, real) -> None:
+    model, evaluator = models(size, root / size, encoder)
+    config = ComposeConfig(candidates=args.candidates + args.batch_size, steps=args.steps,
+                           batch_size=args.batch_size, k=3)
+    scorer = load_filter_scorer(evaluator, device=args.device, text_encoder=encoder)
+    pieces = build_pieces(config, real, model, scorer, args.device)
+    out = root / size / "out"
+    descriptions = pieces.descriptions.sample(config.candidates, config.seed)
+    chunks = [list(range(s, min(s + args.batch_size, config.candidates)))
+              for s in range(0, config.candidates, args.batch_size)]
+    compose_chunk(chunks[0], descriptions, config, pieces, out)  # warm-up
+    start = time.perf_counter()
+    records = []
+    for chunk in chunks[1:]:
+        records += compose_chunk(chunk, descriptions, config, pieces, out)[0]
+    seconds = time.perf_counter() - start
+    frames = sum(r["frames"] for r in records) / max(len(records), 1)
+    rate = len(records) / seconds
+    print(f"{size}: {len(records)} candidates in {seconds:.1f} s = {rate:.2f} candidates/s "
+          f"(mean {frames:.0f} frames, {args.steps} DDIM steps x 2 stages, guidance, batch {args.batch_size}); "
+          f"10,000 candidates: {10_000 / rate / 60:.0f} min")
+    # The merge, once: journal a run of these candidates properly and time rank 0's last step.
+    from t2i_core.compose.run import JournalWriter, _check_run_file
+    from t2i_core.io import save_npz
+
+    merged = root / size / "merged"
+    small = ComposeConfig(candidates=args.batch_size, steps=args.steps, batch_size=args.batch_size, k=3)
+    _check_run_file(merged, small)
+    records, arrays = compose_chunk(list(range(args.batch_size)), descriptions, small, pieces, merged)
+    save_npz(merged / "journal" / "chunks" / "0000000.npz", **arrays)
+    JournalWriter(merged, 0).commit({"file": "chunks/0000000.npz", "indices": list(range(args.batch_size)),
+                                     "records": records})
+    start = time.perf_counter()
+    side = real_side(real, scorer, small)
+    merge(small, real, merged, pieces, side, evaluator, log=lambda *_: None)
+    print(f"{size}: merge of {args.batch_size} candidates over {len(real.ids)} real clips "
+          f"(real embeddings, k-NN, projection, tables): {time.perf_counter() - start:.1f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", nargs="+", choices=("tiny", "shipped"), default=["tiny", "shipped"])
+    parser.add_argument("--candidates", type=int, default=32, help="timed candidates per size")
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--real-clips", type=int, default=24)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    args = parser.parse_args()
+    print(f"device: {args.device}, torch threads: {torch.get_num_threads()}")
+    encoder = build_text_encoder("minilm", device=args.device)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        real = load_real_set(tiny_real_folder(root / "real", args.real_clips), cache_dir=root / "cache")
+        for size in args.sizes:
+            bench(size, args, root, encoder, real)
+
+
+if __name__ == "__main__":
+    main()

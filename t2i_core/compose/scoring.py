@@ -1,0 +1,118 @@
+"""Scores of InterCompose, always from a FILTER evaluator, never the protocol's.
+
+If the evaluator that computes the reported metrics (``assets/evaluator``) also chose which
+synthetic samples to keep, stage 2 would be selected with the test metric (REFERENCE 11). So the
+filter evaluator is a second one, trained with another seed on a disjoint half of the training
+clips (``python -m training.train_evaluator --train-half 1 --seed 1 ...``), and loading the
+protocol's folder here is refused unless explicitly overridden.
+
+The same cosine means different things to different evaluators, so a run also reports the cosine
+distribution of REAL matched (caption, motion) pairs under the filter evaluator: what delta = 0.58
+keeps of real data is what users need to set it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from t2i_core.compose.annulus import distance_percentiles
+from t2i_core.models.scorer import TextMotionScorer
+from t2i_core.text.cache import TextFeatureCache
+
+PROTOCOL_EVALUATOR = Path(__file__).resolve().parents[2] / "assets" / "evaluator"
+
+
+class FilterEvaluatorError(ValueError):
+    """The filter evaluator folder is missing or is the protocol's own instrument."""
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
+    except OSError:
+        return False
+
+
+def check_filter_evaluator(folder: str | Path, allow_protocol: bool = False) -> Path:
+    """The folder, resolved, or FilterEvaluatorError (missing, or the protocol's evaluator)."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FilterEvaluatorError(f"filter evaluator folder not found: {folder} (give a checkpoint folder written "
+                                   f"by training.train_evaluator)")
+    protocol = [PROTOCOL_EVALUATOR, PROTOCOL_EVALUATOR / "best"]
+    if not allow_protocol and any(_same_folder(folder, p) for p in protocol):
+        raise FilterEvaluatorError(
+            "refusing the protocol's evaluator (assets/evaluator) as the filter: the instrument that measures "
+            "the results must not choose the training data, or stage 2 is selected with the test metric. Train a "
+            "filter evaluator on the other half of the training clips with another seed (python -m "
+            "training.train_evaluator --train-half 1 --seed 1 ...), or pass the explicit override "
+            "(--allow-protocol-evaluator) to do it anyway.")
+    return folder.resolve()
+
+
+def load_filter_scorer(folder: str | Path, device: str = "cpu", allow_protocol: bool = False,
+                       text_encoder=None) -> TextMotionScorer:
+    return TextMotionScorer.from_pretrained(check_filter_evaluator(folder, allow_protocol), device=device,
+                                            text_encoder=text_encoder)
+
+
+@dataclass
+class Scores:
+    cosine: np.ndarray   # (N,) cosine(text, motion), float32
+    motion: np.ndarray   # (N, D) unit motion embeddings, float32
+    text: np.ndarray     # (N, D) unit text embeddings, float32
+
+
+def pad_pairs(features: list[np.ndarray], max_frames: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pair features [(2, T_i, 262)] -> zero-padded (N, 2, T, 262) float32 and lengths (N,)."""
+    if max_frames is not None:
+        features = [f[:, :max_frames] for f in features]
+    lengths = np.array([f.shape[1] for f in features], dtype=np.int64)
+    out = np.zeros((len(features), 2, int(lengths.max(initial=1)), features[0].shape[-1] if features else 262),
+                   dtype=np.float32)
+    for i, f in enumerate(features):
+        out[i, :, : f.shape[1]] = f
+    return out, lengths
+
+
+def score_pairs(scorer: TextMotionScorer, texts: list[str], features: list[np.ndarray]) -> Scores:
+    """Embed each (text, pair motion) with the filter evaluator; clips longer than it reads are cut."""
+    if len(texts) != len(features):
+        raise ValueError(f"{len(texts)} texts for {len(features)} motions")
+    dim = scorer.model.config.embed_dim
+    if not texts:
+        empty = np.zeros((0, dim), dtype=np.float32)
+        return Scores(np.zeros(0, dtype=np.float32), empty, empty.copy())
+    padded, lengths = pad_pairs(features, scorer.model.config.max_frames)
+    text = embed_texts_fresh(scorer, list(texts))
+    motion = scorer.embed_motions(padded, lengths).astype(np.float32)
+    return Scores((text * motion).sum(-1).astype(np.float32), motion, text)
+
+
+def embed_texts_fresh(scorer: TextMotionScorer, texts: list[str]) -> np.ndarray:
+    """Text embeddings that depend only on ``texts``: a cache local to this call.
+
+    The scorer's own cache keeps the first encoding of a text, made in whatever batch it first met,
+    and batch padding moves the last bits; a resumed run must score a chunk exactly as an
+    uninterrupted one did, so no encoding outlives the call.
+    """
+    cache = TextFeatureCache(scorer.texts.encoder)
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(texts), scorer.batch_size):
+            tokens, mask, _ = cache.batch(texts[start:start + scorer.batch_size])
+            out.append(scorer.model.encode_text(tokens.to(scorer.device), mask.to(scorer.device)).cpu())
+    return torch.cat(out).numpy().astype(np.float32)
+
+
+def describe_real_cosines(cosines: np.ndarray, delta: float) -> str:
+    """One line: the real matched-pair cosine percentiles and the share of real pairs delta keeps."""
+    cosines = np.asarray(cosines)
+    parts = ", ".join(f"{k} {v:.3f}" for k, v in distance_percentiles(cosines, (5, 25, 50, 75, 95)).items())
+    kept = float((cosines >= delta).mean()) if cosines.size else float("nan")
+    return (f"filter evaluator, cosine of real matched pairs ({cosines.size}): {parts}; "
+            f"delta {delta:g} would keep {kept:.1%} of them")

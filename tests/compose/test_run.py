@@ -1,0 +1,235 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from t2i_core.compose.fallbacks import IndividualCaptionSplitter, RealCaptionDescriptions
+from t2i_core.compose.interfaces import SplitFailure
+from t2i_core.compose.joint import InpaintingReaction, JointPerson1, JointSampler
+from t2i_core.compose.output import read_compose_output
+from t2i_core.compose.run import (
+    ComposeConfig,
+    ComposePieces,
+    ComposeRunError,
+    JournalWriter,
+    candidate_seed,
+    journal_file,
+    load_real_set,
+    rank_indices,
+    read_journal,
+    run_compose,
+)
+from t2i_core.compose.scoring import load_filter_scorer
+from t2i_core.io import load_npy_safely
+from t2i_core.pipeline import Text2InteractPipeline
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = {"steps": 4, "k": 3, "min_seconds": 1.0, "max_seconds": 2.0}
+
+
+@pytest.fixture(scope="module")
+def real(real_folder, tmp_path_factory):
+    return load_real_set(real_folder, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def scorer(evaluator_dir, encoder):
+    return load_filter_scorer(evaluator_dir, text_encoder=encoder)
+
+
+@pytest.fixture(scope="module")
+def pipe(interactor_dir, encoder):
+    return Text2InteractPipeline.from_pretrained(interactor_dir, text_encoder=encoder)
+
+
+class SplitSome:
+    """Splits like the real-caption splitter, but fails on every description naming "the other" or "the partner"."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def split(self, text):
+        return SplitFailure("no second clause") if "partner" in text or "other" in text else self.inner.split(text)
+
+
+def pieces_for(config, real, pipe, scorer, splitter=None):
+    sampler = JointSampler(pipe, config.guidance_scale, config.steps)
+    entries = real.dataset.entries
+    pairs = {c: (e.person_captions[0][0], e.person_captions[1][0]) for e in entries for c in e.captions}
+    return ComposePieces(RealCaptionDescriptions([c for e in entries for c in e.captions]),
+                         splitter or IndividualCaptionSplitter(pairs), JointPerson1(sampler),
+                         InpaintingReaction(sampler), scorer)
+
+
+def compose(out, real, pipe, scorer, rank=0, world=1, splitter=None, **settings):
+    config = ComposeConfig(**{"candidates": 6, **FAST, **settings})
+    return run_compose(config, real, out, pieces_for(config, real, pipe, scorer, splitter), rank=rank, world=world,
+                       progress=False, log=lambda *_: None)
+
+
+def motion(out, cid):
+    return np.stack([load_npy_safely(Path(out) / "motions_processed" / f"person{p}" / f"{cid}.npy") for p in (1, 2)])
+
+
+def test_config_errors_are_clear():
+    for kwargs, message in [({"candidates": 0}, "candidates must be an integer >= 1"),
+                            ({"delta": 1.2}, r"delta must lie in \[-1, 1\]"),
+                            ({"r_min": 0.5, "r_max": 0.1}, "r_min must not exceed r_max"),
+                            ({"min_seconds": 5, "max_seconds": 2}, "min_seconds <= max_seconds"),
+                            ({"k": 0}, "k .* must be an integer >= 1"),
+                            ({"person1": "dreamed"}, "accepted: generated")]:
+        with pytest.raises(ComposeRunError, match=message):
+            ComposeConfig(**kwargs)
+
+
+def test_candidate_seeds_depend_on_seed_and_index_only():
+    assert candidate_seed(0, 5) == candidate_seed(0, 5)
+    assert len({candidate_seed(s, i) for s in range(3) for i in range(50)}) == 150
+    slices = [rank_indices(7, r, 3) for r in range(3)]
+    assert slices[1] == [1, 4] and sorted(i for s in slices for i in s) == list(range(7))
+
+
+def test_same_seed_same_candidates_and_another_seed_others(tmp_path, real, pipe, scorer):
+    first = compose(tmp_path / "a", real, pipe, scorer, seed=3)
+    again = compose(tmp_path / "b", real, pipe, scorer, seed=3)
+    other = compose(tmp_path / "c", real, pipe, scorer, seed=4)
+    assert first.candidates.equals(again.candidates)
+    assert np.array_equal(first.embeddings()["synthetic"], again.embeddings()["synthetic"])
+    assert np.array_equal(motion(tmp_path / "a", "c0000001"), motion(tmp_path / "b", "c0000001"))
+    assert not first.candidates["seed"].equals(other.candidates["seed"])
+    assert first.info["set_id"] == again.info["set_id"] != other.info["set_id"]
+    assert (first.candidates["person1_source"] == "generated:joint").all()
+    assert first.candidates["frames"].between(30, 60).all()
+
+
+def test_batching_and_ranks_do_not_change_the_candidates(tmp_path, real, pipe, scorer):
+    whole = compose(tmp_path / "whole", real, pipe, scorer, batch_size=6)
+    single = compose(tmp_path / "single", real, pipe, scorer, batch_size=1)
+    assert compose(tmp_path / "ranks", real, pipe, scorer, batch_size=2, rank=1, world=2) is None
+    ranks = compose(tmp_path / "ranks", real, pipe, scorer, batch_size=2, rank=0, world=2)
+    exact = ["id", "description", "prompt1", "prompt2", "seed", "frames", "person1_source"]
+    for other, folder in ((single, "single"), (ranks, "ranks")):
+        assert other.candidates[exact].equals(whole.candidates[exact])
+        # padding to a batch's longest item moves only the last bits of a float
+        assert np.allclose(other.candidates["cosine"], whole.candidates["cosine"], atol=1e-4)
+        for cid in whole.candidates["id"]:
+            assert np.allclose(motion(tmp_path / folder, cid), motion(tmp_path / "whole", cid), atol=1e-3)
+    journal = read_journal(tmp_path / "ranks")
+    assert sorted(journal) == list(range(6))
+    assert {i for i, (_, f) in journal.items()} == set(range(6))
+    assert journal_file(tmp_path / "ranks", 1).is_file()
+
+
+def test_inpainting_keeps_person1_and_reacts_to_it(pipe):
+    sampler = JointSampler(pipe, 3.5, 4)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(20, 262)).astype(np.float32), rng.normal(size=(20, 262)).astype(np.float32)
+    reaction = InpaintingReaction(sampler)
+    first = reaction.react([a, b[:12]], ["two people hug", "they dance"], [1, 2])
+    assert first[0].shape == (2, 20, 262) and first[1].shape == (2, 12, 262)
+    assert np.array_equal(first[0][0], a)
+    other = reaction.react([b], ["two people hug"], [1])
+    assert not np.allclose(other[0][1], first[0][1], atol=1e-3)  # person 2 depends on person 1
+
+
+def test_unsplittable_descriptions_are_kept_in_the_table_with_their_reason(tmp_path, real, pipe, scorer):
+    inner = pieces_for(ComposeConfig(**FAST), real, pipe, scorer).splitter
+    output = compose(tmp_path / "out", real, pipe, scorer, candidates=10, splitter=SplitSome(inner))
+    failed = output.candidates[output.candidates["status"] == "unsplittable"]
+    assert 0 < len(failed) < 10 and (failed["reason"] == "no second clause").all() and (failed["frames"] == 0).all()
+    assert failed["description"].str.contains("partner|other").all()
+    listed = (tmp_path / "out" / "split" / "all.txt").read_text().split()
+    assert set(listed) == set(output.candidates["id"]) - set(failed["id"])
+    assert np.isnan(output.embeddings()["synthetic"][failed["index"].to_numpy()]).all()
+    assert not (tmp_path / "out" / "motions_processed" / "person1" / f"{failed['id'].iloc[0]}.npy").exists()
+
+
+def test_another_run_in_the_same_folder_is_refused(tmp_path, real, pipe, scorer):
+    compose(tmp_path / "out", real, pipe, scorer, seed=0, candidates=2)
+    with pytest.raises(ComposeRunError, match="other settings .*seed"):
+        compose(tmp_path / "out", real, pipe, scorer, seed=1, candidates=2)
+    (tmp_path / "stuff").mkdir()
+    (tmp_path / "stuff" / "notes.txt").write_text("mine")
+    with pytest.raises(ComposeRunError, match="not empty and holds no compose run"):
+        compose(tmp_path / "stuff", real, pipe, scorer, candidates=2)
+
+
+def test_a_torn_journal_line_is_dropped(tmp_path):
+    path = journal_file(tmp_path, 0)
+    path.parent.mkdir(parents=True)
+    good = json.dumps({"file": "chunks/0000000.npz", "indices": [0], "records": [{"index": 0}]}) + "\n"
+    path.write_text(good + '{"file": "chunks/00')
+    assert list(read_journal(tmp_path)) == [0]
+    JournalWriter(tmp_path, 0).commit({"file": "chunks/0000001.npz", "indices": [1], "records": [{"index": 1}]})
+    assert sorted(read_journal(tmp_path)) == [0, 1]
+    assert path.read_text().count("\n") == 2
+
+
+def cli(out, real_folder, interactor_dir, evaluator_dir, cache, candidates, *extra):
+    return [sys.executable, "-m", "training.compose_run", "run", "--real", str(real_folder), "--out", str(out),
+            "--candidates", str(candidates), "--seed", "5", "--filter-evaluator", str(evaluator_dir), "--model",
+            str(interactor_dir), "--k", "3", "--min-seconds", "1", "--max-seconds", "2", "--cache-dir", str(cache),
+            "--no-progress", "--device", "cpu", *extra]
+
+
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def same_output(a: Path, b: Path):
+    first, second = read_compose_output(a), read_compose_output(b)
+    assert first.candidates.equals(second.candidates)
+    for name in ("synthetic", "real", "synthetic_text"):
+        assert np.array_equal(first.embeddings()[name], second.embeddings()[name], equal_nan=True)
+    assert np.array_equal(first.projection()["synthetic"], second.projection()["synthetic"], equal_nan=True)
+    for cid in first.candidates["id"]:
+        assert np.array_equal(motion(a, cid), motion(b, cid))
+
+
+def test_resume_after_sigkill_gives_the_uninterrupted_output(tmp_path, real_folder, interactor_dir, evaluator_dir):
+    candidates, args = 10, ("--batch-size", "1", "--steps", "40")
+    base = cli(tmp_path / "whole", real_folder, interactor_dir, evaluator_dir, tmp_path / "cache", candidates, *args)
+    subprocess.run(base, cwd=REPO, env=ENV, check=True, capture_output=True)
+    killed = cli(tmp_path / "killed", real_folder, interactor_dir, evaluator_dir, tmp_path / "cache", candidates, *args)
+    process = subprocess.Popen(killed, cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    journal = journal_file(tmp_path / "killed", 0)
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        if journal.is_file() and journal.read_text().count("\n") >= 2:
+            os.kill(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.01)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
+    committed = len(read_journal(tmp_path / "killed"))
+    assert 2 <= committed < candidates and not (tmp_path / "killed" / "compose.json").exists()
+    subprocess.run(killed, cwd=REPO, env=ENV, check=True, capture_output=True)
+    same_output(tmp_path / "whole", tmp_path / "killed")
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    indices = [i for line in lines for i in line["indices"]]
+    assert sorted(indices) == list(range(candidates))  # nothing lost, nothing twice
+
+
+def test_torchrun_two_ranks_compose_disjoint_slices(tmp_path, real_folder, interactor_dir, evaluator_dir):
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.is_file():
+        pytest.skip("torchrun is not installed next to this python")
+    candidates, args = 6, ("--batch-size", "2", "--steps", "4")
+    single = cli(tmp_path / "single", real_folder, interactor_dir, evaluator_dir, tmp_path / "cache", candidates, *args)
+    subprocess.run(single, cwd=REPO, env=ENV, check=True, capture_output=True)
+    ranks = cli(tmp_path / "ranks", real_folder, interactor_dir, evaluator_dir, tmp_path / "cache", candidates, *args)
+    result = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node=2", *ranks[1:]], cwd=REPO, env=ENV,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for rank, expected in ((0, [0, 2, 4]), (1, [1, 3, 5])):
+        lines = [json.loads(line) for line in journal_file(tmp_path / "ranks", rank).read_text().splitlines()]
+        assert sorted(i for line in lines for i in line["indices"]) == expected
+    first, second = read_compose_output(tmp_path / "single"), read_compose_output(tmp_path / "ranks")
+    exact = ["id", "description", "prompt1", "prompt2", "seed", "frames"]
+    assert first.candidates[exact].equals(second.candidates[exact])
+    assert np.allclose(first.candidates["cosine"], second.candidates["cosine"], atol=1e-4)
