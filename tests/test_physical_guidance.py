@@ -47,7 +47,8 @@ def test_floor_and_planted_feet_are_corrected_and_velocities_follow(pair):
     assert floor_penetration(joints_of(fixed)) < 0.01
     positions = fixed[..., POSITIONS].unflatten(-1, (22, 3))
     velocities = fixed[..., VELOCITIES].unflatten(-1, (22, 3))
-    original = (pair[..., VELOCITIES].unflatten(-1, (22, 3))[:, :-1] - pair[..., POSITIONS].unflatten(-1, (22, 3)).diff(dim=1))
+    original = (pair[..., VELOCITIES].unflatten(-1, (22, 3))[:, :-1]
+                - pair[..., POSITIONS].unflatten(-1, (22, 3)).diff(dim=1))
     consistency = (velocities[:, :-1] - positions.diff(dim=1)) - original
     assert consistency.abs().max() < 1e-5  # the positions' move is carried into the velocities
 
