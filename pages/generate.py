@@ -45,7 +45,7 @@ def _sample_choices(session: Session) -> list[tuple[str, int]]:
     return [(f"Sample {i + 1} (seed {s})", i) for i, s in enumerate(session.result.seeds)]
 
 
-def generate(model: Model, session: Session, prompt, seconds, seeds, samples, guidance, steps,
+def generate(model: Model, session: Session, prompt, seconds, seeds, samples, guidance, steps, physics=False,
              progress=gr.Progress()):  # noqa: B008 (Gradio injects it)
     """Outputs: session, status, viewer, sample picker, then the four download buttons (cleared)."""
     keep = [gr.skip()] * 6
@@ -66,7 +66,7 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
 
         result = model.pipeline(request.prompt, seconds=request.seconds, seed=request.seeds,
                                 guidance_scale=request.guidance_scale, steps=request.steps,
-                                return_attention=True, callback=on_step)
+                                return_attention=True, callback=on_step, physics=bool(physics))
         elapsed = time.perf_counter() - started
     except ValueError as error:  # the pipeline's own input checks
         gr.Warning(str(error))
@@ -185,6 +185,8 @@ def build(model: Model, session: gr.State) -> None:
                                          f"{GUIDANCE_RANGE[1]:g})", elem_id="guidance")
                     steps = gr.Number(value=DEFAULT_STEPS, label=f"DDIM steps ({APP_STEPS_RANGE[0]}-"
                                       f"{APP_STEPS_RANGE[1]})", elem_id="steps")
+                physics = gr.Checkbox(value=False, label="Physical guidance (push the bodies apart and out of the "
+                                      "floor, keep planted feet still)", elem_id="physics")
                 run = gr.Button("Generate", variant="primary", elem_id="generate-button")
                 status = gr.Markdown(message("info", "Ready." if model.ready else "No model loaded."),
                                      elem_id="gen-status")
@@ -207,13 +209,13 @@ def build(model: Model, session: gr.State) -> None:
 
         downloads = [npz, bvh1, bvh2, settings]
         event = run.click(
-            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps],
+            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps, physics],
             outputs=[session, status, viewer, picker, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
             show_progress="full", show_progress_on=[status], trigger_mode="once")
         event.then(prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
                    concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
         prompt.submit(
-            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps],
+            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps, physics],
             outputs=[session, status, viewer, picker, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
             show_progress="full", show_progress_on=[status], trigger_mode="once",
         ).then(prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],

@@ -54,7 +54,7 @@ def contrast_pairs(data: Path, items: list[EvalItem]) -> dict[str, list[tuple[in
     return twin_pairs([item.clip_id for item in items], read_twin_records(data))
 
 
-def load_source(spec: str, device: str, steps: int, guidance: float):
+def load_source(spec: str, device: str, steps: int, guidance: float, physics: bool = False):
     if spec == "gt":
         return GroundTruth()
     folder = Path(spec)
@@ -62,7 +62,8 @@ def load_source(spec: str, device: str, steps: int, guidance: float):
         raise CheckpointError(f"generator {spec!r} is neither 'gt' nor an existing checkpoint folder")
     from t2i_core.generator_source import PipelineSource
 
-    return PipelineSource.from_pretrained(folder, device=device, steps=steps, guidance_scale=guidance)
+    return PipelineSource.from_pretrained(folder, device=device, steps=steps, guidance_scale=guidance,
+                                          physics=physics)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mm-generations", type=int, default=ProtocolSettings.mm_generations)
     parser.add_argument("--steps", type=int, default=50, help="DDIM steps of the generator (default 50)")
     parser.add_argument("--guidance", type=float, default=3.5, help="guidance scale of the generator")
+    parser.add_argument("--physics", action="store_true", help="sample with physical guidance")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
     parser.add_argument("--device", default="auto")
@@ -87,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     device = str(resolve_device(args.device))
     try:
         scorer = TextMotionScorer.from_pretrained(args.evaluator, device=device)
-        source = load_source(args.generator, device, args.steps, args.guidance)
+        source = load_source(args.generator, device, args.steps, args.guidance, args.physics)
         items, subsets = load_items(args.data, args.split, args.cache_dir, args.max_clips)
         rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets)}
         twins = contrast_accuracy(scorer, items, contrast_pairs(args.data, items))
