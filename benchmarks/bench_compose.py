@@ -41,7 +41,7 @@ def models(size: str, root: Path, encoder) -> tuple[Path, Path]:
 
 def bench(size: str, args, root: Path, encoder, real) -> None:
     model, evaluator = models(size, root / size, encoder)
-    config = ComposeConfig(candidates=args.candidates + args.batch_size, steps=args.steps,
+    config = ComposeConfig(candidates=args.candidates + args.batch_size, steps=args.steps, person1="joint",
                            batch_size=args.batch_size, k=3)
     scorer = load_filter_scorer(evaluator, device=args.device, text_encoder=encoder)
     pieces = build_pieces(config, real, model, scorer, args.device)
@@ -65,7 +65,7 @@ def bench(size: str, args, root: Path, encoder, real) -> None:
     from t2i_core.io import save_npz
 
     merged = root / size / "merged"
-    small = ComposeConfig(candidates=args.batch_size, steps=args.steps, batch_size=args.batch_size, k=3)
+    small = ComposeConfig(candidates=args.batch_size, steps=args.steps, batch_size=args.batch_size, k=3, person1="joint")
     _check_run_file(merged, small)
     records, arrays = compose_chunk(list(range(args.batch_size)), descriptions, small, pieces, merged)
     save_npz(merged / "journal" / "chunks" / "0000000.npz", **arrays)
