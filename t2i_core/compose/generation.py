@@ -28,7 +28,7 @@ SINGLE_SOURCE = "generated:single"
 
 def trained_with_reactions(checkpoint: str | Path) -> bool:
     """Whether the checkpoint's training gave one person clean (``training.reaction_prob`` > 0 in config.json)."""
-    training = read_config(checkpoint, INTERACTOR).get("training") or {}
+    training = read_config(checkpoint, INTERACTOR.name).get("training") or {}
     return float(training.get("reaction_prob") or 0.0) > 0.0
 
 
