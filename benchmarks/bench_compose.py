@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 from t2i_core.compose.run import ComposeConfig, compose_chunk, load_real_set, merge, real_side  # noqa: E402
 from t2i_core.compose.scoring import load_filter_scorer  # noqa: E402
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator  # noqa: E402
-from t2i_core.models.scorer import save_evaluator  # noqa: E402
+from t2i_core.models.registry import save_checkpoint  # noqa: E402
 from t2i_core.text import build_text_encoder  # noqa: E402
 from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder  # noqa: E402
 from training.compose_run import DEFAULT_MODEL, build_pieces  # noqa: E402
@@ -35,13 +35,12 @@ def models(size: str, root: Path, encoder) -> tuple[Path, Path]:
     if size == "tiny":
         return tiny_interactor(root / "model", encoder), tiny_evaluator(root / "evaluator")
     torch.manual_seed(0)
-    return DEFAULT_MODEL, save_evaluator(root / "evaluator", InteractionEvaluator(EvaluatorConfig.small()),
-                                         text_encoder="minilm")
+    return DEFAULT_MODEL, save_checkpoint(root / "evaluator", InteractionEvaluator(EvaluatorConfig.small()))
 
 
 def bench(size: str, args, root: Path, encoder, real) -> None:
     model, evaluator = models(size, root / size, encoder)
-    config = ComposeConfig(candidates=args.candidates + args.batch_size, steps=args.steps,
+    config = ComposeConfig(candidates=args.candidates + args.batch_size, steps=args.steps, person1="joint",
                            batch_size=args.batch_size, k=3)
     scorer = load_filter_scorer(evaluator, device=args.device, text_encoder=encoder)
     pieces = build_pieces(config, real, model, scorer, args.device)
@@ -65,7 +64,8 @@ def bench(size: str, args, root: Path, encoder, real) -> None:
     from t2i_core.io import save_npz
 
     merged = root / size / "merged"
-    small = ComposeConfig(candidates=args.batch_size, steps=args.steps, batch_size=args.batch_size, k=3)
+    small = ComposeConfig(candidates=args.batch_size, steps=args.steps, batch_size=args.batch_size, k=3,
+                          person1="joint")
     _check_run_file(merged, small)
     records, arrays = compose_chunk(list(range(args.batch_size)), descriptions, small, pieces, merged)
     save_npz(merged / "journal" / "chunks" / "0000000.npz", **arrays)

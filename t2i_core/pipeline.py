@@ -150,9 +150,11 @@ class Text2InteractPipeline:
                                 attention)
 
     def _sample(self, noise, words, word_mask, pooled, frame_mask, guidance_scale, steps, eta, seed,
-                need_weights=False, callback=None, given: GivenPerson | None = None, physics: Physics = False):
+                need_weights=False, callback=None, given: GivenPerson | None = None, physics: Physics = False,
+                zero_padding: bool = False):
         """The shared DDIM loop on InterActor; with ``need_weights`` also each step's attention maps;
-        with ``given`` one person's clean motion is known and only the other is generated."""
+        with ``given`` one person's clean motion is known and only the other is generated; with
+        ``zero_padding`` frames past each item's length are zeroed after every step (batch independence)."""
         generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
         count = noise.shape[0]
         collected = []
@@ -183,6 +185,9 @@ class Text2InteractPipeline:
             for transform in transforms:
                 x0 = transform(x0, t, i)
             return x0
+
+        if zero_padding and not bool(frame_mask.all()):
+            sample_transform = _zeroing_padding(sample_transform, frame_mask)
 
         x0 = denoise(model_fn, noise, self.scheduler, steps, guidance_scale, eta=eta, generator=generator,
                      callback=callback, x0_transform=x0_transform if transforms else None,
@@ -228,6 +233,33 @@ class Text2InteractPipeline:
             out += [features[i, :, :n] for i, n in enumerate(sizes)]
         return out
 
+    @torch.no_grad()
+    def generate_batch(self, texts: list[str], lengths: list[int], seeds: list[int],
+                       guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS,
+                       physics: Physics = False) -> list[np.ndarray]:
+        """One motion (persons, length_i, 262) per text, un-normalised, a function of its own text, length
+        and seed only: each item's noise is drawn from its seed at its length, and its padding is zeroed
+        every step (a motion token groups frames, so it would otherwise read its neighbours' padding).
+        With a single-person checkpoint (``config.persons == 1``) each motion is (1, length_i, 262).
+        """
+        if not len(texts) == len(lengths) == len(seeds) or not texts:
+            raise ValueError(f"need one length and one seed per text, got {len(texts)} texts, {len(lengths)} "
+                             f"lengths and {len(seeds)} seeds")
+        lengths = [int(n) for n in lengths]
+        for n in lengths:
+            if not MIN_CLIP_FRAMES <= n <= self.model.config.max_frames:
+                raise ValueError(f"lengths must be {MIN_CLIP_FRAMES} to {self.model.config.max_frames} frames, got {n}")
+        persons, longest = self.model.config.persons, max(lengths)
+        noise = torch.zeros(len(texts), persons, longest, FEATURE_DIM)
+        for i, (seed, n) in enumerate(zip(seeds, lengths)):
+            noise[i, :, :n] = torch.randn(persons, n, FEATURE_DIM, generator=torch.Generator().manual_seed(int(seed)))
+        encoding = self.text_encoder([t.strip() for t in texts]).to(self.device)
+        frame_mask = (torch.arange(longest)[None] < torch.tensor(lengths)[:, None]).to(self.device)
+        x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled, frame_mask,
+                             guidance_scale, int(steps), 0.0, int(seeds[0]), physics=physics, zero_padding=True)
+        features = (x0 * self.std + self.mean).cpu().numpy()
+        return [features[i, :, :n] for i, n in enumerate(lengths)]
+
     # -- reaction: person 2 for a given person 1 -----------------------------------------------
     @torch.no_grad()
     def react_batch(self, person1: list[np.ndarray], texts: list[str], seeds: list[int],
@@ -266,7 +298,8 @@ class Text2InteractPipeline:
         encoding = self.text_encoder([t.strip() for t in texts]).to(self.device)
         given = GivenPerson(clean, person=0, method=method, seeds=[int(s) for s in seeds], lengths=lengths)
         x0, _ = self._sample(noise, encoding.tokens, encoding.mask, encoding.pooled, frame_mask, guidance_scale,
-                             int(steps), 0.0, int(seeds[0]), callback=callback, given=given, physics=physics)
+                             int(steps), 0.0, int(seeds[0]), callback=callback, given=given, physics=physics,
+                             zero_padding=True)
         features = (x0 * self.std + self.mean).cpu().numpy()
         out = [features[i, :, :n] for i, n in enumerate(lengths)]
         for pair, motion in zip(out, person1):
@@ -287,3 +320,15 @@ class Text2InteractPipeline:
                     "guidance_scale": guidance_scale, "steps": int(steps), "frames": features.shape[2], "fps": FPS,
                     "reaction": method, "physics": physics_settings(physics)}
         return GenerationResult(prompt, features, features_to_joints(features), seeds, FPS, settings)
+
+
+def _zeroing_padding(sample_transform, frame_mask: torch.Tensor):
+    """``sample_transform`` followed by zeroing the frames past each item's length."""
+    valid = frame_mask[:, None, :, None].float()
+
+    def transform(x: torch.Tensor, t_prev: int, i: int) -> torch.Tensor:
+        if sample_transform is not None:
+            x = sample_transform(x, t_prev, i)
+        return x * valid.to(x.dtype)
+
+    return transform

@@ -2,6 +2,9 @@
 
     python -m training.compose space --data DIR [--out space.json]
     python -m training.compose describe --data DIR --n 20 --seed 0 [--space space.json] [--measure-splitter]
+    python -m training.compose run --real DIR --out OUT --candidates N --seed S --filter-evaluator EVAL
+    python -m training.compose filter --out OUT --delta D --r-min A --r-max B
+    python -m training.compose reaction-eval --data DIR --checkpoint CKPT --evaluator EVAL --methods trained inpaint
 
 ``space`` mines the theme x tag prompt space from the captions of an InterHuman-layout folder,
 prints it (counts, examples, the frequent words the lexicon misses), writes it as JSON with
@@ -9,6 +12,7 @@ prints it (counts, examples, the frequent words the lexicon misses), writes it a
 with the manifest's phases. ``describe`` samples descriptions inside the space (seeded) and prints
 each with its theme, tags, novel flag and its split into the two persons' prompts;
 ``--measure-splitter`` also scores the splitter against the procedural set's per-person captions.
+``run``, ``filter`` and ``reaction-eval`` are defined in ``training/compose_run.py`` (see there).
 Bad input (a missing folder, a folder without captions, n < 1, a language-model path that is not
 one) is reported in one line with exit code 2.
 """
@@ -37,6 +41,7 @@ from t2i_core.compose.splitter import (
     split_description,
 )
 from t2i_core.data.layout import DataFolderError
+from training.compose_run import add_filter_parser, add_reaction_eval_parser, add_run_parser
 
 INPUT_ERRORS = (DataFolderError, NoCaptionsError, LanguageModelError, FileNotFoundError, ValueError)
 
@@ -112,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score the splitter against the procedural set's per-person captions")
     describe.add_argument("--measure-clips", type=positive_int, default=300, help="clips the measurement samples")
     describe.set_defaults(func=command_describe)
+
+    add_run_parser(commands)
+    add_filter_parser(commands)
+    add_reaction_eval_parser(commands)
     return parser
 
 

@@ -4,8 +4,10 @@
    holds the words);
 2. ``descriptions``: seeded new two-person descriptions inside that space, novel combinations flagged;
 3. ``splitter``: a description -> the initiator's and the responder's single-person prompts;
-4. ``library``: person 1 retrieved from a single-person motion library (or generated: ``joint``);
-5. person 2 from a reaction model (``pipeline.react_batch``; inpainting in ``joint``);
+4. ``library``: person 1 retrieved from a single-person motion library, or ``generation``: generated
+   by the single-person prior or as person 1 of the joint model's pair;
+5. ``generation``: person 2 from ``pipeline.react_batch`` ("trained" or "inpaint"); ``reaction_eval``
+   compares the two on ground-truth person 1;
 6-7. ``scoring`` (the filter evaluator), ``annulus`` (distance to the real set), ``filters``;
 8-9. ``output`` (the folder format, docs/compose_format.md), ``projection`` (UMAP), ``run`` (the
    resumable, rank-sliced run); ``interfaces`` holds the protocols every stage implements.

@@ -161,3 +161,14 @@ def sample_descriptions(space: PromptSpace, n: int, seed: int, config: SamplerCo
 def count_novel(descriptions: list[Description]) -> int:
     """How many descriptions have a (theme, tags) combination that no real caption has."""
     return sum(d.novel for d in descriptions)
+
+
+class SpaceDescriptions:
+    """The run's ``DescriptionSource``: descriptions sampled inside a mined prompt space."""
+
+    def __init__(self, space: PromptSpace, config: SamplerConfig = SamplerConfig(),
+                 language_model: LocalLanguageModel | None = None):
+        self.space, self.config, self.language_model = space, config, language_model
+
+    def sample(self, n: int, seed: int) -> list[Description]:
+        return sample_descriptions(self.space, n, seed, self.config, self.language_model)

@@ -38,7 +38,7 @@ from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 from sklearn.neighbors import NearestNeighbors
 
-from t2i_core.data.clips import ClipError, FeatureCache
+from t2i_core.data.clips import ClipError, FeatureCache, default_cache_dir
 from t2i_core.data.interhuman import MAX_FRAMES
 from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_bytes, atomic_write_text, load_npy_safely
@@ -408,3 +408,39 @@ def _default_cache(encoder: str) -> TextFeatureCache:
     from t2i_core.text.registry import build_text_encoder
 
     return TextFeatureCache(build_text_encoder(encoder))
+
+
+LIBRARY_CACHE_DIR = "motion_library"
+
+
+def cached_library(folder: str | Path, splits: Sequence[str] = ("train",), cache_dir: str | Path | None = None,
+                   progress: bool = False) -> MotionLibrary:
+    """The library of ``folder``'s ``splits``, built once and saved under the feature cache (``cache_dir``)."""
+    root = Path(folder).expanduser().resolve()
+    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = hashlib.sha256(json.dumps([str(root), list(splits)]).encode()).hexdigest()[:16]
+    directory = base / LIBRARY_CACHE_DIR / key
+    if (directory / INDEX_FILE).is_file():
+        try:
+            return MotionLibrary.load(directory, cache_dir=cache_dir)
+        except LibraryError:
+            pass  # stale or torn: rebuilt below
+    library = MotionLibrary.build(root, splits=splits, cache_dir=cache_dir, progress=progress)
+    library.save(directory)
+    return library
+
+
+class LibraryPerson1:
+    """Person 1 retrieved from a motion library by the initiator's prompt (the run's ``Person1Source``).
+
+    The motion keeps its own length (cropped to ``max_frames``); the candidate's drawn length is not used.
+    """
+
+    def __init__(self, library: MotionLibrary, k: int = 5, max_frames: int = MAX_FRAMES):
+        self.library, self.k, self.max_frames = library, int(k), int(max_frames)
+
+    def make(self, prompts: list[str], lengths: list[int], seeds: list[int]) -> list[tuple[np.ndarray, str]]:
+        if not prompts:
+            return []
+        found = self.library.retrieve(prompts, self.k, seed=[int(s) for s in seeds], max_frames=self.max_frames)
+        return [(motion.features, f"retrieved:{motion.id}") for motion in found]

@@ -19,8 +19,8 @@ import pandas as pd
 from safetensors.numpy import load_file, save
 
 from t2i_core.compose.filters import STATUSES, UNSPLITTABLE, Thresholds, status_counts, statuses
-from t2i_core.data.layout import InterHumanLayout
-from t2i_core.io import atomic_write_bytes, atomic_write_text, npy_bytes
+from t2i_core.data.writer import write_clip
+from t2i_core.io import atomic_write_bytes, atomic_write_text
 from t2i_core.motion.features import ROTATIONS, positions_with_next_frame
 from t2i_core.motion.raw import make_raw
 from t2i_core.skeleton import NUM_JOINTS
@@ -89,12 +89,8 @@ def pair_to_raw(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def write_candidate_motion(out: Path, cid: str, features: np.ndarray, description: str, prompt1: str,
                            prompt2: str) -> None:
     """One candidate in InterHuman's layout: both persons' raw motions and the three caption files."""
-    layout = InterHumanLayout(Path(out))
-    for person, raw in zip((1, 2), pair_to_raw(features)):
-        atomic_write_bytes(layout.motion_file(cid, person), npy_bytes(raw))
-    for person, prompt in zip((1, 2), (prompt1, prompt2)):
-        atomic_write_text(layout.individual_caption_file(cid, person), prompt + "\n")
-    atomic_write_text(layout.caption_file(cid), description + "\n")
+    raw1, raw2 = pair_to_raw(features)
+    write_clip(out, cid, raw1, raw2, [description], ([prompt1], [prompt2]))
 
 
 def typed_candidates(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:

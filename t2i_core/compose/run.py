@@ -72,12 +72,14 @@ from t2i_core.compose.projection import fit_projection
 from t2i_core.compose.scoring import Scores, describe_real_cosines, score_pairs
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
+from t2i_core.diffusion.given_person import METHODS
 from t2i_core.io import save_npz
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, FPS, SECONDS_RANGE
 
-PERSON1_CHOICES = ("generated",)   # "retrieved" joins when the motion library is wired in
-REACTION_CHOICES = ("inpainting",)  # "reaction" joins with the trained reaction model
+# retrieved: from a motion library; generated: the single-person prior; joint: person 1 of the joint model's pair
+PERSON1_CHOICES = ("retrieved", "generated", "joint")
+REACTION_CHOICES = METHODS  # "trained" (a checkpoint trained with reaction samples) or "inpaint" (any two-person one)
 PERSON1_STAGE, REACTION_STAGE = 1, 2
 RUN_FILE = "run.json"
 CHUNKS_DIR = "chunks"
@@ -105,8 +107,8 @@ class ComposeConfig:
     guidance_scale: float = DEFAULT_GUIDANCE
     steps: int = DEFAULT_STEPS             # DDIM steps of every diffusion stage
     batch_size: int = 16                   # candidates per chunk (one journal commit each)
-    person1: str = "generated"             # where person 1 comes from (PERSON1_CHOICES)
-    reaction: str = "inpainting"           # how person 2 is made (REACTION_CHOICES)
+    person1: str = "retrieved"             # where person 1 comes from (PERSON1_CHOICES)
+    reaction: str = "inpaint"              # how person 2 is made (REACTION_CHOICES)
     real_split: str = "train"              # the real clips E_real is made of
 
     def __post_init__(self):

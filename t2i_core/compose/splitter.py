@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from lemminflect import getAllLemmas
 
+from t2i_core.compose.interfaces import SplitFailure
 from t2i_core.compose.language_model import LocalLanguageModel
 from t2i_core.compose.lexicon import (
     ACTION_PATTERNS,
@@ -367,3 +368,16 @@ def format_splitter_report(report: SplitterReport) -> str:
         f"  initiator/responder assigned right in {100 * report.role_accuracy:.1f}% of {report.role_pairs} splits "
         "whose persons' captions differ",
     ])
+
+
+class RunSplitter:
+    """The run's ``Splitter``: a description -> ``Split`` function as (prompt1, prompt2) or ``SplitFailure``."""
+
+    def __init__(self, splitter=split_description):
+        self.splitter = splitter
+
+    def split(self, text: str) -> tuple[str, str] | SplitFailure:
+        result = self.splitter(text)
+        if not result.ok:
+            return SplitFailure(result.reason)
+        return result.prompt1, result.prompt2

@@ -9,7 +9,7 @@ import torch
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
 from t2i_core.models.interactor import InterActor, InterActorConfig
-from t2i_core.models.scorer import save_evaluator
+from t2i_core.models.registry import save_checkpoint
 from t2i_core.pipeline import Text2InteractPipeline
 from tests.fixtures import build_folder
 
@@ -25,17 +25,18 @@ def tiny_real_folder(root: Path, clips: int = REAL_CLIPS) -> Path:
     return build_folder(root, {"train": ids, "val": ids[:2], "test": ids[:2]})
 
 
-def tiny_interactor(folder: Path, encoder) -> Path:
-    """An untrained tiny InterActor with perturbed weights (a fresh one predicts zeros)."""
+def tiny_interactor(folder: Path, encoder, persons: int = 2, reaction_prob: float = 0.0) -> Path:
+    """An untrained tiny InterActor with perturbed weights (a fresh one predicts zeros); ``persons`` 1 is a
+    single-person prior; ``reaction_prob`` > 0 records reaction training in config.json as train_interactor does."""
     torch.manual_seed(0)
-    model = InterActor(InterActorConfig.tiny())
+    model = InterActor(InterActorConfig.tiny(persons=persons))
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.05)
     pipe = Text2InteractPipeline(model, DDIMScheduler(), encoder, torch.zeros(262), torch.ones(262))
-    return pipe.save_pretrained(folder, note="compose tests")
+    return pipe.save_pretrained(folder, note="compose tests", training={"reaction_prob": reaction_prob})
 
 
 def tiny_evaluator(folder: Path) -> Path:
     torch.manual_seed(1)
-    return save_evaluator(folder, InteractionEvaluator(TINY_EVALUATOR), text_encoder="minilm")
+    return save_checkpoint(folder, InteractionEvaluator(TINY_EVALUATOR))

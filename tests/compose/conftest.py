@@ -27,3 +27,8 @@ def interactor_dir(tmp_path_factory, encoder):
 @pytest.fixture(scope="session")
 def evaluator_dir(tmp_path_factory):
     return tiny_evaluator(tmp_path_factory.mktemp("filter_evaluator"))
+
+
+@pytest.fixture(scope="session")
+def single_person_dir(tmp_path_factory, encoder):
+    return tiny_interactor(tmp_path_factory.mktemp("single_person"), encoder, persons=1)

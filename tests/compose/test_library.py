@@ -162,3 +162,17 @@ def test_bad_input_says_what_is_accepted(tmp_path, text_cache, library):
         library.retrieve(["  "])
     with pytest.raises(LibraryError, match="no entry"):
         library.features("interhuman:zzz:p1")
+
+
+def test_the_cached_library_is_built_once_and_serves_the_run(tmp_path, real_folder):
+    from t2i_core.compose.library import LIBRARY_CACHE_DIR, LibraryPerson1, cached_library
+
+    library = cached_library(real_folder, ("train",), tmp_path)
+    saved = list((tmp_path / LIBRARY_CACHE_DIR).glob("*/library.json"))
+    assert len(saved) == 1
+    again = cached_library(real_folder, ("train",), tmp_path)
+    assert [e.id for e in again.entries] == [e.id for e in library.entries]
+    person1 = LibraryPerson1(again, max_frames=40)
+    made = person1.make(["a person waves", "someone walks"], [30, 30], [1, 2])
+    assert all(f.shape[0] <= 40 and f.shape[1] == 262 and s.startswith("retrieved:interhuman:") for f, s in made)
+    assert [s for _, s in person1.make(["a person waves"], [30], [1])] == [made[0][1]]

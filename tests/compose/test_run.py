@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from t2i_core.compose.fallbacks import IndividualCaptionSplitter, RealCaptionDescriptions
+from t2i_core.compose.descriptions import SpaceDescriptions
+from t2i_core.compose.generation import GeneratedPerson1, PipelineReaction
 from t2i_core.compose.interfaces import SplitFailure
-from t2i_core.compose.joint import InpaintingReaction, JointPerson1, JointSampler
 from t2i_core.compose.output import read_compose_output
 from t2i_core.compose.run import (
     ComposeConfig,
@@ -26,6 +26,8 @@ from t2i_core.compose.run import (
     run_compose,
 )
 from t2i_core.compose.scoring import load_filter_scorer
+from t2i_core.compose.space import label_caption, mine_space
+from t2i_core.compose.splitter import RunSplitter
 from t2i_core.io import load_npy_safely
 from t2i_core.pipeline import Text2InteractPipeline
 
@@ -49,26 +51,24 @@ def pipe(interactor_dir, encoder):
 
 
 class SplitSome:
-    """Splits like the real-caption splitter, but fails on every description naming "the other" or "the partner"."""
+    """Splits like the inner splitter, but fails on every description of an even number of characters."""
 
     def __init__(self, inner):
         self.inner = inner
 
     def split(self, text):
-        return SplitFailure("no second clause") if "partner" in text or "other" in text else self.inner.split(text)
+        return SplitFailure("no second clause") if len(text) % 2 == 0 else self.inner.split(text)
 
 
 def pieces_for(config, real, pipe, scorer, splitter=None):
-    sampler = JointSampler(pipe, config.guidance_scale, config.steps)
-    entries = real.dataset.entries
-    pairs = {c: (e.person_captions[0][0], e.person_captions[1][0]) for e in entries for c in e.captions}
-    return ComposePieces(RealCaptionDescriptions([c for e in entries for c in e.captions]),
-                         splitter or IndividualCaptionSplitter(pairs), JointPerson1(sampler),
-                         InpaintingReaction(sampler), scorer)
+    return ComposePieces(SpaceDescriptions(mine_space(real.root)), splitter or RunSplitter(),
+                         GeneratedPerson1(pipe, config.guidance_scale, config.steps),
+                         PipelineReaction(pipe, "inpaint", config.guidance_scale, config.steps), scorer,
+                         real_labeler=label_caption)
 
 
 def compose(out, real, pipe, scorer, rank=0, world=1, splitter=None, **settings):
-    config = ComposeConfig(**{"candidates": 6, **FAST, **settings})
+    config = ComposeConfig(**{"candidates": 6, "person1": "joint", **FAST, **settings})
     return run_compose(config, real, out, pieces_for(config, real, pipe, scorer, splitter), rank=rank, world=world,
                        progress=False, log=lambda *_: None)
 
@@ -83,7 +83,8 @@ def test_config_errors_are_clear():
                             ({"r_min": 0.5, "r_max": 0.1}, "r_min must not exceed r_max"),
                             ({"min_seconds": 5, "max_seconds": 2}, "min_seconds <= max_seconds"),
                             ({"k": 0}, "k .* must be an integer >= 1"),
-                            ({"person1": "dreamed"}, "accepted: generated")]:
+                            ({"person1": "dreamed"}, "accepted: retrieved, generated, joint"),
+                            ({"reaction": "inpainting"}, "accepted: trained, inpaint")]:
         with pytest.raises(ComposeRunError, match=message):
             ComposeConfig(**kwargs)
 
@@ -126,16 +127,12 @@ def test_batching_and_ranks_do_not_change_the_candidates(tmp_path, real, pipe, s
     assert journal_file(tmp_path / "ranks", 1).is_file()
 
 
-def test_inpainting_keeps_person1_and_reacts_to_it(pipe):
-    sampler = JointSampler(pipe, 3.5, 4)
-    rng = np.random.default_rng(0)
-    a, b = rng.normal(size=(20, 262)).astype(np.float32), rng.normal(size=(20, 262)).astype(np.float32)
-    reaction = InpaintingReaction(sampler)
-    first = reaction.react([a, b[:12]], ["two people hug", "they dance"], [1, 2])
-    assert first[0].shape == (2, 20, 262) and first[1].shape == (2, 12, 262)
-    assert np.array_equal(first[0][0], a)
-    other = reaction.react([b], ["two people hug"], [1])
-    assert not np.allclose(other[0][1], first[0][1], atol=1e-3)  # person 2 depends on person 1
+def test_the_real_pieces_label_the_table_from_the_prompt_space(tmp_path, real, pipe, scorer):
+    output = compose(tmp_path / "out", real, pipe, scorer, candidates=4)
+    made = output.candidates[output.candidates["status"] != "unsplittable"]
+    assert len(made) > 0 and (made["prompt1"] != "").all() and (made["prompt2"] != "").all()
+    assert (output.candidates["theme"] != "").all()
+    assert output.real["theme"].tolist() == [label_caption(c)[0] for c in output.real["caption"]]
 
 
 def test_unsplittable_descriptions_are_kept_in_the_table_with_their_reason(tmp_path, real, pipe, scorer):
@@ -143,7 +140,7 @@ def test_unsplittable_descriptions_are_kept_in_the_table_with_their_reason(tmp_p
     output = compose(tmp_path / "out", real, pipe, scorer, candidates=10, splitter=SplitSome(inner))
     failed = output.candidates[output.candidates["status"] == "unsplittable"]
     assert 0 < len(failed) < 10 and (failed["reason"] == "no second clause").all() and (failed["frames"] == 0).all()
-    assert failed["description"].str.contains("partner|other").all()
+    assert (failed["description"].str.len() % 2 == 0).all()
     listed = (tmp_path / "out" / "split" / "all.txt").read_text().split()
     assert set(listed) == set(output.candidates["id"]) - set(failed["id"])
     assert np.isnan(output.embeddings()["synthetic"][failed["index"].to_numpy()]).all()
@@ -172,7 +169,7 @@ def test_a_torn_journal_line_is_dropped(tmp_path):
 
 
 def cli(out, real_folder, interactor_dir, evaluator_dir, cache, candidates, *extra):
-    return [sys.executable, "-m", "training.compose_run", "run", "--real", str(real_folder), "--out", str(out),
+    return [sys.executable, "-m", "training.compose", "run", "--real", str(real_folder), "--out", str(out),
             "--candidates", str(candidates), "--seed", "5", "--filter-evaluator", str(evaluator_dir), "--model",
             str(interactor_dir), "--k", "3", "--min-seconds", "1", "--max-seconds", "2", "--cache-dir", str(cache),
             "--no-progress", "--device", "cpu", *extra]

@@ -1,10 +1,13 @@
-"""The run/filter subcommands: bad input is a clear error before anything is written."""
+"""The run, filter and reaction-eval subcommands of training.compose: bad input is a clear error before
+anything is written."""
+
+import json
 
 import pytest
 
 from t2i_core.compose.output import read_compose_output
 from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder
-from training import compose_run
+from training import compose, compose_run
 
 
 @pytest.fixture(scope="module")
@@ -13,12 +16,15 @@ def setup(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("compose_cli")
     model = tiny_interactor(root / "model", build_text_encoder("minilm"))
+    encoder = build_text_encoder("minilm")
     return {"real": tiny_real_folder(root / "real"), "model": model,
+            "single": tiny_interactor(root / "single", encoder, persons=1),
+            "reaction": tiny_interactor(root / "reaction", encoder, reaction_prob=0.2),
             "evaluator": tiny_evaluator(root / "evaluator"), "cache": root / "cache"}
 
 
 def run(setup, out, *extra, real=None, evaluator=None, candidates="3"):
-    return compose_run.main(["run", "--real", str(real or setup["real"]), "--out", str(out), "--candidates", candidates,
+    return compose.main(["run", "--real", str(real or setup["real"]), "--out", str(out), "--candidates", candidates,
                              "--filter-evaluator", str(evaluator or setup["evaluator"]), "--model", str(setup["model"]),
                              "--steps", "3", "--k", "3", "--min-seconds", "1", "--max-seconds", "1.5",
                              "--cache-dir", str(setup["cache"]), "--no-progress", "--device", "cpu", *extra])
@@ -59,12 +65,53 @@ def test_run_then_filter_prints_counts(setup, tmp_path, capsys):
     assert run(setup, tmp_path / "out") == 0
     printed = capsys.readouterr().out
     assert "cosine of real matched pairs" in printed and "r_min" in printed and "3 candidates:" in printed
-    assert compose_run.main(["filter", "--out", str(tmp_path / "out"), "--delta", "-1", "--r-min", "0",
+    assert compose.main(["filter", "--out", str(tmp_path / "out"), "--delta", "-1", "--r-min", "0",
                              "--r-max", "100"]) == 0
     printed = capsys.readouterr().out
-    assert "kept 3 (100.0%)" in printed and "real-caption: kept 3" in printed
+    assert "kept 3 (100.0%)" in printed
     assert len(read_compose_output(tmp_path / "out").kept_ids) == 3
-    assert compose_run.main(["filter", "--out", str(tmp_path / "out"), "--delta", "2"]) == 2
+    assert compose.main(["filter", "--out", str(tmp_path / "out"), "--delta", "2"]) == 2
     assert "delta must lie in [-1, 1]" in capsys.readouterr().err
-    assert compose_run.main(["filter", "--out", str(tmp_path / "nothing")]) == 2
+    assert compose.main(["filter", "--out", str(tmp_path / "nothing")]) == 2
     assert "compose output folder not found" in capsys.readouterr().err
+
+
+def test_person1_choices_and_the_reaction_default(setup, tmp_path, capsys):
+    assert run(setup, tmp_path / "joint", "--person1", "joint") == 0
+    joint = read_compose_output(tmp_path / "joint")
+    made = joint.candidates[joint.candidates["frames"] > 0]
+    assert (made["person1_source"] == "generated:joint").all() and joint.info["config"]["reaction"] == "inpaint"
+    assert run(setup, tmp_path / "single", "--person1", "generated", "--single-person", str(setup["single"])) == 0
+    single = read_compose_output(tmp_path / "single")
+    assert (single.candidates.loc[single.candidates["frames"] > 0, "person1_source"] == "generated:single").all()
+    assert run(setup, tmp_path / "retrieved") == 0
+    retrieved = read_compose_output(tmp_path / "retrieved")
+    made = retrieved.candidates[retrieved.candidates["frames"] > 0]
+    assert len(made) > 0 and made["person1_source"].str.startswith("retrieved:interhuman:").all()
+    capsys.readouterr()
+    assert run(setup, tmp_path / "x", "--person1", "generated") == 2
+    assert "--person1 generated needs --single-person" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--person1", "generated", "--single-person", str(setup["model"])) == 2
+    assert "2-person checkpoint" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--reaction", "trained") == 2
+    assert "use --reaction inpaint" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def reaction_eval(setup, *extra):
+    return compose.main(["reaction-eval", "--data", str(setup["real"]), "--split", "train", "--evaluator",
+                         str(setup["evaluator"]), "--max-clips", "3", "--steps", "2", "--cache-dir",
+                         str(setup["cache"]), "--device", "cpu", "--no-progress", *extra])
+
+
+def test_reaction_eval_prints_the_table_and_writes_json(setup, tmp_path, capsys):
+    out = tmp_path / "table.json"
+    assert reaction_eval(setup, "--checkpoint", str(setup["reaction"]), "--json", str(out)) == 0
+    printed = capsys.readouterr().out
+    assert "| method | R@1" in printed and "| trained |" in printed and "| inpaint |" in printed
+    stored = json.loads(out.read_text())
+    assert stored["clips"] == 3 and list(stored["rows"]) == ["ground truth", "trained", "inpaint"]
+    assert reaction_eval(setup, "--checkpoint", str(setup["model"]), "--methods", "trained") == 2
+    assert "use --reaction inpaint" in capsys.readouterr().err
+    assert reaction_eval(setup, "--checkpoint", str(setup["single"]), "--methods", "inpaint") == 2
+    assert "single-person model" in capsys.readouterr().err
