@@ -45,7 +45,6 @@ from torch.utils.data import DataLoader
 from tqdm import tqdm
 
 from t2i_core.checkpoint import CheckpointError, load_training_state, read_config, save_training_state
-from t2i_core.data.clips import default_cache_dir
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.data.roles import actor_labels, read_phases, same_actor_labels, token_labels
@@ -60,7 +59,7 @@ from t2i_core.metrics import r_precision, twin_accuracy
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
 from t2i_core.models.registry import EVALUATOR, load_checkpoint, save_checkpoint
 from t2i_core.motion.stats import feature_stats
-from t2i_core.text.cache import TextFeatureCache
+from t2i_core.text.cache import TextFeatureCache, text_cache_path
 from t2i_core.text.registry import build_text_encoder
 from training.common import CsvLog, dataset_captions, resolve_device, warmup_cosine
 
@@ -184,8 +183,8 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
     model.to(device).train()
 
     encoder = build_text_encoder(config.text_encoder, device=str(device))
-    text_cache_path = (cache_dir or default_cache_dir().parent) / "text" / f"{encoder.name}.safetensors"
-    texts = TextFeatureCache(encoder, text_cache_path)
+    text_cache_file = text_cache_path(cache_dir, encoder.name)
+    texts = TextFeatureCache(encoder, text_cache_file)
     texts.add(dataset_captions(train_set) + dataset_captions(val_set), progress=True)
     texts.save()
 

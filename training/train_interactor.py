@@ -31,7 +31,6 @@ from torch.utils.data import ConcatDataset, DataLoader
 from tqdm import tqdm
 
 from t2i_core.checkpoint import CheckpointError, load_training_state, save_training_state
-from t2i_core.data.clips import default_cache_dir
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.diffusion.ddim import DDIMScheduler
@@ -43,7 +42,7 @@ from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkp
 from t2i_core.motion.stats import feature_stats
 from t2i_core.pipeline import Text2InteractPipeline
 from t2i_core.protocol import embed_motions
-from t2i_core.text.cache import TextFeatureCache
+from t2i_core.text.cache import TextFeatureCache, text_cache_path
 from t2i_core.text.registry import build_text_encoder
 from training.common import CsvLog, dataset_captions, resolve_device, warmup_cosine
 from training.mixture import MixtureSampler
@@ -220,14 +219,14 @@ def train(args, settings: InterActorTraining) -> Path:
         if settings.reaction_prob:
             raise ValueError("--reaction-prob needs a two-person model; this config has one person")
     encoder = build_text_encoder(config.text_encoder, device=str(env.device))
-    text_cache_path = (args.cache_dir or default_cache_dir().parent) / "text" / f"{encoder.name}.safetensors"
-    texts = TextFeatureCache(encoder, text_cache_path)
+    text_cache_file = text_cache_path(args.cache_dir, encoder.name)
+    texts = TextFeatureCache(encoder, text_cache_file)
     if env.main:
         texts.add([c for d in datasets for c in dataset_captions(d, per_person=single)], progress=show)
         texts.save()
     env.barrier()
     if not env.main:
-        texts = TextFeatureCache(encoder, text_cache_path)
+        texts = TextFeatureCache(encoder, text_cache_file)
 
     weights = {**(dict.fromkeys(PAIR_TERMS, 0.0) if single else {}), **loss_weights(args.loss_weight)}
     loss_config = LossConfig(interaction=args.interaction, **weights)

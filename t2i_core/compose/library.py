@@ -425,8 +425,15 @@ def cached_library(folder: str | Path, splits: Sequence[str] = ("train",), cache
             return MotionLibrary.load(directory, cache_dir=cache_dir)
         except LibraryError:
             pass  # stale or torn: rebuilt below
-    library = MotionLibrary.build(root, splits=splits, cache_dir=cache_dir, progress=progress)
+    # captions already encoded for training are not encoded again
+    from t2i_core.text.cache import TextFeatureCache, text_cache_path
+    from t2i_core.text.registry import build_text_encoder
+
+    encoder = build_text_encoder(DEFAULT_ENCODER)
+    texts = TextFeatureCache(encoder, text_cache_path(cache_dir, encoder.name))
+    library = MotionLibrary.build(root, splits=splits, text_cache=texts, cache_dir=cache_dir, progress=progress)
     library.save(directory)
+    texts.save()
     return library
 
 

@@ -77,3 +77,12 @@ class TextFeatureCache:
         tensors.update({f"p:{k}": v for k, v in self._pooled.items()})
         atomic_write_bytes(self.path, save(tensors))
         self._dirty = False
+
+
+def text_cache_path(cache_dir: str | Path | None, encoder_name: str) -> Path:
+    """The persistent caption cache of an encoder: ``<cache_dir>/text/<encoder>.safetensors``, or next to the
+    default feature cache when no ``cache_dir`` is given (training, evaluation and compose share it)."""
+    from t2i_core.data.clips import default_cache_dir
+
+    base = Path(cache_dir) if cache_dir is not None else default_cache_dir().parent
+    return base / "text" / f"{encoder_name}.safetensors"
