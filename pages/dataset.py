@@ -446,7 +446,8 @@ HEAD = """
     if (!text || !window.Plotly) return;
     const payload = JSON.parse(text);
     const map = plot("dataset-map");
-    if (map && payload.codes && map.data && map.data[1] && map.data[1].x.length === payload.codes.length) {
+    const shown = map && map._fullData && map._fullData[1];  // _fullData: x/y decoded from plotly's bdata
+    if (shown && payload.codes && shown._length === payload.codes.length) {
       const colors = new Array(payload.codes.length);
       for (let i = 0; i < colors.length; i++) colors[i] = payload.palette[payload.codes.charCodeAt(i) - 48];
       window.Plotly.restyle(map, {"marker.color": [colors]}, [1]);
@@ -476,6 +477,8 @@ HEAD = """
 })();
 </script>
 """
+
+APPLY = "(text) => { if (window.t2iDatasetApply) window.t2iDatasetApply(text); }"
 
 CSS = """
 .t2i-counts td { padding: 2px 10px 2px 0; }
@@ -540,13 +543,13 @@ def build(session: gr.State, roots: DataRoots) -> None:
         tab.select(partial(folder_choices, roots), outputs=[folder], show_progress="hidden")
         for slider in sliders:  # dragging: the latest value wins, none piles up
             slider.input(slider_moved, inputs=[data, *sliders, colour_by], outputs=[payload, counts, export_status],
-                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last")
-        payload.change(None, inputs=[payload], js="(text) => window.t2iDatasetApply && window.t2iDatasetApply(text)")
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last").then(
+                None, inputs=[payload], js=APPLY)
         colour_by.input(recolour_by, inputs=[data, *sliders, colour_by], outputs=[scatter],
                         concurrency_limit=LIGHT_LIMIT)
         for button, which in ((paper, "paper"), (defaults, "defaults")):
             button.click(partial(preset, which), inputs=[data, colour_by], outputs=[*sliders, payload, counts],
-                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden").then(None, inputs=[payload], js=APPLY)
         clicked.change(partial(play, roots), inputs=[data, clicked, *sliders], outputs=[viewer, details],
                        concurrency_limit=LIGHT_LIMIT)
         selected.change(selection_table, inputs=[data, selected, *sliders], outputs=[table],
