@@ -206,7 +206,7 @@ def map_figure(data: ComposeSet, thresholds: Thresholds, colour_by: str) -> go.F
         figure.add_trace(go.Scattergl(x=[None], y=[None], mode="markers", hoverinfo="skip",
                                       name=STATUS_LABELS.get(name, name or "(none)"),
                                       marker={"color": color, "size": 8}))
-    figure.update_layout(height=560, margin={"l": 10, "r": 10, "t": 30, "b": 10}, dragmode="lasso",
+    figure.update_layout(height=560, margin={"l": 10, "r": 10, "t": 30, "b": 10}, dragmode="lasso", hovermode="closest",
                          legend={"orientation": "h", "y": -0.02}, uirevision=data.name,
                          title={"text": f"{escape(data.name)}: {len(data.candidates):,} candidates, "
                                         f"{len(data.real):,} real clips", "font": {"size": 13}},
