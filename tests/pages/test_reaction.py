@@ -28,7 +28,7 @@ def test_reaction_from_an_uploaded_npz_and_a_broken_file(page, tmp_path):
     expect(status).to_contain_text("person 2 generated", timeout=TIMEOUT)
     expect(status).to_contain_text("Downloads ready", timeout=TIMEOUT)
     body = page.frame_locator("#reaction-viewer-frame").locator("body")
-    expect(body).to_have_attribute("data-frames", "59", timeout=TIMEOUT)  # 60 frames -> 59 features
+    expect(body).to_have_attribute("data-frames", "60", timeout=TIMEOUT)
     with page.expect_download() as download:
         page.locator("#reaction-npz").click()
     with np.load(download.value.path(), allow_pickle=False) as result:
