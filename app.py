@@ -22,7 +22,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import gradio as gr
 import torch
 
-from pages import about, attention, common, generate, study, weights
+from pages import about, attention, common, dataset, generate, reaction, study, weights
 from t2i_core.roots import DataRoots, RootConfigError
 
 TITLE = "Text2Interact"
@@ -40,6 +40,8 @@ def build_app(model: common.Model, roots: DataRoots | None = None,
             generate.build(model, session)
             attention.build(session)
             weights.build(session, roots)
+            reaction.build(model, session, roots)
+            dataset.build(session, roots)
             study.build(study_server or study.open_study(), demo, rater)
             about.build()
     # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
@@ -78,8 +80,9 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger("text2interact.app").warning(model.error)
     study_server = study.open_study(args.study, args.study_db)
     build_app(model, roots, study_server).launch(server_name=args.host, server_port=args.port, show_error=False,
-                                                 css=common.CSS,
-                                                 head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD)
+                                                 css=common.CSS + dataset.CSS,
+                                                 head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD
+                                                 + dataset.HEAD)
 
 
 if __name__ == "__main__":

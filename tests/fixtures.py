@@ -94,3 +94,43 @@ def write_caption_folder(root: Path, captions: dict[str, list[str]],
     if records is not None:
         (root / "manifest.json").write_text(json.dumps({"records": records}))
     return root
+
+
+def build_compose_output(out: Path, real_folder: Path, count: int = 12, seed: int = 0) -> Path:
+    """A small InterCompose output (docs/compose_format.md) written by the format's own writers: random
+    motions and scores, candidate 2 unsplittable, its ``real`` naming ``real_folder`` (clips r0, r1, ...)."""
+    import pandas as pd
+
+    from t2i_core.compose.filters import Thresholds, statuses
+    from t2i_core.compose.output import candidate_id, write_candidate_motion, write_output
+    from t2i_core.motion.features import process_pair
+
+    rng = np.random.default_rng(seed)
+    real_ids = [f"r{i}" for i in range(4)]
+    build_folder(real_folder, {"train": real_ids})
+    rows = []
+    for i in range(count):
+        motion = i != 2
+        cid = candidate_id(i)
+        description = f"scene {i}: one person waves, the other bows"
+        rows.append({"id": cid, "index": i, "description": description, "theme": ("greeting", "dance")[i % 2],
+                     "tags": "slow", "prompt1": "a person waves" if motion else "",
+                     "prompt2": "a person bows" if motion else "", "person1_source": "generated:joint",
+                     "seed": 100 + i, "frames": 30 if motion else 0,
+                     "cosine": 0.3 + 0.05 * i if motion else np.nan, "distance": 0.1 * (i + 1) if motion else np.nan,
+                     "status": "", "reason": "" if motion else "no second clause", "novel": False})
+        if motion:
+            features, _ = process_pair(*random_raw_pair(10 + i, frames=31))
+            write_candidate_motion(out, cid, features, description, "a person waves", "a person bows")
+    thresholds = Thresholds(delta=0.5, r_min=0.2, r_max=1.0, k=3)
+    frame = pd.DataFrame(rows)
+    frame["status"] = statuses(frame["cosine"].to_numpy(), frame["distance"].to_numpy(),
+                               (frame["frames"] > 0).to_numpy(), thresholds)
+    real_rows = [{"id": r, "caption": CAPTIONS[0], "theme": "greeting", "tags": ""} for r in real_ids]
+    projection = {"synthetic": rng.normal(size=(count, 2)), "real": rng.normal(size=(len(real_ids), 2)) + 3}
+    projection["synthetic"][2] = np.nan
+    embeddings = {"synthetic": rng.normal(size=(count, 4)), "real": rng.normal(size=(len(real_ids), 4)),
+                  "synthetic_text": rng.normal(size=(count, 4))}
+    info = {"set_id": "feedc0ffee", "config": {"seed": seed}, "real": str(real_folder),
+            "defaults": {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3}}
+    return write_output(out, info, frame, real_rows, embeddings, projection, thresholds)

@@ -84,7 +84,14 @@ def clip_ids(roots: DataRoots, name: str, split: str) -> list[str]:
 
 def load_clip(roots: DataRoots, name: str, clip_id: str,
               cache_dir: str | Path | None = None) -> tuple[np.ndarray, str]:
-    """Joints (2, T, 22, 3) of one clip in the canonical frame and its first caption.
+    """Joints (2, T, 22, 3) of one clip in the canonical frame and its first caption (see ``load_clip_features``)."""
+    features, caption = load_clip_features(roots, name, clip_id, cache_dir)
+    return features_to_joints(features), caption
+
+
+def load_clip_features(roots: DataRoots, name: str, clip_id: str,
+                       cache_dir: str | Path | None = None) -> tuple[np.ndarray, str]:
+    """Pair features (2, T, 262) of one clip in the canonical frame and its first caption.
 
     Raises OutsideRootsError for a name (or a file of the folder) outside the roots,
     DataFolderError for a bad folder and ClipError for a clip that cannot be used.
@@ -114,4 +121,4 @@ def load_clip(roots: DataRoots, name: str, clip_id: str,
         raise ClipError(f"clip {clip_id} could not be processed: a cache file could not be read or written") from None
     caption_file = layout.caption_file(clip_id)
     captions = _read_lines(roots, layout, caption_file) if caption_file.is_file() else []
-    return features_to_joints(features), (captions[0] if captions else "")
+    return features, (captions[0] if captions else "")

@@ -19,7 +19,7 @@ from t2i_core.motion.stats import feature_stats
 from t2i_core.pipeline import Text2InteractPipeline
 from t2i_core.text import build_text_encoder
 from tests.browser import running_app
-from tests.fixtures import build_folder
+from tests.fixtures import build_compose_output, build_folder
 
 TIMEOUT = 90_000  # ms; generous, the CPU is shared with other work
 
@@ -53,7 +53,13 @@ def checkpoint(tmp_path_factory, data_folder) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(checkpoint, data_root, data_folder):
+def compose_folder(data_root) -> Path:
+    """A small InterCompose output inside the data root, offered as ``<root name>/compose``."""
+    return build_compose_output(data_root / "compose", data_root / "compose_real")
+
+
+@pytest.fixture(scope="session")
+def app_url(checkpoint, data_root, data_folder, compose_folder):
     with running_app("--checkpoint", str(checkpoint), "--data-root", str(data_root)) as url:
         yield url
 

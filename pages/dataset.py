@@ -1,0 +1,561 @@
+"""The Data set tab: an InterCompose output on its 2-D map, with live delta / r_min / r_max.
+
+A compose output is read only through ``t2i_core.compose.output.read_compose_output`` and only
+from a folder inside the data roots, offered by root-relative name. The map (plotly Scattergl)
+is sent once per folder and colouring; a slider move re-decides the statuses as int8 masks over
+the stored arrays (``filters.status_codes``: no model, no UMAP) and sends one character per
+point to a hidden box, from which the page's script (``HEAD``) restyles only the marker colours
+and moves the histograms' threshold lines. The same script hands a clicked point's id, or a box
+or lasso selection, to hidden boxes, since ``gr.Plot`` has only a ``change`` event.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
+from t2i_core.compose.filters import DEFAULT_DELTA, KEPT, STATUSES, UNSPLITTABLE, Thresholds, status_codes
+from t2i_core.compose.output import COMPOSE_FILE, ComposeOutputError, read_compose_output
+from t2i_core.data.browse import CLIP_ID, load_clip
+from t2i_core.data.clips import ClipError
+from t2i_core.data.layout import DataFolderError, InterHumanLayout
+from t2i_core.io import atomic_write_text
+from t2i_core.render.playback import playback_data
+from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
+from t2i_core.roots import DataRoots, OutsideRootsError
+
+DEMO_SET = "demo/compose"
+VIEWER_HEIGHT = 420
+STATUS_COLORS = {"kept": "#16a34a", "low_cosine": "#dc2626", "too_close": "#7c3aed", "too_far": "#f59e0b",
+                 "unsplittable": "#9ca3af"}
+STATUS_LABELS = {"kept": "kept", "low_cosine": "low cosine", "too_close": "too close", "too_far": "too far",
+                 "unsplittable": "unsplittable"}
+THEME_COLORS = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#dc2626",
+                "#4b5563", "#c026d3")
+REAL_COLOR = "#94a3b8"
+COLOUR_BY = [("status", "status"), ("theme", "theme"), ("cosine", "cosine"), ("distance", "distance")]
+HISTOGRAM_BINS = 40
+TABLE_ROWS = 200       # rows of a selection shown in the table
+THEME_ROWS = 12        # themes listed in the counts
+HOVER_CHARS = 120
+TABLE_COLUMNS = ["id", "status", "theme", "cosine", "distance", "description"]
+SYNTHETIC_TRACE = 1    # index of the synthetic points in the map's traces (real first, below them)
+
+
+def is_compose_output(folder: Path) -> bool:
+    """What the folder list offers: folders holding compose.json."""
+    return (folder / COMPOSE_FILE).is_file()
+
+
+@dataclass
+class ComposeSet:
+    """One compose output as the page needs it: arrays for the sliders, the table for details."""
+
+    name: str                    # root-relative, as offered
+    set_id: str
+    candidates: pd.DataFrame
+    real: pd.DataFrame
+    cosine: np.ndarray           # (N,) float64, NaN for rows without a motion
+    distance: np.ndarray
+    has_motion: np.ndarray       # (N,) bool
+    theme_codes: np.ndarray      # (N,) int into ``themes``
+    themes: list[str]
+    synthetic_xy: np.ndarray     # (N, 2)
+    real_xy: np.ndarray          # (M, 2)
+    defaults: Thresholds
+    k: int
+    real_folder: str | None      # root-relative name of the real data, when it lies inside a root
+
+    @property
+    def distance_max(self) -> float:
+        finite = self.distance[np.isfinite(self.distance)]
+        top = float(finite.max()) if finite.size else 1.0
+        if math.isfinite(self.defaults.r_max):
+            top = max(top, self.defaults.r_max)
+        return round(top * 1.05 + 1e-3, 3)
+
+    def thresholds(self, delta, r_min, r_max) -> Thresholds:
+        """Slider values -> Thresholds; r_max at the slider's end means no outer radius."""
+        r_max = float(r_max)
+        return Thresholds(delta=float(delta), r_min=float(r_min),
+                          r_max=math.inf if r_max >= self.distance_max else r_max, k=self.k)
+
+    def codes(self, thresholds: Thresholds) -> np.ndarray:
+        return status_codes(self.cosine, self.distance, self.has_motion, thresholds)
+
+
+def _thresholds_from_defaults(payload, k: int) -> Thresholds:
+    payload = dict(payload or {})
+    r_max = payload.get("r_max")
+    return Thresholds(delta=payload.get("delta", DEFAULT_DELTA), r_min=payload.get("r_min", 0.0),
+                      r_max=math.inf if r_max is None else r_max, k=k)
+
+
+def open_set(roots: DataRoots, name) -> ComposeSet:
+    """The compose output named ``name`` (root-relative): OutsideRootsError for anything outside the
+    roots, ComposeOutputError (messages without server paths) for a folder that is not one."""
+    folder = roots.resolve(str(name or "").strip())
+    try:
+        output = read_compose_output(folder)
+    except ComposeOutputError as error:
+        raise ComposeOutputError(roots.redact(str(error).replace(str(folder), str(name).strip()))) from None
+    candidates = output.candidates.reset_index(drop=True)
+    projection = output.projection()
+    has_motion = (candidates["frames"] > 0).to_numpy() & (candidates["status"] != UNSPLITTABLE).to_numpy()
+    theme_values = candidates["theme"].fillna("").astype(str)
+    themes = sorted(set(theme_values))
+    lookup = {t: i for i, t in enumerate(themes)}
+    real_folder = None
+    real_path = output.info.get("real")
+    if isinstance(real_path, str) and real_path:
+        try:  # a relative "real" is relative to nothing we know: only an existing folder inside a root counts
+            real_folder = roots.name_of(roots.confine(real_path)) if Path(real_path).is_absolute() else None
+        except OutsideRootsError:
+            real_folder = None
+    k = output.thresholds.k
+    try:
+        defaults = _thresholds_from_defaults(output.info.get("defaults"), k)
+    except (TypeError, ValueError):
+        defaults = output.thresholds
+    return ComposeSet(
+        name=str(name).strip(), set_id=str(output.info.get("set_id", "")), candidates=candidates, real=output.real,
+        cosine=candidates["cosine"].to_numpy(dtype=np.float64), distance=candidates["distance"].to_numpy(np.float64),
+        has_motion=has_motion, theme_codes=theme_values.map(lookup).to_numpy(dtype=np.int64), themes=themes,
+        synthetic_xy=np.asarray(projection["synthetic"], dtype=np.float32),
+        real_xy=np.asarray(projection["real"], dtype=np.float32), defaults=defaults, k=k, real_folder=real_folder)
+
+
+# -- what a slider move computes (the fast path; benchmarks/bench_dataset_page.py times it) ---------
+def counts_html(data: ComposeSet, codes: np.ndarray) -> str:
+    total = np.bincount(codes, minlength=len(STATUSES))
+    cells = "".join(f'<td data-status="{s}"><span style="color:{STATUS_COLORS[s]}">●</span> {STATUS_LABELS[s]}: '
+                    f'<b>{int(total[i]):,}</b></td>' for i, s in enumerate(STATUSES))
+    by_theme = np.bincount(data.theme_codes * len(STATUSES) + codes,
+                           minlength=len(data.themes) * len(STATUSES)).reshape(len(data.themes), len(STATUSES))
+    order = np.argsort(-by_theme.sum(axis=1), kind="stable")[:THEME_ROWS]
+    kept = STATUSES.index(KEPT)
+    themes = " · ".join(f"{escape(data.themes[t] or '(none)')} {int(by_theme[t, kept])}/{int(by_theme[t].sum())}"
+                        for t in order)
+    more = f" · … {len(data.themes) - THEME_ROWS} more themes" if len(data.themes) > THEME_ROWS else ""
+    return (f'<table class="t2i-counts" id="dataset-counts-table"><tr>{cells}</tr></table>'
+            f'<div class="t2i-theme-counts">kept per theme: {themes}{more}</div>')
+
+
+def slider_payload(data: ComposeSet, thresholds: Thresholds, colour_by: str) -> str:
+    """What the page's script applies: one status digit per synthetic point, and the threshold lines."""
+    codes = data.codes(thresholds)
+    digits = (codes + ord("0")).astype(np.uint8).tobytes().decode("ascii")
+    lines = {"delta": thresholds.delta, "r_min": thresholds.r_min,
+             "r_max": None if math.isinf(thresholds.r_max) else thresholds.r_max}
+    return json.dumps({"codes": digits if colour_by == "status" else "", "lines": lines,
+                       "palette": [STATUS_COLORS[s] for s in STATUSES]}), codes
+
+
+def slider_moved(data: ComposeSet | None, delta, r_min, r_max, colour_by):
+    """Outputs: payload box, counts, status line."""
+    if data is None:
+        return gr.skip(), gr.skip(), gr.skip()
+    try:
+        thresholds = data.thresholds(delta, r_min, r_max)
+    except (TypeError, ValueError) as error:
+        return gr.skip(), gr.skip(), message("error", escape(error))
+    payload, codes = slider_payload(data, thresholds, colour_by)
+    return payload, counts_html(data, codes), gr.skip()
+
+
+# -- the figures (once per folder or colouring) ---------------------------------------------------
+def _hover(texts: pd.Series) -> list[str]:
+    return [t if len(t) <= HOVER_CHARS else t[: HOVER_CHARS - 1] + "…" for t in texts.fillna("").astype(str)]
+
+
+def map_figure(data: ComposeSet, thresholds: Thresholds, colour_by: str) -> go.Figure:
+    figure = go.Figure()
+    figure.add_trace(go.Scattergl(
+        x=data.real_xy[:, 0], y=data.real_xy[:, 1], mode="markers", name="real clips",
+        marker={"color": REAL_COLOR, "size": 5, "symbol": "diamond", "opacity": 0.6},
+        hovertext=_hover(data.real["caption"]), hoverinfo="text",
+        customdata=["r:" + str(i) for i in data.real["id"]]))
+    marker: dict = {"size": 6, "opacity": 0.85}
+    if colour_by == "status":
+        codes = data.codes(thresholds)
+        palette = np.array([STATUS_COLORS[s] for s in STATUSES], dtype=object)
+        marker["color"] = palette[codes].tolist()
+    elif colour_by == "theme":
+        marker["color"] = np.array(THEME_COLORS, dtype=object)[data.theme_codes % len(THEME_COLORS)].tolist()
+    else:
+        values = data.cosine if colour_by == "cosine" else data.distance
+        marker.update(color=np.nan_to_num(values, nan=float(np.nanmin(values)) if np.isfinite(values).any() else 0),
+                      colorscale="Viridis", showscale=True, colorbar={"title": {"text": colour_by}})
+    figure.add_trace(go.Scattergl(
+        x=data.synthetic_xy[:, 0], y=data.synthetic_xy[:, 1], mode="markers", name="synthetic", marker=marker,
+        hovertext=_hover(data.candidates["description"]), hoverinfo="text",
+        customdata=data.candidates["id"].astype(str).tolist(), showlegend=colour_by not in ("status", "theme")))
+    legend = STATUSES if colour_by == "status" else data.themes[: len(THEME_COLORS)] if colour_by == "theme" else ()
+    for i, name in enumerate(legend):  # legend entries only: one trace per colour would cost a restyle each
+        color = STATUS_COLORS[name] if colour_by == "status" else THEME_COLORS[i]
+        figure.add_trace(go.Scattergl(x=[None], y=[None], mode="markers", hoverinfo="skip",
+                                      name=STATUS_LABELS.get(name, name or "(none)"),
+                                      marker={"color": color, "size": 8}))
+    figure.update_layout(height=560, margin={"l": 10, "r": 10, "t": 30, "b": 10}, dragmode="lasso", hovermode="closest",
+                         legend={"orientation": "h", "y": -0.02}, uirevision=data.name,
+                         title={"text": f"{escape(data.name)}: {len(data.candidates):,} candidates, "
+                                        f"{len(data.real):,} real clips", "font": {"size": 13}},
+                         xaxis={"visible": False}, yaxis={"visible": False})
+    return figure
+
+
+def _threshold_shapes(which: str, thresholds: Thresholds) -> list[dict]:
+    values = [thresholds.delta] if which == "cosine" else [thresholds.r_min] + (
+        [] if math.isinf(thresholds.r_max) else [thresholds.r_max])
+    return [{"type": "line", "xref": "x", "yref": "paper", "x0": v, "x1": v, "y0": 0, "y1": 1,
+             "line": {"color": "#111827", "width": 2, "dash": "dash"}} for v in values]
+
+
+def histogram_figure(values: np.ndarray, which: str, thresholds: Thresholds) -> go.Figure:
+    finite = values[np.isfinite(values)]
+    counts, edges = np.histogram(finite, bins=HISTOGRAM_BINS) if finite.size else (np.zeros(1), np.array([0.0, 1.0]))
+    figure = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges), marker_color="#60a5fa",
+                              hovertemplate="%{x:.3f}: %{y}<extra></extra>"))
+    figure.update_layout(height=220, margin={"l": 40, "r": 10, "t": 30, "b": 30}, bargap=0,
+                         title={"text": f"{which} (dashed: threshold{'s' if which == 'distance' else ''})",
+                                "font": {"size": 12}}, shapes=_threshold_shapes(which, thresholds))
+    return figure
+
+
+# -- events ---------------------------------------------------------------------------------------
+def folder_choices(roots: DataRoots):
+    return gr.update(choices=roots.folders(accept=is_compose_output))
+
+
+def _slider_updates(data: ComposeSet, thresholds: Thresholds):
+    top = data.distance_max
+    r_max = top if math.isinf(thresholds.r_max) else min(thresholds.r_max, top)
+    return (gr.update(value=thresholds.delta),
+            gr.update(maximum=top, value=min(thresholds.r_min, top)),
+            gr.update(maximum=top, value=r_max))
+
+
+def load_set(roots: DataRoots, name, colour_by):
+    """Outputs: data, info, map, cosine histogram, distance histogram, delta, r_min, r_max, counts, payload."""
+    keep = [gr.skip()] * 8
+    if not name or not str(name).strip():
+        return None, message("info", "No compose output in the data roots yet: run InterCompose into a folder "
+                                     "inside a data root (`python app.py --data-root DIR`)."), *keep
+    try:
+        data = open_set(roots, name)
+    except (ComposeOutputError, ValueError) as error:  # OutsideRootsError is a ValueError
+        gr.Warning(str(error))
+        return None, message("error", f"Cannot open the data set: {escape(error)}"), *keep
+    except Exception as error:
+        raise unexpected(error, "Opening the data set") from error
+    thresholds = data.defaults
+    payload, codes = slider_payload(data, thresholds, colour_by)
+    real = (f"real clips from `{escape(data.real_folder)}`" if data.real_folder
+            else "real clips shown on the map only (their folder is not in the data roots)")
+    info = message("ok", f"Set <code>{escape(data.set_id[:12])}</code> · {len(data.candidates):,} candidates · "
+                         f"{len(data.real):,} real clips · {real}. Click a point to play it; drag a lasso or box "
+                         f"to list points.")
+    return (data, info, map_figure(data, thresholds, colour_by), histogram_figure(data.cosine, "cosine", thresholds),
+            histogram_figure(data.distance, "distance", thresholds), *_slider_updates(data, thresholds),
+            counts_html(data, codes), payload)
+
+
+def recolour_by(data: ComposeSet | None, delta, r_min, r_max, colour_by):
+    """A new colouring re-sends the map (rare; slider moves only restyle)."""
+    if data is None:
+        return gr.skip()
+    try:
+        return map_figure(data, data.thresholds(delta, r_min, r_max), colour_by)
+    except (TypeError, ValueError) as error:
+        gr.Warning(str(error))
+        return gr.skip()
+
+
+def preset(which: str, data: ComposeSet | None, colour_by):
+    """Outputs: delta, r_min, r_max, payload, counts. "paper": delta 0.58 with the run's radii."""
+    if data is None:
+        return [gr.skip()] * 5
+    thresholds = data.defaults
+    if which == "paper":
+        thresholds = Thresholds(delta=DEFAULT_DELTA, r_min=thresholds.r_min, r_max=thresholds.r_max, k=data.k)
+    payload, codes = slider_payload(data, thresholds, colour_by)
+    return *_slider_updates(data, thresholds), payload, counts_html(data, codes)
+
+
+def _fmt(value) -> str:
+    return "—" if value is None or (isinstance(value, float) and not math.isfinite(value)) else f"{value:.3f}"
+
+
+def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max):
+    """Outputs: viewer, details. ``picked`` is "<id>|<nonce>" from the page's script or a table row's id."""
+    if data is None or not picked:
+        return gr.skip(), gr.skip()
+    point = str(picked).split("|", 1)[0].strip()
+    real = point.startswith("r:")
+    clip = point[2:] if real else point
+    if not CLIP_ID.fullmatch(clip):
+        return gr.skip(), message("error", "Not a point of this map.")
+    try:
+        if real:
+            rows = data.real.index[data.real["id"] == clip]
+            if not len(rows):
+                return gr.skip(), message("error", "Not a point of this map.")
+            if data.real_folder is None:
+                return gr.skip(), message("info", f"Real clip {escape(clip)}: its folder is not inside the server's "
+                                                  f"data roots, so it cannot be played here.")
+            joints, caption = load_clip(roots, data.real_folder, clip)
+            details = f"<b>Real clip {escape(clip)}</b> of <code>{escape(data.real_folder)}</code>: {escape(caption)}"
+            title = f"real {clip}"
+        else:
+            rows = data.candidates.index[data.candidates["id"] == clip]
+            if not len(rows):
+                return gr.skip(), message("error", "Not a point of this map.")
+            row = data.candidates.loc[rows[0]]
+            thresholds = data.thresholds(delta, r_min, r_max)
+            status = STATUSES[int(data.codes(thresholds)[rows[0]])]
+            scores = (f"cosine {_fmt(float(row['cosine']))} · distance {_fmt(float(row['distance']))} · "
+                      f"status under the sliders: <b>{STATUS_LABELS[status]}</b> · theme {escape(row['theme'])} · "
+                      f"tags {escape(row['tags'])} · person 1 {escape(row['person1_source'])}")
+            if not data.has_motion[rows[0]]:
+                reason = escape(row["reason"]) or "no motion was made"
+                return gr.skip(), message("info", f"<b>{escape(clip)}</b>: {escape(row['description'])}<br>"
+                                                  f"Unsplittable ({reason}): nothing to play.")
+            joints, _ = load_clip(roots, data.name, clip)
+            details = (f"<b>{escape(clip)}</b>: {escape(row['description'])}<br>person 1: "
+                       f"{escape(row['prompt1'])}<br>person 2: {escape(row['prompt2'])}<br>{scores}")
+            title = f"{clip}: {row['description']}"[:90]
+    except (DataFolderError, ClipError, ValueError) as error:
+        gr.Warning(str(error))
+        return gr.skip(), message("error", f"Cannot play {escape(clip)}: {escape(error)}")
+    except Exception as error:
+        raise unexpected(error, "Playing the clip") from error
+    viewer = viewer_iframe(viewer_html(playback_data(joints, title=title), viewer_id="dataset"), VIEWER_HEIGHT,
+                           "dataset-viewer-frame")
+    return viewer, message("info", details)
+
+
+def selection_table(data: ComposeSet | None, selected, delta, r_min, r_max):
+    """The table of a box or lasso selection ("<id>,<id>,...|<nonce>")."""
+    if data is None or not selected:
+        return gr.skip()
+    ids = [i for i in str(selected).split("|", 1)[0].split(",") if i and not i.startswith("r:")]
+    rows = data.candidates[data.candidates["id"].isin(set(ids))].head(TABLE_ROWS)
+    try:
+        codes = data.codes(data.thresholds(delta, r_min, r_max))
+    except (TypeError, ValueError):
+        return gr.skip()
+    table = pd.DataFrame({
+        "id": rows["id"].astype(str), "status": [STATUS_LABELS[STATUSES[int(c)]] for c in codes[rows.index]],
+        "theme": rows["theme"].astype(str), "cosine": rows["cosine"].round(3), "distance": rows["distance"].round(3),
+        "description": rows["description"].astype(str)})
+    return table
+
+
+def table_pick(table, evt: gr.SelectData):
+    """A row of the table -> its id, for ``play``."""
+    try:
+        row = evt.index[0] if isinstance(evt.index, list | tuple) else int(evt.index)
+        return f"{table.iloc[int(row)]['id']}|row{row}"
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return gr.skip()
+
+
+def export_ids(data: ComposeSet | None, session: Session, delta, r_min, r_max):
+    """Outputs: session, file, status. The kept ids under the sliders with the thresholds and the set."""
+    if data is None:
+        return session, gr.skip(), message("info", "Open a data set first.")
+    try:
+        thresholds = data.thresholds(delta, r_min, r_max)
+        codes = data.codes(thresholds)
+        kept = data.candidates["id"].astype(str).to_numpy()[codes == STATUSES.index(KEPT)].tolist()
+        threshold_json = thresholds.to_dict()
+        if math.isinf(threshold_json["r_max"]):
+            threshold_json["r_max"] = None  # as thresholds.json writes it: null means no outer radius
+        payload = {"set_id": data.set_id, "folder": data.name, "thresholds": threshold_json,
+                   "counts": {s: int(n) for s, n in zip(STATUSES, np.bincount(codes, minlength=len(STATUSES)))},
+                   "kept": kept}
+        path = session.ensure_folder() / f"kept_{data.set_id[:12] or 'set'}.json"
+        atomic_write_text(path, json.dumps(payload, indent=1) + "\n")
+    except (TypeError, ValueError) as error:
+        return session, gr.skip(), message("error", escape(error))
+    except Exception as error:
+        raise unexpected(error, "Exporting the kept ids") from error
+    return session, str(path), message("ok", f"{len(kept):,} kept ids with the thresholds written.")
+
+
+def export_folder(roots: DataRoots, data: ComposeSet | None, session: Session, delta, r_min, r_max):
+    """Outputs: session, file, status. The kept clips in InterHuman's layout (split/train.txt), zipped."""
+    if data is None:
+        return session, gr.skip(), message("info", "Open a data set first.")
+    try:
+        thresholds = data.thresholds(delta, r_min, r_max)
+        kept = data.candidates["id"].astype(str).to_numpy()[data.codes(thresholds) == STATUSES.index(KEPT)]
+        if not len(kept):
+            return session, gr.skip(), message("warn", "No candidate is kept under these thresholds.")
+        source = InterHumanLayout(roots.resolve(data.name))
+        stem = f"compose_{data.set_id[:12] or 'set'}_kept"
+        work = session.ensure_folder() / stem
+        shutil.rmtree(work, ignore_errors=True)
+        target = InterHumanLayout(work)
+        for cid in kept:
+            pairs = [(source.caption_file(cid), target.caption_file(cid))]
+            for person in (1, 2):
+                pairs += [(source.motion_file(cid, person), target.motion_file(cid, person)),
+                          (source.individual_caption_file(cid, person), target.individual_caption_file(cid, person))]
+            for src, dst in pairs:
+                real = roots.confine(src)  # a link inside the output must not export a file outside the roots
+                if real.is_file():
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(real, dst)
+        atomic_write_text(target.split_dir / "train.txt", "".join(f"{c}\n" for c in kept))
+        threshold_json = thresholds.to_dict()
+        threshold_json["r_max"] = None if math.isinf(threshold_json["r_max"]) else threshold_json["r_max"]
+        atomic_write_text(work / "thresholds.json", json.dumps({"set_id": data.set_id, **threshold_json}) + "\n")
+        archive = Path(shutil.make_archive(str(work), "zip", root_dir=work.parent, base_dir=stem))
+        shutil.rmtree(work, ignore_errors=True)
+    except (TypeError, ValueError) as error:  # OutsideRootsError included
+        return session, gr.skip(), message("error", escape(error))
+    except Exception as error:
+        raise unexpected(error, "Writing the filtered folder") from error
+    return session, str(archive), message("ok", f"{len(kept):,} kept clips in InterHuman's layout: unzip and train "
+                                                f"with `python -m training.train_interactor --data {stem}`.")
+
+
+# The page's script: restyle on a new payload; hand clicks and selections to the hidden boxes.
+HEAD = """
+<script>
+(() => {
+  const plot = (id) => document.querySelector(`#${id} .js-plotly-plot`);
+  function setBox(id, value) {
+    const box = document.querySelector(`#${id} textarea, #${id} input`);
+    if (!box) return;
+    box.value = value;
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  }
+  window.t2iDatasetApply = (text) => {
+    if (!text || !window.Plotly) return;
+    const payload = JSON.parse(text);
+    const map = plot("dataset-map");
+    const shown = map && map._fullData && map._fullData[1];  // _fullData: x/y decoded from plotly's bdata
+    if (shown && payload.codes && shown._length === payload.codes.length) {
+      const colors = new Array(payload.codes.length);
+      for (let i = 0; i < colors.length; i++) colors[i] = payload.palette[payload.codes.charCodeAt(i) - 48];
+      window.Plotly.restyle(map, {"marker.color": [colors]}, [1]);
+      map.dataset.recoloured = String(Number(map.dataset.recoloured || 0) + 1);
+    }
+    const line = (x) => ({type: "line", xref: "x", yref: "paper", x0: x, x1: x, y0: 0, y1: 1,
+                          line: {color: "#111827", width: 2, dash: "dash"}});
+    const cos = plot("dataset-cosine"), dist = plot("dataset-distance");
+    if (cos) window.Plotly.relayout(cos, {shapes: [line(payload.lines.delta)]});
+    const radii = [payload.lines.r_min].concat(payload.lines.r_max === null ? [] : [payload.lines.r_max]);
+    if (dist) window.Plotly.relayout(dist, {shapes: radii.map(line)});
+  };
+  let nonce = 0;
+  setInterval(() => {
+    const map = plot("dataset-map");
+    if (!map || map.t2iBound || !map.on) return;
+    map.t2iBound = true;
+    map.on("plotly_click", (event) => {
+      const point = event && event.points && event.points[0];
+      if (point && point.customdata) setBox("dataset-clicked", `${point.customdata}|${++nonce}`);
+    });
+    map.on("plotly_selected", (event) => {
+      const ids = ((event && event.points) || []).map((p) => p.customdata).filter(Boolean);
+      if (ids.length) setBox("dataset-selected", `${ids.join(",")}|${++nonce}`);
+    });
+  }, 400);
+})();
+</script>
+"""
+
+APPLY = "(text) => { if (window.t2iDatasetApply) window.t2iDatasetApply(text); }"
+
+CSS = """
+.t2i-counts td { padding: 2px 10px 2px 0; }
+.t2i-theme-counts { font-size: 0.9em; color: #374151; }
+"""
+
+
+def build(session: gr.State, roots: DataRoots) -> None:
+    """Add the Data set tab to the enclosing ``gr.Blocks``; compose outputs come only from ``roots``."""
+    offered = roots.folders(accept=is_compose_output)
+    first = DEMO_SET if DEMO_SET in offered else (offered[0] if offered else None)
+    with gr.Tab("Data set", id="dataset") as tab:
+        data = gr.State(None)
+        gr.Markdown("InterCompose's synthetic candidates on one 2-D map with the real clips. Move the thresholds: "
+                    "the map recolours as the filter would decide (cosine ≥ δ, r_min ≤ distance ≤ r_max).")
+        with gr.Row(equal_height=True):
+            folder = gr.Dropdown(offered, value=first, allow_custom_value=True, scale=4, elem_id="dataset-folder",
+                                 label="Compose output (inside the server's data roots)")
+            colour_by = gr.Radio(COLOUR_BY, value="status", label="Colour by", elem_id="dataset-colour", scale=2)
+            open_button = gr.Button("Open", elem_id="dataset-open", scale=1)
+        info = gr.Markdown(message("info", "Opening…" if first else "No compose output in the data roots yet."),
+                           elem_id="dataset-info")
+        with gr.Row():
+            delta = gr.Slider(-1, 1, value=DEFAULT_DELTA, step=0.01, label="δ (min cosine)", elem_id="dataset-delta")
+            r_min = gr.Slider(0, 1, value=0, step=0.001, label="r_min", elem_id="dataset-rmin")
+            r_max = gr.Slider(0, 1, value=1, step=0.001, label="r_max (right end: no outer radius)",
+                              elem_id="dataset-rmax")
+        with gr.Row():
+            paper = gr.Button("Paper values (δ 0.58, the run's radii)", elem_id="dataset-paper", size="sm")
+            defaults = gr.Button("Run defaults (compose.json)", elem_id="dataset-defaults", size="sm")
+        counts = gr.HTML("", elem_id="dataset-counts")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                scatter = gr.Plot(label="2-D projection", elem_id="dataset-map")
+            with gr.Column(scale=2):
+                viewer = gr.HTML(viewer_iframe(placeholder_html("Click a point of the map to play it."),
+                                               VIEWER_HEIGHT, "dataset-viewer-frame"), elem_id="dataset-viewer",
+                                 padding=False)
+                details = gr.Markdown("", elem_id="dataset-details")
+        with gr.Row():
+            cosine_hist = gr.Plot(label="cosine", elem_id="dataset-cosine")
+            distance_hist = gr.Plot(label="distance", elem_id="dataset-distance")
+        table = gr.Dataframe(pd.DataFrame(columns=TABLE_COLUMNS), label="Selection (lasso or box on the map; click "
+                             "a row to play it)", interactive=False, elem_id="dataset-table", max_height=300)
+        with gr.Row():
+            export_button = gr.Button("Export kept ids (.json)", elem_id="dataset-export")
+            folder_button = gr.Button("Export kept clips as an InterHuman folder (.zip)",
+                                      elem_id="dataset-export-folder")
+        export_status = gr.Markdown("", elem_id="dataset-export-status")
+        export_file = gr.File(label="Export", interactive=False, elem_id="dataset-export-file")
+        payload = gr.Textbox(visible="hidden", elem_id="dataset-payload")
+        clicked = gr.Textbox(visible="hidden", elem_id="dataset-clicked")
+        selected = gr.Textbox(visible="hidden", elem_id="dataset-selected")
+
+        sliders = [delta, r_min, r_max]
+        loaded = [data, info, scatter, cosine_hist, distance_hist, *sliders, counts, payload]
+        opened = partial(load_set, roots)
+        open_button.click(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
+        folder.select(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
+        tab.select(lambda d, f, c: opened(f, c) if d is None and f else [gr.skip()] * len(loaded),
+                   inputs=[data, folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
+        tab.select(partial(folder_choices, roots), outputs=[folder], show_progress="hidden")
+        for slider in sliders:  # dragging: the latest value wins, none piles up
+            slider.input(slider_moved, inputs=[data, *sliders, colour_by], outputs=[payload, counts, export_status],
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last").then(
+                None, inputs=[payload], js=APPLY)
+        colour_by.input(recolour_by, inputs=[data, *sliders, colour_by], outputs=[scatter],
+                        concurrency_limit=LIGHT_LIMIT)
+        for button, which in ((paper, "paper"), (defaults, "defaults")):
+            button.click(partial(preset, which), inputs=[data, colour_by], outputs=[*sliders, payload, counts],
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden").then(None, inputs=[payload], js=APPLY)
+        clicked.change(partial(play, roots), inputs=[data, clicked, *sliders], outputs=[viewer, details],
+                       concurrency_limit=LIGHT_LIMIT)
+        selected.change(selection_table, inputs=[data, selected, *sliders], outputs=[table],
+                        concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+        table.select(table_pick, inputs=[table], outputs=[clicked], show_progress="hidden")
+        export_button.click(export_ids, inputs=[data, session, *sliders],
+                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT)
+        folder_button.click(partial(export_folder, roots), inputs=[data, session, *sliders],
+                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT)

@@ -1,0 +1,118 @@
+"""The Data set page in a real browser: live thresholds recolour the map, a click plays, exports, refusals."""
+
+from __future__ import annotations
+
+import json
+import time
+import zipfile
+
+from playwright.sync_api import expect
+
+from t2i_core.roots import REFUSED
+from tests.pages.conftest import TIMEOUT, screenshot
+
+MAP = "document.querySelector('#dataset-map .js-plotly-plot')"
+
+
+def open_set(page, name: str) -> None:
+    if not page.locator("#dataset-folder").is_visible():
+        page.get_by_role("tab", name="Data set").click()  # opens the first offered set: let it land first
+        expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
+    box = page.locator("#dataset-folder input").first
+    box.fill(name)
+    box.press("Enter")
+    page.locator("#dataset-open").click()
+
+
+def colours(page) -> list[str]:
+    return page.evaluate(f"{MAP}.data[1].marker.color")
+
+
+def counts(page) -> dict[str, int]:
+    cells = page.locator("#dataset-counts-table td")
+    return {cells.nth(i).get_attribute("data-status"): int(cells.nth(i).locator("b").inner_text().replace(",", ""))
+            for i in range(cells.count())}
+
+
+def set_delta(page, value: str) -> None:
+    box = page.locator("#dataset-delta input[type=number]")
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_delta_recolours_and_a_click_plays(page, shots, data_root, compose_folder):
+    open_set(page, f"{data_root.name}/compose")
+    expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
+    page.wait_for_function(f"{MAP} && {MAP}.data && {MAP}.data.length > 1", timeout=TIMEOUT)
+    time.sleep(1.0)  # the Open click's reply resets the sliders to the run's defaults
+    before, before_colours = counts(page), colours(page)
+    # The fixture's defaults: delta 0.5, radii 0.2-1.0 -> 6 kept of 12 (one unsplittable).
+    assert before["kept"] == 6 and before["unsplittable"] == 1, before
+    assert sum(before.values()) == 12
+
+    set_delta(page, "0.75")
+    expect(page.locator("#dataset-counts-table td[data-status=kept] b")).not_to_have_text("6", timeout=TIMEOUT)
+    page.wait_for_function(f"Number({MAP}.dataset.recoloured || 0) >= 1", timeout=TIMEOUT)
+    after, after_colours = counts(page), colours(page)
+    assert after["kept"] < before["kept"] and after["low_cosine"] > before["low_cosine"], (before, after)
+    assert after_colours != before_colours
+    assert after_colours.count("#16a34a") == after["kept"]  # kept points are green
+    screenshot(page, shots, "dataset_delta")
+
+    # A real click on a point of the map hands its id to the server, which plays it.
+    position = page.evaluate(f"""() => {{
+        const gd = {MAP}; const full = gd._fullLayout; const rect = gd.getBoundingClientRect();
+        const i = 5;
+        return [rect.left + full._size.l + full.xaxis.d2p(gd._fullData[1].x[i]),
+                rect.top + full._size.t + full.yaxis.d2p(gd._fullData[1].y[i])];
+    }}""")
+    page.mouse.move(*position)
+    time.sleep(0.3)
+    page.mouse.click(*position)
+    try:
+        expect(page.locator("#dataset-details")).to_contain_text("c0000005", timeout=10_000)
+    except AssertionError:  # the mouse missed the WebGL point: plotly's own click event, as a hit emits it
+        page.evaluate(f"{MAP}.emit('plotly_click', {{points: [{{customdata: 'c0000005'}}]}})")
+    expect(page.locator("#dataset-details")).to_contain_text("c0000005", timeout=TIMEOUT)
+    expect(page.locator("#dataset-details")).to_contain_text("person 1: a person waves")
+    frames = page.frame_locator("#dataset-viewer-frame").locator("body")
+    expect(frames).to_have_attribute("data-frames", "30", timeout=TIMEOUT)
+    assert str(data_root) not in page.content()
+
+
+def test_export_writes_ids_and_thresholds(page, data_root, compose_folder, tmp_path):
+    open_set(page, f"{data_root.name}/compose")
+    expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
+    time.sleep(1.0)  # the Open click's reply resets the sliders to the run's defaults
+    set_delta(page, "0.7")
+    expect(page.locator("#dataset-counts-table td[data-status=kept] b")).not_to_have_text("6", timeout=TIMEOUT)
+    kept = counts(page)["kept"]
+    page.locator("#dataset-export").click()
+    expect(page.locator("#dataset-export-status")).to_contain_text("kept ids", timeout=TIMEOUT)
+    with page.expect_download() as download:
+        page.locator("#dataset-export-file a").first.click()
+    payload = json.loads(download.value.path().read_text())
+    assert payload["set_id"] == "feedc0ffee" and payload["thresholds"]["delta"] == 0.7
+    assert payload["thresholds"]["r_min"] == 0.2 and payload["thresholds"]["r_max"] == 1.0
+    assert len(payload["kept"]) == kept and all(i.startswith("c") for i in payload["kept"])
+
+    page.locator("#dataset-export-folder").click()
+    expect(page.locator("#dataset-export-status")).to_contain_text("InterHuman's layout", timeout=TIMEOUT)
+    with page.expect_download() as download:
+        page.locator("#dataset-export-file a").first.click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = archive.namelist()
+        train = next(n for n in names if n.endswith("split/train.txt"))
+        assert archive.read(train).decode().split() == payload["kept"]
+    assert sum(n.endswith(".npy") for n in names) == 2 * kept
+
+
+def test_places_outside_the_roots_are_refused(page, data_root, tmp_path):
+    replies = []
+    for escape in ("/etc", str(tmp_path), "~", f"{data_root.name}/../", "/proc/self/cwd", f"{data_root.name}/nope"):
+        open_set(page, escape)
+        expect(page.locator("#dataset-info")).to_contain_text(REFUSED, timeout=TIMEOUT)
+        replies.append(page.locator("#dataset-info").inner_text())
+        open_set(page, f"{data_root.name}/compose")  # another reply between, so each refusal is seen arriving
+        expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
+    assert len(set(replies)) == 1 and str(data_root) not in replies[0]

@@ -1,0 +1,58 @@
+"""The Reaction page in a real browser: person 2 generated for an uploaded .npz; broken files and escapes refused."""
+
+from __future__ import annotations
+
+import numpy as np
+from playwright.sync_api import expect
+
+from t2i_core.roots import REFUSED
+from tests.pages.conftest import TIMEOUT, generate
+
+
+def react(page, prompt: str = "the other person steps back.") -> None:
+    page.locator("#reaction-prompt textarea").fill(prompt)
+    page.locator("#reaction-steps input").fill("4")
+    page.locator("#reaction-button").click()
+
+
+def test_reaction_from_an_uploaded_npz_and_a_broken_file(page, tmp_path):
+    generate(page, seconds="2", steps="4")
+    with page.expect_download() as download:
+        page.locator("#download-npz").click()
+    exported = tmp_path / "motion.npz"
+    download.value.save_as(exported)
+    page.get_by_role("tab", name="Reaction").click()
+    page.locator("#reaction-upload input[type=file]").set_input_files(str(exported))
+    react(page)
+    status = page.locator("#reaction-status")
+    expect(status).to_contain_text("person 2 generated", timeout=TIMEOUT)
+    expect(status).to_contain_text("Downloads ready", timeout=TIMEOUT)
+    body = page.frame_locator("#reaction-viewer-frame").locator("body")
+    expect(body).to_have_attribute("data-frames", "60", timeout=TIMEOUT)
+    with page.expect_download() as download:
+        page.locator("#reaction-npz").click()
+    with np.load(download.value.path(), allow_pickle=False) as result:
+        given = np.load(exported, allow_pickle=False)["features"][0]
+        assert result["features"].shape[0] == 2
+        assert np.allclose(result["features"][0], given[: result["features"].shape[1]], atol=1e-4)
+
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"this is not a motion")
+    page.locator("#reaction-upload button[aria-label*='Clear'], #reaction-upload .label-clear-button").first.click()
+    page.locator("#reaction-upload input[type=file]").set_input_files(str(broken))
+    react(page)
+    expect(status).to_contain_text("not a readable .npz archive", timeout=TIMEOUT)
+    assert "Traceback" not in page.content() and str(tmp_path) not in status.inner_text()
+
+
+def test_a_clip_outside_the_roots_is_refused(page, data_root):
+    page.get_by_role("tab", name="Reaction").click()
+    page.get_by_label("A clip of a data set folder").check()
+    for escape in ("/etc", f"{data_root.name}/../", "/proc/self/cwd"):
+        box = page.locator("#reaction-folder input").first
+        box.fill(escape)
+        box.press("Enter")
+        page.locator("#reaction-clip textarea, #reaction-clip input").first.fill("c0")
+        react(page, f"reaction for {escape}")
+        expect(page.locator("#reaction-status")).to_contain_text(REFUSED, timeout=TIMEOUT)
+        assert str(data_root) not in page.locator("#reaction-status").inner_text()
