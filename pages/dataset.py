@@ -26,11 +26,12 @@ import plotly.graph_objects as go
 from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
 from t2i_core.compose.filters import DEFAULT_DELTA, KEPT, STATUSES, UNSPLITTABLE, Thresholds, status_codes
 from t2i_core.compose.output import COMPOSE_FILE, ComposeOutputError, read_compose_output
+from t2i_core.compose.playback import PlaybackStore
 from t2i_core.data.browse import CLIP_ID, load_clip
 from t2i_core.data.clips import ClipError
 from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_text
-from t2i_core.render.playback import playback_data
+from t2i_core.render.playback import FPS, playback_data
 from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
 from t2i_core.roots import DataRoots, OutsideRootsError
 
@@ -296,6 +297,15 @@ def _fmt(value) -> str:
     return "—" if value is None or (isinstance(value, float) and not math.isfinite(value)) else f"{value:.3f}"
 
 
+def candidate_joints(roots: DataRoots, data: ComposeSet, clip: str) -> tuple[np.ndarray, int]:
+    """A candidate's joints and their frame rate: from its motion files, or a demo set's playback store."""
+    folder = roots.resolve(data.name)
+    if PlaybackStore.present(folder):
+        store = PlaybackStore(folder)
+        return store.joints(clip), store.fps
+    return load_clip(roots, data.name, clip)[0], FPS
+
+
 def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max):
     """Outputs: viewer, details. ``picked`` is "<id>|<nonce>" from the page's script or a table row's id."""
     if data is None or not picked:
@@ -314,6 +324,7 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max)
                 return gr.skip(), message("info", f"Real clip {escape(clip)}: its folder is not inside the server's "
                                                   f"data roots, so it cannot be played here.")
             joints, caption = load_clip(roots, data.real_folder, clip)
+            fps = FPS
             details = f"<b>Real clip {escape(clip)}</b> of <code>{escape(data.real_folder)}</code>: {escape(caption)}"
             title = f"real {clip}"
         else:
@@ -330,7 +341,7 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max)
                 reason = escape(row["reason"]) or "no motion was made"
                 return gr.skip(), message("info", f"<b>{escape(clip)}</b>: {escape(row['description'])}<br>"
                                                   f"Unsplittable ({reason}): nothing to play.")
-            joints, _ = load_clip(roots, data.name, clip)
+            joints, fps = candidate_joints(roots, data, clip)
             details = (f"<b>{escape(clip)}</b>: {escape(row['description'])}<br>person 1: "
                        f"{escape(row['prompt1'])}<br>person 2: {escape(row['prompt2'])}<br>{scores}")
             title = f"{clip}: {row['description']}"[:90]
@@ -339,8 +350,8 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max)
         return gr.skip(), message("error", f"Cannot play {escape(clip)}: {escape(error)}")
     except Exception as error:
         raise unexpected(error, "Playing the clip") from error
-    viewer = viewer_iframe(viewer_html(playback_data(joints, title=title), viewer_id="dataset"), VIEWER_HEIGHT,
-                           "dataset-viewer-frame")
+    viewer = viewer_iframe(viewer_html(playback_data(joints, fps=fps, title=title), viewer_id="dataset"),
+                           VIEWER_HEIGHT, "dataset-viewer-frame")
     return viewer, message("info", details)
 
 
@@ -402,6 +413,10 @@ def export_folder(roots: DataRoots, data: ComposeSet | None, session: Session, d
         kept = data.candidates["id"].astype(str).to_numpy()[data.codes(thresholds) == STATUSES.index(KEPT)]
         if not len(kept):
             return session, gr.skip(), message("warn", "No candidate is kept under these thresholds.")
+        if PlaybackStore.present(roots.resolve(data.name)):
+            return session, gr.skip(), message("warn", "This is a demo set: it keeps only compact playback motions, "
+                                               "not the features training reads. Export the ids above, or compose "
+                                               "a set of your own with `python -m training.compose run`.")
         source = InterHumanLayout(roots.resolve(data.name))
         stem = f"compose_{data.set_id[:12] or 'set'}_kept"
         work = session.ensure_folder() / stem

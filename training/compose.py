@@ -43,7 +43,7 @@ from t2i_core.compose.splitter import (
 from t2i_core.data.layout import DataFolderError
 from training.compose_run import add_filter_parser, add_reaction_eval_parser, add_run_parser
 
-INPUT_ERRORS = (DataFolderError, NoCaptionsError, LanguageModelError, FileNotFoundError, ValueError)
+INPUT_ERRORS = (DataFolderError, NoCaptionsError, LanguageModelError, FileNotFoundError, FileExistsError, ValueError)
 
 
 def positive_int(text: str) -> int:
@@ -96,6 +96,15 @@ def command_describe(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export_demo(args: argparse.Namespace) -> int:
+    from t2i_core.compose.playback import export_demo
+
+    destination = export_demo(args.out, args.dest, args.fps)
+    size = sum(f.stat().st_size for f in destination.rglob("*") if f.is_file())
+    print(f"wrote {destination} ({size / 1e6:.1f} MB): the set without its motion files, with compact playback")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.compose", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -121,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_parser(commands)
     add_filter_parser(commands)
     add_reaction_eval_parser(commands)
+
+    demo = commands.add_parser("export-demo", help="a shippable copy of a compose output: compact playback, no "
+                                                   "motion files (what assets/demo/compose is)")
+    demo.add_argument("--out", type=Path, required=True, help="the compose output folder")
+    demo.add_argument("--dest", type=Path, required=True, help="a new folder to write")
+    demo.add_argument("--fps", type=positive_int, default=15, help="playback frame rate, a divisor of 30")
+    demo.set_defaults(func=command_export_demo)
     return parser
 
 
