@@ -151,3 +151,11 @@ CSS = """
 .t2i-msg code { display: inline; white-space: normal; font-size: 0.9em; padding: 1px 4px; }
 #dice-button { max-width: 56px; min-width: 56px; font-size: 24px; align-self: stretch; }
 """
+
+
+def download_buttons(prefix: str) -> list:
+    """The downloads of a sample (npz, one BVH per person, settings JSON) in one row; elem ids ``<prefix>-...``."""
+    with gr.Row():
+        return [gr.DownloadButton(label, interactive=False, elem_id=f"{prefix}-{name}", size="sm")
+                for name, label in (("npz", "Motion (.npz)"), ("bvh1", "BVH person 1"), ("bvh2", "BVH person 2"),
+                                    ("json", "Settings (.json)"))]

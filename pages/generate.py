@@ -8,7 +8,7 @@ from functools import partial
 
 import gradio as gr
 
-from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, escape, message, unexpected
+from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, download_buttons, escape, message, unexpected
 from t2i_core.inputs import APP_MAX_SAMPLES, APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, SECONDS_RANGE
 from t2i_core.render.attention import AttentionSummary
@@ -196,12 +196,7 @@ def build(model: Model, session: gr.State) -> None:
                 viewer = gr.HTML(_viewer(Session()), elem_id="viewer", padding=False)
                 picker = gr.Radio(choices=[], label="Sample shown and downloaded", visible=False,
                                   elem_id="sample-picker")
-                with gr.Row():
-                    npz = gr.DownloadButton("Motion (.npz)", interactive=False, elem_id="download-npz", size="sm")
-                    bvh1 = gr.DownloadButton("BVH person 1", interactive=False, elem_id="download-bvh1", size="sm")
-                    bvh2 = gr.DownloadButton("BVH person 2", interactive=False, elem_id="download-bvh2", size="sm")
-                    settings = gr.DownloadButton("Settings (.json)", interactive=False, elem_id="download-json",
-                                                 size="sm")
+                npz, bvh1, bvh2, settings = download_buttons("download")
                 with gr.Accordion("Video (MP4, rendered on the server)", open=False):
                     video_button = gr.Button("Render MP4 of the shown sample", elem_id="video-button")
                     video_status = gr.Markdown("", elem_id="video-status")

@@ -11,7 +11,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, escape, message, unexpected
+from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, download_buttons, escape, message, unexpected
 from t2i_core.checkpoint import CheckpointError, read_config
 from t2i_core.data.browse import load_clip_features, looks_like_interhuman
 from t2i_core.data.clips import ClipError
@@ -168,12 +168,7 @@ def build(model: Model, session: gr.State, roots: DataRoots) -> None:
                                      elem_id="reaction-status")
             with gr.Column(scale=3, min_width=420):
                 viewer = gr.HTML(_viewer(None), elem_id="reaction-viewer", padding=False)
-                with gr.Row():
-                    npz = gr.DownloadButton("Motion (.npz)", interactive=False, elem_id="reaction-npz", size="sm")
-                    bvh1 = gr.DownloadButton("BVH person 1", interactive=False, elem_id="reaction-bvh1", size="sm")
-                    bvh2 = gr.DownloadButton("BVH person 2", interactive=False, elem_id="reaction-bvh2", size="sm")
-                    settings = gr.DownloadButton("Settings (.json)", interactive=False, elem_id="reaction-json",
-                                                 size="sm")
+                npz, bvh1, bvh2, settings = download_buttons("reaction")
         downloads = [npz, bvh1, bvh2, settings]
         source.input(lambda s: (gr.update(visible=s == DATASET), gr.update(visible=s == UPLOAD)), inputs=[source],
                      outputs=[clip_group, upload], show_progress="hidden")

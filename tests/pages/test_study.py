@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import http.client
 import json
-import math
 import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from t2i_core.study.store import VoteStore
 from t2i_core.study.trials import arrangement, gold_answer
 from tests.browser import app_process, running_app
 from tests.pages.conftest import TIMEOUT, screenshot, wait_for_frame_change
+from tests.study.reference import binomial_two_sided, wilson
 
 TOKEN = "operator-secret-123"
 STUDY = PreparedStudy.load(DEFAULT_STUDY)
@@ -116,16 +116,6 @@ def test_a_second_vote_on_a_trial_is_not_counted_twice(browser, study_app):
         context.close()
 
 
-def wilson(k, n, z=1.959963984540054):
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
-
-
-def binomial_two_sided(k, n):
-    pmf = [math.comb(n, i) / 2 ** n for i in range(n + 1)]
-    return min(1.0, sum(q for q in pmf if q <= pmf[k] * (1 + 1e-7)))
 
 
 def operator(page, token: str | None):
