@@ -40,22 +40,25 @@ def save_npy(path: str | Path, array: np.ndarray) -> Path:
     return atomic_write_bytes(path, npy_bytes(array))
 
 
-def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+def npz_bytes(arrays: dict[str, np.ndarray], compress: bool = False) -> bytes:
     """An .npz archive whose bytes depend only on the arrays (fixed member order and timestamps).
 
     ``np.savez`` stamps members with the current time, so two runs on the same data differ.
+    ``compress`` deflates the members (``np.load`` reads both).
     """
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+    compression = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
         for name in sorted(arrays):
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
+            info.compress_type = compression
             archive.writestr(info, npy_bytes(arrays[name]))
     return buffer.getvalue()
 
 
-def save_npz(path: str | Path, **arrays: np.ndarray) -> Path:
-    return atomic_write_bytes(path, npz_bytes(arrays))
+def save_npz(path: str | Path, compress: bool = False, **arrays: np.ndarray) -> Path:
+    return atomic_write_bytes(path, npz_bytes(arrays, compress))
 
 
 class NpyFormatError(ValueError):

@@ -52,3 +52,15 @@ def test_broken_files_get_a_clear_message(tmp_path, case, expected):
         with pytest.raises(NpyFormatError, match=expected) as caught:
             load(path)
         assert str(tmp_path) not in str(caught.value) and "x.npy" not in str(caught.value)
+
+
+def test_compressed_npz_deflates_and_loads_the_same(tmp_path):
+    import zipfile
+
+    from t2i_core.io import save_npz
+
+    zeros = np.zeros((1000, 66), dtype=np.int16)
+    plain, packed = save_npz(tmp_path / "a.npz", x=zeros), save_npz(tmp_path / "b.npz", compress=True, x=zeros)
+    assert packed.stat().st_size < plain.stat().st_size / 10
+    assert zipfile.ZipFile(packed).infolist()[0].compress_type == zipfile.ZIP_DEFLATED
+    assert np.array_equal(np.load(packed, allow_pickle=False)["x"], zeros)

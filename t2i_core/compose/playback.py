@@ -3,11 +3,13 @@
 The InterHuman-layout files of a compose run (two float32 (T, 492) arrays per candidate) are far too
 large to ship; the browser page only needs to show a candidate. ``playback.npz`` holds every
 candidate's joints as integer millimetres at 15 fps (the viewer interpolates nothing: it plays the
-frames it gets at their own rate), concatenated with an offset table:
+frames it gets at their own rate), concatenated with an offset table, each clip's frames after
+its first stored as the change from the frame before (small numbers, which deflate well; exact):
 
     ids      (N,) unicode      candidate ids, in candidate order
-    offsets  (N + 1,) int64    candidate i's frames are joints_mm[offsets[i]:offsets[i + 1]]
-    joints_mm (F, 2, 22, 3) int16   Y-up, canonical frame of person 1
+    offsets  (N + 1,) int64    candidate i's frames are rows offsets[i]:offsets[i + 1]
+    delta_mm (F, 2, 22, 3) int16   Y-up, canonical frame of person 1; a clip's first row absolute,
+                                   the others frame-to-frame changes
     fps      () int64
 
 ``export_demo`` copies a compose output without its motions, journal and layout files and adds
@@ -54,8 +56,11 @@ def write_playback(folder: str | Path, ids: list[str], joints: list[np.ndarray],
     if np.abs(stacked).max(initial=0) > MAX_MM:
         raise ValueError("a joint lies more than 32 m from the origin: not storable in millimetres as int16")
     offsets = np.concatenate([[0], np.cumsum([len(f) for f in frames])]).astype(np.int64)
-    return save_npz(Path(folder) / PLAYBACK_FILE, ids=np.array(ids, dtype=str), offsets=offsets,
-                    joints_mm=stacked.astype(np.int16), fps=np.array(fps, dtype=np.int64))
+    deltas = np.concatenate([np.diff(f, axis=0, prepend=0) for f in frames]) if frames else stacked
+    if np.abs(deltas).max(initial=0) > MAX_MM:
+        raise ValueError("a joint moves more than 32 m between two frames: not storable as int16 millimetres")
+    return save_npz(Path(folder) / PLAYBACK_FILE, compress=True, ids=np.array(ids, dtype=str), offsets=offsets,
+                    delta_mm=deltas.astype(np.int16), fps=np.array(fps, dtype=np.int64))
 
 
 class PlaybackStore:
@@ -65,7 +70,7 @@ class PlaybackStore:
         with np.load(Path(folder) / PLAYBACK_FILE, allow_pickle=False) as archive:
             self._ids = {str(i): n for n, i in enumerate(archive["ids"])}
             self._offsets = archive["offsets"]
-            self._joints = archive["joints_mm"]
+            self._deltas = archive["delta_mm"]
             self.fps = int(archive["fps"])
 
     @staticmethod
@@ -79,7 +84,7 @@ class PlaybackStore:
         if clip_id not in self._ids:
             raise ValueError(f"{clip_id} has no motion in this set's playback store")
         n = self._ids[clip_id]
-        frames = self._joints[self._offsets[n]:self._offsets[n + 1]]
+        frames = np.cumsum(self._deltas[self._offsets[n]:self._offsets[n + 1]].astype(np.int32), axis=0)
         return frames.transpose(1, 0, 2, 3).astype(np.float32) / 1000.0
 
 
