@@ -198,9 +198,11 @@ class InterActor(nn.Module):
         if drop_text is None:
             drop_text = torch.zeros(batch, dtype=torch.bool, device=x.device)
         # one timestep per row of the person-stacked batch: rows [0, B) person 1, [B, 2B) person 2
-        per_person = timesteps if timesteps.ndim == 2 else timesteps[:, None].expand(batch, persons)
-        condition2 = self.time_mlp(timestep_embedding(per_person.transpose(0, 1).reshape(persons * batch),
-                                                      self.config.latent_dim))
+        if timesteps.ndim == 2:
+            condition2 = self.time_mlp(timestep_embedding(timesteps.transpose(0, 1).reshape(persons * batch),
+                                                          self.config.latent_dim))
+        else:  # one timestep for both: embed once (the same numbers as before per-person timesteps existed)
+            condition2 = self.time_mlp(timestep_embedding(timesteps, self.config.latent_dim)).repeat(persons, 1)
         keep = (~drop_text).to(x.dtype)[:, None]
         if self.config.conditioning == "sentence":
             condition2 = condition2 + (self.sentence_in(pooled) * keep).repeat(persons, 1)

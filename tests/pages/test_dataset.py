@@ -16,8 +16,8 @@ MAP = "document.querySelector('#dataset-map .js-plotly-plot')"
 
 def open_set(page, name: str) -> None:
     if not page.locator("#dataset-folder").is_visible():
-        page.get_by_role("tab", name="Data set").click()  # opens the first offered set: let it land first
-        expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
+        page.get_by_role("tab", name="Data set").click()  # opens the shipped demo set: let it land first
+        expect(page.locator("#dataset-info")).to_contain_text("candidates", timeout=TIMEOUT)
     box = page.locator("#dataset-folder input").first
     box.fill(name)
     box.press("Enter")
