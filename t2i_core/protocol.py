@@ -90,8 +90,16 @@ def embed_motions(scorer, motions: list[np.ndarray]) -> np.ndarray:
 
 
 def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: ProtocolSettings,
-                 subsets: dict[str, list[int]] | None = None, progress: bool = True) -> dict:
-    """Metrics of ``source`` on ``items``; ``subsets`` name index lists that also get R@1..3."""
+                 subsets: dict[str, list[int]] | None = None, progress: bool = True,
+                 twins: dict[str, list[tuple[int, int]]] | None = None) -> dict:
+    """Metrics of ``source`` on ``items``; ``subsets`` name index lists that also get R@1..3.
+
+    ``twins`` maps a contrast kind ("order", "initiator", ...) to index pairs of items whose captions
+    differ only in that respect; each replication then adds ``twin_<kind>``: how often a caption is
+    closer to the motion made from it than to the motion made from its twin's caption (0.5 is
+    chance). On generated motions this is the behaviour check "plays the phases in order" and
+    "does not swap who acts".
+    """
     if len(items) < 2:
         raise ValueError("the protocol needs at least 2 clips")
     real_embeddings = embed_motions(scorer, [item.features for item in items])
@@ -119,6 +127,8 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
             if len(indices) >= 2:
                 values = metrics.r_precision(text_embeddings[indices], generated[indices], 3, settings.group, seed)
                 result.add(f"{subset}_r1", values[0])
+        for kind, value in metrics.twin_accuracy(text_embeddings, generated, twins or {}).items():
+            result.add(f"twin_{kind}", value)
         if source.samples and settings.mm_captions > 0:
             chosen = rng.choice(len(items), size=min(settings.mm_captions, len(items)), replace=False)
             bank = []
@@ -169,7 +179,7 @@ def format_table(rows: dict[str, dict]) -> str:
     for method, summary in rows.items():
         cells = [cell(get(summary), get_i(summary["intervals"])) for _, get, get_i in PAPER_COLUMNS]
         lines.append(f"{method:<16}" + "".join(f"{c:>16}" for c in cells))
-    extra = sorted({k for s in rows.values() for k in s if k.endswith("_r1")})
+    extra = sorted({k for s in rows.values() for k in s if k.endswith("_r1") or k.startswith("twin_")})
     columns = [c for c in PHYSICAL_COLUMNS + tuple(extra) if any(c in s for s in rows.values())]
     if columns:
         lines += ["", f"{'Method':<16}" + "".join(f"{c:>26}" for c in columns)]

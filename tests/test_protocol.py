@@ -80,3 +80,27 @@ def test_twin_accuracy_counts_captions_closer_to_their_own_motion():
         {"order": 1.0, "side": 1.0}
     swapped = [EvalItem(i.clip_id, i.captions, items[j].features) for i, j in zip(items, (1, 0, 2, 3))]
     assert contrast_accuracy(IdentityScorer(), swapped, {"order": [(0, 1)]}) == {"order": 0.0}
+
+
+class SwappingSource:
+    """Makes, for each clip of a twin pair, the motion of its twin: roles or phases swapped."""
+    name, samples = "swapper", False
+
+    def __init__(self, partner):
+        self.partner = partner
+
+    def generate(self, texts, items, seed):
+        position = {item.clip_id: k for k, item in enumerate(items)}
+        return [items[position[self.partner.get(item.clip_id, item.clip_id)]].features for item in items]
+
+
+def test_the_protocol_checks_generated_twins_each_replication():
+    items = [EvalItem(f"c{k}", (f"clip {k}",), np.full((2, 5, 262), float(k))) for k in range(4)]
+    twins = {"order": [(0, 1)], "initiator": [(2, 3)]}
+    settings = ProtocolSettings(replications=2, group=4, mm_captions=0)
+    faithful = run_protocol(items, IdentityScorer(), GroundTruth(), settings, progress=False, twins=twins)
+    assert faithful["twin_order"] == 1.0 and faithful["twin_initiator"] == 1.0
+    swapper = SwappingSource({"c2": "c3", "c3": "c2"})  # swaps who acts, keeps the order
+    swapped = run_protocol(items, IdentityScorer(), swapper, settings, progress=False, twins=twins)
+    assert swapped["twin_order"] == 1.0 and swapped["twin_initiator"] == 0.0
+    assert "twin_initiator" in format_table({"swapper": swapped})

@@ -5,8 +5,10 @@
 
 Prints the paper's table (the ground-truth row first) and the physical metrics; ``--json``
 writes the evaluated generator's numbers with keys ``r_precision`` (3), ``fid``, ``mm_dist``,
-``diversity``, ``multimodality`` and the physical metrics, their 95% ``intervals``, and the
-ground truth's numbers under ``ground_truth``.
+``diversity``, ``multimodality``, the physical metrics and ``twin_<kind>`` (on the procedural set's
+contrast twins: how often a caption is closer to the motion generated from it than to the one
+generated from its twin's caption, i.e. phases in order, roles not swapped), their 95% ``intervals``,
+and the ground truth's numbers under ``ground_truth``.
 """
 
 from __future__ import annotations
@@ -91,10 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         scorer = TextMotionScorer.from_pretrained(args.evaluator, device=device)
         source = load_source(args.generator, device, args.steps, args.guidance, args.physics)
         items, subsets = load_items(args.data, args.split, args.cache_dir, args.max_clips)
-        rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets)}
-        twins = contrast_accuracy(scorer, items, contrast_pairs(args.data, items))
+        pairs = contrast_pairs(args.data, items)
+        rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets, twins=pairs)}
+        twins = contrast_accuracy(scorer, items, pairs)
         if not isinstance(source, GroundTruth):
-            rows[source.name] = run_protocol(items, scorer, source, settings, subsets)
+            rows[source.name] = run_protocol(items, scorer, source, settings, subsets, twins=pairs)
     except (CheckpointError, DataFolderError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
