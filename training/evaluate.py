@@ -68,6 +68,13 @@ def load_source(spec: str, device: str, steps: int, guidance: float, physics: bo
                                           physics=physics)
 
 
+def result_payload(evaluated: dict, ground_truth: dict | None, generator: str, evaluator: Path, split: str,
+                   clips: int, settings: ProtocolSettings, **extra) -> dict:
+    """The JSON of one evaluated generator: its numbers at the top, then the ground truth's and the setting."""
+    return {**evaluated, "ground_truth": ground_truth, **extra, "generator": str(generator),
+            "evaluator": str(evaluator), "split": split, "clips": clips, "settings": asdict(settings)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
@@ -106,11 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         print("evaluator on twin clips (caption closer to its own motion than to its twin's): "
               + ", ".join(f"{kind} {value:.3f}" for kind, value in twins.items()))
     if args.json is not None:
-        evaluated = rows[list(rows)[-1]]
-        payload = {**evaluated, "ground_truth": rows["Ground truth"], "twin_accuracy": twins,
-                   "generator": args.generator,
-                   "evaluator": str(args.evaluator), "split": args.split, "clips": len(items),
-                   "settings": asdict(settings)}
+        payload = result_payload(rows[list(rows)[-1]], rows["Ground truth"], args.generator, args.evaluator,
+                                 args.split, len(items), settings, twin_accuracy=twins)
         atomic_write_text(args.json, json.dumps(payload, indent=2))
     return 0
 

@@ -18,10 +18,12 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import math
 import os
+import re
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +32,7 @@ import torch.distributed as dist
 from torch.utils.data import ConcatDataset, DataLoader
 from tqdm import tqdm
 
-from t2i_core.checkpoint import CheckpointError, load_training_state, save_training_state
+from t2i_core.checkpoint import CheckpointError, config_from_dict, load_training_state, save_training_state
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.diffusion.ddim import DDIMScheduler
@@ -38,7 +40,7 @@ from t2i_core.diffusion.guidance import drop_condition_mask
 from t2i_core.losses import PAIR_TERMS, TERMS, InteractionLoss, LossConfig
 from t2i_core.metrics import frechet_distance, r_precision
 from t2i_core.models.interactor import InterActor, InterActorConfig
-from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint
+from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, check_checkpoint, load_checkpoint
 from t2i_core.motion.stats import feature_stats
 from t2i_core.pipeline import Text2InteractPipeline
 from t2i_core.protocol import embed_motions
@@ -76,6 +78,11 @@ class InterActorTraining:
     seed: int = 0
 
 
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+DATA_FORM = ("--data takes DIR or DIR:RATIO, RATIO a positive number after the last ':' "
+             "(e.g. runs/compose:0.5)")
+
+
 @dataclass
 class DataRoot:
     path: Path
@@ -83,12 +90,57 @@ class DataRoot:
 
     @classmethod
     def parse(cls, spec: str) -> DataRoot:
-        """``DIR`` or ``DIR:RATIO``."""
-        path, _, ratio = spec.rpartition(":")
-        try:
-            return cls(Path(path), float(ratio)) if path else cls(Path(spec))
-        except ValueError:
-            return cls(Path(spec))
+        """``DIR`` or ``DIR:RATIO``. The part after the last ':' is the ratio when it is a number
+        (``a:b:0.5`` is the folder ``a:b`` at 0.5), unless ``spec`` itself is an existing folder and
+        the part before is not; any other tail belongs to the folder's name, which must then exist
+        (``DIR:abc`` with no folder of that name is an error, never a silent ratio of 1)."""
+        head, sep, tail = spec.rpartition(":")
+        if sep and head and NUMBER.fullmatch(tail):
+            if Path(spec).is_dir() and not Path(head).is_dir():
+                return cls(Path(spec))
+            ratio = float(tail)
+            if not ratio > 0 or not math.isfinite(ratio):
+                raise ValueError(f"--data {spec!r}: the mixing ratio must be positive, got {tail} "
+                                 "(leave out a folder that should add nothing)")
+            return cls(Path(head), ratio)
+        if sep and head and not Path(spec).exists():
+            raise ValueError(f"--data {spec!r}: {tail!r} is not a number and {spec!r} is not an existing folder; "
+                             + DATA_FORM)
+        return cls(Path(spec))
+
+
+def check_data_roots(roots: list[DataRoot]) -> None:
+    """Every folder exists; a compose output is complete and keeps at least one candidate."""
+    from t2i_core.compose.output import is_compose_folder, require_trainable  # pandas, only for this check
+
+    for root in roots:
+        if not root.path.is_dir():
+            raise DataFolderError(f"data folder not found: {root.path}")
+        if is_compose_folder(root.path):
+            require_trainable(root.path)
+
+
+def check_init_from(args) -> None:
+    """``--init-from`` holds an InterActor checkpoint whose architecture agrees with the flags given."""
+    try:
+        payload = check_checkpoint(args.init_from, INTERACTOR)
+    except CheckpointError as error:
+        raise CheckpointError(f"--init-from: {error}") from None
+    stored = config_from_dict(InterActorConfig, payload.get("config", {}), source=args.init_from / "config.json")
+    if args.config is not None:
+        wanted = CONFIGS[args.config]()
+        if wanted.persons != stored.persons:
+            names = {1: "a single-person prior", 2: "a two-person model"}
+            raise CheckpointError(f"--init-from {args.init_from} is {names[stored.persons]}, but --config "
+                                  f"{args.config} is {names[wanted.persons]}")
+        differ = [f.name for f in fields(wanted) if getattr(wanted, f.name) != getattr(stored, f.name)]
+        if differ:
+            raise CheckpointError(f"--init-from {args.init_from} differs from --config {args.config} in "
+                                  f"{', '.join(differ)}; leave out --config: the checkpoint sets the architecture")
+    for name in ("conditioning", "head"):
+        if getattr(args, name) and getattr(args, name) != getattr(stored, name):
+            raise CheckpointError(f"--init-from {args.init_from} has {name} {getattr(stored, name)!r}, not "
+                                  f"--{name} {getattr(args, name)!r}; the checkpoint sets the architecture")
 
 
 class Distributed:
@@ -166,16 +218,22 @@ def reaction_rows(batch: int, t: torch.Tensor, prob: float, device, persons: int
 def train(args, settings: InterActorTraining) -> Path:
     if not 0.0 <= settings.reaction_prob <= 1.0:
         raise ValueError(f"--reaction-prob must lie in [0, 1], got {settings.reaction_prob}")
+    roots = [DataRoot.parse(spec) for spec in args.data]  # every input checked before anything runs
+    check_data_roots(roots)
+    if args.init_from and not args.resume:
+        check_init_from(args)
     env = Distributed(args.device)
     torch.manual_seed(settings.seed + env.rank)
     out: Path = args.out
-    roots = [DataRoot.parse(spec) for spec in args.data]
     show = env.main and not args.quiet
     datasets = [InterHumanDataset(r.path, "train", mode="train", max_frames=settings.max_frames,
                                   cache_dir=args.cache_dir, progress=show) for r in roots]
     if args.max_clips:
         for d in datasets:
             d.entries = d.entries[: args.max_clips]
+    for d in datasets:
+        if not d.entries:
+            raise DataFolderError(f"{d.layout.root} has no usable clip in its train split")
 
     state = load_training_state(out) if args.resume else None
     if args.resume and state is None:
@@ -188,7 +246,7 @@ def train(args, settings: InterActorTraining) -> Path:
         config = model.config
     else:
         overrides = {name: getattr(args, name) for name in ("conditioning", "head") if getattr(args, name)}
-        config = CONFIGS[args.config](**overrides)
+        config = CONFIGS[args.config or "small"](**overrides)
         model = InterActor(config)
         if args.stats:
             stats = np.load(args.stats, allow_pickle=False)
@@ -382,9 +440,12 @@ def train(args, settings: InterActorTraining) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", action="append", required=True, metavar="DIR[:RATIO]",
-                        help="InterHuman-layout folder, optionally with a mixing ratio; repeat for several")
+                        help="InterHuman-layout folder or InterCompose output, optionally with a positive mixing "
+                             "ratio after the last ':' (a tail that is not a number is part of the folder's name, "
+                             "which must then exist); repeat for several")
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
+    parser.add_argument("--config", choices=sorted(CONFIGS), default=None,
+                        help="model size (default small; with --init-from the checkpoint's, which it must match)")
     parser.add_argument("--conditioning", choices=("word", "sentence"), default=None)
     parser.add_argument("--head", choices=("linear", "conv"), default=None,
                         help="how tokens become frames (default: the config's; small uses conv)")
@@ -402,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ema-decay", type=float, default=defaults.ema_decay)
     parser.add_argument("--loss-weight", action="append", metavar="TERM=WEIGHT",
                         help="set a LossConfig weight (e.g. --loss-weight vc=30), repeatable")
-    parser.add_argument("--init-from", type=Path, default=None, help="start from this checkpoint (fine-tuning)")
+    parser.add_argument("--init-from", type=Path, default=None,
+                        help="start from this InterActor checkpoint folder (fine-tuning); checked before training")
     parser.add_argument("--stats", type=Path, default=None, help="normalisation .npz (default: computed)")
     parser.add_argument("--evaluator", type=Path, default=None, help=f"default: {DEFAULT_EVALUATOR}")
     parser.add_argument("--resume", action="store_true",

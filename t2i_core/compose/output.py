@@ -243,3 +243,27 @@ def apply_thresholds(out_dir: str | Path, delta: float, r_min: float, r_max: flo
 def counts_by_theme(candidates: pd.DataFrame) -> dict[str, dict[str, int]]:
     """{theme: {status: count}} with every status listed, themes sorted."""
     return {theme: status_counts(group["status"]) for theme, group in sorted(candidates.groupby("theme"))}
+
+
+def is_compose_folder(folder: str | Path) -> bool:
+    """Whether ``folder`` is (or is becoming) an InterCompose output: compose.json or a run's journal."""
+    root = Path(folder).expanduser()
+    return (root / COMPOSE_FILE).is_file() or (root / JOURNAL_DIR).is_dir()
+
+
+def require_trainable(folder: str | Path) -> ComposeOutput:
+    """A compose output that ``train_interactor --data`` can read: complete, with its motions and a
+    non-empty kept set (``split/train.txt``); anything else is a ComposeOutputError saying what to do."""
+    output = read_compose_output(folder)
+    root = output.root
+    kept_file = root / "split" / "train.txt"
+    if not kept_file.is_file() or not (root / "motions_processed").is_dir():
+        demo = (root / "playback.npz").is_file()
+        what = "is a demo set (playback only, no features)" if demo else "lacks its motions or split/train.txt"
+        raise ComposeOutputError(f"{root} {what}: training needs a full InterCompose output "
+                                 "(python -m training.compose run)")
+    if not [line for line in kept_file.read_text(encoding="utf-8").splitlines() if line.strip()]:
+        raise ComposeOutputError(f"{root} keeps no candidate (split/train.txt is empty): loosen the thresholds "
+                                 f"with python -m training.compose filter --out {root} --delta ... --r-min ... "
+                                 "--r-max ...")
+    return output

@@ -95,14 +95,23 @@ def save_checkpoint(folder: str | Path, model: torch.nn.Module,
     return folder
 
 
-def load_checkpoint(folder: str | Path, kind: str | CheckpointKind) -> LoadedCheckpoint:
-    """Read a checkpoint folder of ``kind``; a folder of another kind or missing files is a CheckpointError."""
+def check_checkpoint(folder: str | Path, kind: str | CheckpointKind) -> dict[str, Any]:
+    """``config.json`` of a checkpoint folder of ``kind`` with all its files present, weights not read:
+    a folder with no checkpoint, of another kind or missing a file is a CheckpointError."""
     kind = get_kind(kind)
     folder = Path(folder)
     payload = read_config(folder, kind.name)
     missing = [name for name in kind.tensor_files if not (folder / name).is_file()]
     if missing:
         raise CheckpointError(f"{folder} has no {', '.join(missing)} (a {kind.name} checkpoint needs it)")
+    return payload
+
+
+def load_checkpoint(folder: str | Path, kind: str | CheckpointKind) -> LoadedCheckpoint:
+    """Read a checkpoint folder of ``kind``; a folder of another kind or missing files is a CheckpointError."""
+    kind = get_kind(kind)
+    folder = Path(folder)
+    payload = check_checkpoint(folder, kind)
     config = config_from_dict(kind.config_class, payload.get("config", {}), source=folder / CONFIG_FILE)
     model = kind.model_class(config)
     model.load_state_dict(load_weights(folder))

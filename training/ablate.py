@@ -1,0 +1,453 @@
+"""The paper's ablation (Table 2): InterActor without its components, at one training budget.
+
+    python -m training.ablate --data DIR --budget STEPS --out OUT \
+        [--synthetic COMPOSE_OUT --ratio 0.5:0.5 --finetune-steps N] [--config small] [--replications 20]
+
+Five configurations, each trained by ``training.train_interactor`` into ``OUT/<name>/`` and
+evaluated with the InterHuman protocol (``training.evaluate``'s pieces) into ``OUT/<name>/eval.json``:
+
+    name            the paper's row                               conditioning  interaction loss   fine-tuning
+    no_components   without all components                        sentence      distance_map (DM)  no
+    no_ail_ft       without AIL and fine-tuning                   word          distance_map (DM)  no
+    no_wlc_ft       without word-level conditioning and FT        sentence      adaptive (AIL)     no
+    no_ft           without fine-tuning                           word          adaptive (AIL)     no
+    full            the full model                                word          adaptive (AIL)     yes
+
+Stage 1 trains ``--budget`` steps at the paper's stage-1 learning rate (5e-5). ``full`` is ``no_ft``
+fine-tuned (stage 2): ``--data DATA:r --data SYNTHETIC:s --init-from OUT/no_ft --lr 5e-6`` for
+``--finetune-steps`` (default budget // 4, the paper's 50k after 200k), where SYNTHETIC is an
+InterCompose output (its kept set, ``split/train.txt``) and r:s is ``--ratio``. Without
+``--synthetic`` the row is listed as not run, with the reason.
+
+Writes ``OUT/table.md`` and ``OUT/table.json`` (R@1/2/3, FID, MM Dist, Diversity, MultiModality and the
+protocol's physical metrics, with their 95% intervals when ``--replications`` > 1). Resumable: the
+settings are saved in ``OUT/ablate_config.json`` before anything runs and a rerun with other settings
+into the same OUT is refused; a configuration whose ``eval.json`` records these settings is skipped,
+an interrupted training continues with the trainer's ``--resume``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from t2i_core.checkpoint import CONFIG_FILE, MODEL_FILE, STATE_FILE, CheckpointError
+from t2i_core.compose.output import require_trainable
+from t2i_core.data.layout import DataFolderError, InterHumanLayout
+from t2i_core.io import atomic_write_text
+from t2i_core.models.registry import EVALUATOR, check_checkpoint
+from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings, run_protocol
+from training import train_interactor
+from training.common import resolve_device
+from training.evaluate import load_items, load_source, result_payload
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
+SETTINGS_FILE = "ablate_config.json"
+EVAL_FILE = "eval.json"
+GROUND_TRUTH_FILE = "ground_truth.json"
+TRAINER_CONFIGS = ("tiny", "small", "paper")  # the two-person configs of train_interactor
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str                    # folder under OUT
+    label: str                   # the paper's row
+    conditioning: str            # word | sentence
+    interaction: str             # adaptive (AIL) | distance_map (InterGen's DM)
+    finetune: bool               # stage 2 on real + synthetic, from the no_ft model
+    paper: tuple[float, float]   # the paper's R@1 and FID for the row (InterHuman test set)
+
+
+VARIANTS = (
+    Variant("no_components", "without all components", "sentence", "distance_map", False, (0.441, 6.237)),
+    Variant("no_ail_ft", "without AIL and fine-tuning", "word", "distance_map", False, (0.484, 6.192)),
+    Variant("no_wlc_ft", "without word-level conditioning and fine-tuning", "sentence", "adaptive", False,
+            (0.484, 5.877)),
+    Variant("no_ft", "without fine-tuning", "word", "adaptive", False, (0.485, 5.701)),
+    Variant("full", "full model", "word", "adaptive", True, (0.483, 5.191)),
+)
+STAGE1_OF_FULL = "no_ft"  # the full model is this configuration fine-tuned
+
+
+class AblationError(ValueError):
+    """Bad settings or an OUT folder that holds another ablation."""
+
+
+@dataclass
+class AblationConfig:
+    """Everything that decides the table's numbers; saved as OUT/ablate_config.json, a rerun must match."""
+    data: str                                 # the real InterHuman-layout folder (absolute)
+    budget: int                               # stage-1 steps of every configuration (paper: 200,000)
+    synthetic: str | None = None              # InterCompose output for the full model's fine-tuning
+    ratio: tuple[float, float] = (0.5, 0.5)   # real : synthetic in the fine-tuning mixture
+    finetune_steps: int = 0                   # stage-2 steps (default budget // 4: the paper's 50k after 200k)
+    config: str = "small"                     # train_interactor --config
+    batch_size: int = 32
+    lr: float = 5e-5                          # the paper's stage-1 learning rate
+    finetune_lr: float = 5e-6                 # the paper's stage-2 learning rate
+    warmup_steps: int = 500                   # stage 1 (default min(500, budget // 10))
+    finetune_warmup_steps: int = 500          # stage 2 (default min(500, finetune_steps // 10))
+    save_every: int = 1000                    # the most steps a kill loses (default min(1000, budget))
+    train_max_clips: int | None = None        # only the first N training clips of each folder (smoke runs)
+    seed: int = 0                             # of the training runs and of the protocol
+    evaluator: str = str(DEFAULT_EVALUATOR)   # the protocol's evaluator (absolute)
+    split: str = "test"
+    replications: int = 20
+    sampling_steps: int = 50                  # DDIM steps of the generation for evaluation
+    guidance: float = 3.5
+    mm_captions: int = 100
+    mm_generations: int = 30
+    max_clips: int | None = None              # evaluate only the first N clips of the split
+
+    def protocol(self) -> ProtocolSettings:
+        return ProtocolSettings(replications=self.replications, mm_captions=self.mm_captions,
+                                mm_generations=self.mm_generations, seed=self.seed)
+
+    def as_json(self) -> dict:
+        return json.loads(json.dumps(asdict(self)))  # tuples as lists, as they come back from the file
+
+
+@dataclass
+class RunOptions:
+    """How to run, not what: never recorded, free to change between reruns."""
+    device: str = "auto"
+    cache_dir: Path | None = None
+    quiet: bool = False
+    trainer: Callable[[list[str]], int] | None = None  # default: train_interactor.main, looked up when run
+
+
+# -- settings ---------------------------------------------------------------------------------
+RATIO = re.compile(r"\s*(\d+\.?\d*|\.\d+)\s*:\s*(\d+\.?\d*|\.\d+)\s*")
+
+
+def parse_ratio(text: str) -> tuple[float, float]:
+    """``"0.5:0.5"`` or ``"1:1"`` -> (real, synthetic), both positive."""
+    match = RATIO.fullmatch(text)
+    if match is None or not all(float(g) > 0 for g in match.groups()):
+        raise AblationError(f"--ratio takes REAL:SYNTHETIC, two positive numbers (e.g. 0.5:0.5 or 1:1); got {text!r}")
+    return float(match.group(1)), float(match.group(2))
+
+
+def settings_from_args(args) -> AblationConfig:
+    if args.budget <= 0:
+        raise AblationError(f"--budget must be a positive number of training steps, got {args.budget}")
+    finetune = args.finetune_steps if args.finetune_steps is not None else max(args.budget // 4, 1)
+    if finetune <= 0:
+        raise AblationError(f"--finetune-steps must be positive, got {finetune}")
+    if args.replications < 1:
+        raise AblationError(f"--replications must be at least 1, got {args.replications}")
+    default = AblationConfig(data="", budget=1)
+    return AblationConfig(
+        data=str(args.data.expanduser().resolve()), budget=args.budget,
+        synthetic=str(args.synthetic.expanduser().resolve()) if args.synthetic else None,
+        ratio=parse_ratio(args.ratio), finetune_steps=finetune, config=args.config, batch_size=args.batch_size,
+        lr=args.lr, finetune_lr=args.finetune_lr,
+        warmup_steps=args.warmup_steps if args.warmup_steps is not None else min(default.warmup_steps,
+                                                                                 args.budget // 10),
+        finetune_warmup_steps=min(default.finetune_warmup_steps, finetune // 10),
+        save_every=args.save_every or min(default.save_every, args.budget), train_max_clips=args.train_max_clips,
+        seed=args.seed, evaluator=str(args.evaluator.expanduser().resolve()), split=args.split,
+        replications=args.replications, sampling_steps=args.steps, guidance=args.guidance,
+        mm_captions=args.mm_captions, mm_generations=args.mm_generations, max_clips=args.max_clips)
+
+
+def check_inputs(config: AblationConfig) -> None:
+    """Every folder the ablation reads, checked before anything trains."""
+    layout = InterHumanLayout.open(config.data)
+    layout.require_folders()
+    for split in dict.fromkeys(("train", config.split)):
+        if not layout.split_ids(split):
+            raise DataFolderError(f"{layout.root}: split {split!r} lists no clip")
+    if config.synthetic is not None:
+        require_trainable(config.synthetic)
+    try:
+        check_checkpoint(config.evaluator, EVALUATOR)
+    except CheckpointError as error:
+        raise CheckpointError(f"--evaluator: {error}") from None
+
+
+def claim_out(out: Path, config: AblationConfig) -> None:
+    """Record the settings in OUT, or check that OUT's recorded settings are these."""
+    path = out / SETTINGS_FILE
+    if not path.is_file():
+        atomic_write_text(path, json.dumps(config.as_json(), indent=2))
+        return
+    stored, wanted = json.loads(path.read_text(encoding="utf-8")), config.as_json()
+    changed = [f"{k}: {stored.get(k)!r} there, {wanted.get(k)!r} now" for k in sorted(set(stored) | set(wanted))
+               if stored.get(k) != wanted.get(k)]
+    if changed:
+        raise AblationError(f"{out} holds an ablation with other settings ({'; '.join(changed)}); rerun with "
+                            "its settings to continue it, or choose another --out")
+
+
+def record(config: AblationConfig, variant: Variant | None) -> dict:
+    """What an eval.json must carry to count as finished for these settings."""
+    return {"settings": config.as_json(), "variant": json.loads(json.dumps(asdict(variant))) if variant else None}
+
+
+# -- training ---------------------------------------------------------------------------------
+def target_steps(config: AblationConfig, variant: Variant) -> int:
+    return config.finetune_steps if variant.finetune else config.budget
+
+
+def saved_step(folder: Path) -> int | None:
+    """The step of the model saved in ``folder``, or None when there is none."""
+    if not (folder / CONFIG_FILE).is_file() or not (folder / MODEL_FILE).is_file():
+        return None
+    return int(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("step", 0))
+
+
+def trainer_argv(config: AblationConfig, variant: Variant, out: Path, options: RunOptions, resume: bool) -> list[str]:
+    folder = out / variant.name
+    if variant.finetune:
+        argv = ["--data", f"{config.data}:{config.ratio[0]}", "--data", f"{config.synthetic}:{config.ratio[1]}",
+                "--init-from", str(out / STAGE1_OF_FULL), "--steps", str(config.finetune_steps),
+                "--lr", str(config.finetune_lr), "--warmup-steps", str(config.finetune_warmup_steps)]
+    else:
+        argv = ["--data", config.data, "--config", config.config, "--conditioning", variant.conditioning,
+                "--steps", str(config.budget), "--lr", str(config.lr), "--warmup-steps", str(config.warmup_steps)]
+    argv += ["--out", str(folder), "--interaction", variant.interaction, "--batch-size", str(config.batch_size),
+             "--save-every", str(config.save_every), "--seed", str(config.seed), "--eval-every", "0",
+             "--device", options.device]
+    if config.train_max_clips:
+        argv += ["--max-clips", str(config.train_max_clips)]
+    if options.cache_dir is not None:
+        argv += ["--cache-dir", str(options.cache_dir)]
+    if options.quiet:
+        argv.append("--quiet")
+    return argv + (["--resume"] if resume else [])
+
+
+def train_variant(config: AblationConfig, variant: Variant, out: Path, options: RunOptions) -> str:
+    """Train (or finish training) one configuration; returns what was done."""
+    folder = out / variant.name
+    target, step = target_steps(config, variant), saved_step(folder)
+    if step is not None and step >= target:
+        return "trained before"
+    resume = (folder / STATE_FILE).is_file()
+    if not resume:
+        (folder / "log.csv").unlink(missing_ok=True)  # rows of a run killed before its first save
+    trainer = options.trainer or train_interactor.main
+    code = trainer(trainer_argv(config, variant, out, options, resume))
+    if code != 0:
+        raise AblationError(f"training {variant.name} failed (exit {code}); the trainer's message is above")
+    return f"trained (resumed at step {step})" if resume else "trained"
+
+
+# -- evaluation -------------------------------------------------------------------------------
+class Evaluation:
+    """The evaluator and the split's clips, loaded once and only when something is evaluated."""
+
+    def __init__(self, config: AblationConfig, options: RunOptions):
+        self.config, self.options = config, options
+        self.device = str(resolve_device(options.device))
+        self._loaded = None
+
+    def loaded(self):
+        if self._loaded is None:
+            from t2i_core.models.scorer import TextMotionScorer
+
+            scorer = TextMotionScorer.from_pretrained(self.config.evaluator, device=self.device)
+            items, subsets = load_items(Path(self.config.data), self.config.split, self.options.cache_dir,
+                                        self.config.max_clips)
+            self._loaded = scorer, items, subsets
+        return self._loaded
+
+    def protocol(self, source) -> tuple[dict, int]:
+        scorer, items, subsets = self.loaded()
+        return run_protocol(items, scorer, source, self.config.protocol(), subsets,
+                            progress=not self.options.quiet), len(items)
+
+    def generator(self, folder: Path):
+        return load_source(str(folder), self.device, self.config.sampling_steps, self.config.guidance)
+
+
+def finished(path: Path, wanted: dict) -> dict | None:
+    """The payload in ``path`` when it exists and records ``wanted``."""
+    if not path.is_file():
+        return None
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    return payload if payload.get("ablation") == wanted else None
+
+
+def cached(path: Path, wanted: dict, compute) -> dict:
+    """The payload in ``path`` when it records ``wanted``; otherwise ``compute()``, written atomically."""
+    payload = finished(path, wanted)
+    if payload is not None:
+        return payload
+    payload = {**compute(), "ablation": wanted}
+    atomic_write_text(path, json.dumps(payload, indent=2))
+    return payload
+
+
+def ground_truth(config: AblationConfig, out: Path, evaluation: Evaluation) -> dict:
+    def compute() -> dict:
+        summary, clips = evaluation.protocol(GroundTruth())
+        return result_payload(summary, None, "gt", Path(config.evaluator), config.split, clips, config.protocol())
+    return cached(out / GROUND_TRUTH_FILE, record(config, None), compute)
+
+
+def evaluate_variant(config: AblationConfig, variant: Variant, out: Path, evaluation: Evaluation,
+                     truth: dict) -> dict:
+    folder = out / variant.name
+
+    def compute() -> dict:
+        summary, clips = evaluation.protocol(evaluation.generator(folder))
+        return result_payload(summary, strip(truth), str(folder), Path(config.evaluator), config.split, clips,
+                              config.protocol())
+    return cached(folder / EVAL_FILE, record(config, variant), compute)
+
+
+def strip(payload: dict) -> dict:
+    """The protocol's numbers of a payload, without where they came from."""
+    return {k: v for k, v in payload.items() if k not in ("ablation", "ground_truth", "generator", "evaluator",
+                                                          "split", "clips", "settings")}
+
+
+# -- the table --------------------------------------------------------------------------------
+METRICS = (("R@1", ("r_precision", 0)), ("R@2", ("r_precision", 1)), ("R@3", ("r_precision", 2)),
+           ("FID", ("fid", None)), ("MM Dist", ("mm_dist", None)), ("Diversity", ("diversity", None)),
+           ("MModality", ("multimodality", None)))
+
+
+def metric(summary: dict, key: str, index: int | None) -> tuple[float | None, float | None]:
+    value, interval = summary.get(key), summary.get("intervals", {}).get(key)
+    if index is not None:
+        value = value[index] if value else None
+        interval = interval[index] if interval else None
+    return value, interval
+
+
+def cell(value: float | None, interval: float | None, replications: int) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f} ± {interval:.3f}" if replications > 1 and interval is not None else f"{value:.3f}"
+
+
+def table_rows(config: AblationConfig, truth: dict, results: dict[str, dict | None]) -> list[dict]:
+    rows = [{"name": "ground_truth", "label": "ground truth", "status": "done", "results": strip(truth)}]
+    for variant in VARIANTS:
+        row = {"name": variant.name, "label": variant.label, "conditioning": variant.conditioning,
+               "interaction": variant.interaction, "finetune": variant.finetune,
+               "paper": {"r1": variant.paper[0], "fid": variant.paper[1]}}
+        if results.get(variant.name) is None:
+            row.update(status="not run", reason=not_run_reason(config, variant), results=None)
+        else:
+            row.update(status="done", results=strip(results[variant.name]))
+        rows.append(row)
+    return rows
+
+
+def not_run_reason(config: AblationConfig, variant: Variant) -> str:
+    if variant.finetune and config.synthetic is None:
+        return "fine-tuning needs synthetic data: pass --synthetic COMPOSE_OUT (an InterCompose output)"
+    return "not run"
+
+
+def markdown(config: AblationConfig, rows: list[dict]) -> str:
+    reps = config.replications
+    physical = [c for c in PHYSICAL_COLUMNS if any(c in (r["results"] or {}) for r in rows)]
+    head = ["Configuration", "Cond.", "Interaction", "FT", *[name for name, _ in METRICS], "Paper R@1 / FID"]
+    lines = [f"# Ablation (Table 2) at {config.budget} steps"
+             + (f" + {config.finetune_steps} fine-tuning steps" if config.synthetic else ""),
+             "", f"Config `{config.config}`, data `{config.data}`, split `{config.split}`, "
+             f"{reps} replication(s)" + (" (mean ± 95% interval)" if reps > 1 else "") + ".", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        described = [row.get("conditioning", ""), {"adaptive": "AIL", "distance_map": "DM"}.get(
+            row.get("interaction"), ""), {True: "yes", False: "no"}.get(row.get("finetune"), "")]
+        paper = f"{row['paper']['r1']:.3f} / {row['paper']['fid']:.3f}" if "paper" in row else ""
+        if row["results"] is None:
+            cells = [f"not run: {row['reason']}"] + [""] * (len(METRICS) - 1)
+        else:
+            cells = [cell(*metric(row["results"], *where), reps) for _, where in METRICS]
+        lines.append("| " + " | ".join([row["label"], *described, *cells, paper]) + " |")
+    if physical:
+        lines += ["", "| Configuration | " + " | ".join(physical) + " |", "|" + "---|" * (len(physical) + 1)]
+        for row in rows:
+            cells = ["-"] * len(physical) if row["results"] is None else \
+                [cell(*metric(row["results"], c, None), reps) for c in physical]
+            lines.append("| " + " | ".join([row["label"], *cells]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_tables(out: Path, config: AblationConfig, rows: list[dict]) -> str:
+    text = markdown(config, rows)
+    atomic_write_text(out / "table.json", json.dumps({"settings": config.as_json(), "rows": rows}, indent=2))
+    atomic_write_text(out / "table.md", text)
+    return text
+
+
+# -- the run ----------------------------------------------------------------------------------
+def run(config: AblationConfig, out: Path, options: RunOptions) -> str:
+    check_inputs(config)
+    claim_out(out, config)
+    evaluation = Evaluation(config, options)
+    truth = ground_truth(config, out, evaluation)
+    results: dict[str, dict | None] = {}
+    bar = tqdm(VARIANTS, desc="ablation", unit="config", disable=options.quiet)
+    for variant in bar:
+        bar.set_postfix_str(variant.name)
+        if variant.finetune and config.synthetic is None:
+            results[variant.name] = None
+            tqdm.write(f"{variant.name}: not run ({not_run_reason(config, variant)})")
+            continue
+        done = finished(out / variant.name / EVAL_FILE, record(config, variant)) is not None
+        action = "finished before, skipped" if done else train_variant(config, variant, out, options)
+        results[variant.name] = evaluate_variant(config, variant, out, evaluation, truth)
+        tqdm.write(f"{variant.name}: {action}")
+    return write_tables(out, config, table_rows(config, truth, results))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, required=True, help="the real InterHuman-layout folder")
+    p.add_argument("--budget", type=int, required=True, help="stage-1 training steps per configuration")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--synthetic", type=Path, default=None, help="InterCompose output for the full model's "
+                   "fine-tuning (its kept set); without it the full model is not run")
+    p.add_argument("--ratio", default="0.5:0.5", help="REAL:SYNTHETIC mixing ratio of the fine-tuning (0.5:0.5)")
+    p.add_argument("--finetune-steps", type=int, default=None, help="stage-2 steps (default budget // 4)")
+    p.add_argument("--config", choices=TRAINER_CONFIGS, default="small")
+    p.add_argument("--batch-size", type=int, default=AblationConfig.batch_size)
+    p.add_argument("--lr", type=float, default=AblationConfig.lr, help="stage-1 learning rate (paper: 5e-5)")
+    p.add_argument("--finetune-lr", type=float, default=AblationConfig.finetune_lr, help="paper: 5e-6")
+    p.add_argument("--warmup-steps", type=int, default=None, help="stage 1 (default min(500, budget // 10))")
+    p.add_argument("--save-every", type=int, default=None, help="checkpoint interval (default min(1000, budget))")
+    p.add_argument("--train-max-clips", type=int, default=None, help="train on the first N clips (smoke runs)")
+    p.add_argument("--seed", type=int, default=0, help="of training and of the protocol")
+    p.add_argument("--evaluator", type=Path, default=DEFAULT_EVALUATOR, help=f"default: {DEFAULT_EVALUATOR}")
+    p.add_argument("--split", default="test")
+    p.add_argument("--replications", type=int, default=ProtocolSettings.replications)
+    p.add_argument("--steps", type=int, default=AblationConfig.sampling_steps, help="DDIM steps of evaluation")
+    p.add_argument("--guidance", type=float, default=AblationConfig.guidance)
+    p.add_argument("--mm-captions", type=int, default=ProtocolSettings.mm_captions)
+    p.add_argument("--mm-generations", type=int, default=ProtocolSettings.mm_generations)
+    p.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--cache-dir", type=Path, default=None)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    options = RunOptions(args.device, args.cache_dir, args.quiet)
+    try:
+        print(run(settings_from_args(args), args.out, options))
+    except (AblationError, CheckpointError, DataFolderError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
