@@ -1,5 +1,6 @@
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -150,3 +151,67 @@ def test_single_person_prior_trains_on_individual_tracks_and_captions(folder, tm
             file.unlink()
     assert cli(bare, tmp_path / "y", tmp_path / "c", "--steps", "1", "--config", "single-tiny") == 2
     assert "needs them" in capsys.readouterr().err
+
+
+def test_data_specs_take_a_ratio_after_the_last_colon_only_when_it_is_a_number(tmp_path):
+    parse = train_interactor.DataRoot.parse
+    (tmp_path / "a:b").mkdir()
+    (tmp_path / "run:2").mkdir()
+    assert parse(f"{tmp_path}/d:0.25") == train_interactor.DataRoot(tmp_path / "d", 0.25)
+    assert parse(f"{tmp_path}/a:b") == train_interactor.DataRoot(tmp_path / "a:b", 1.0)  # a folder named a:b
+    assert parse(f"{tmp_path}/a:b:1e-1") == train_interactor.DataRoot(tmp_path / "a:b", 0.1)
+    assert parse(f"{tmp_path}/run:2") == train_interactor.DataRoot(tmp_path / "run:2", 1.0)  # no folder 'run'
+    assert parse(str(tmp_path)).ratio == 1.0
+    with pytest.raises(ValueError, match="'abc' is not a number and .* is not an existing folder; --data takes DIR"):
+        parse(f"{tmp_path}/d:abc")
+    for bad in ("0", "-0.5", "0.0"):
+        with pytest.raises(ValueError, match="the mixing ratio must be positive"):
+            parse(f"{tmp_path}/d:{bad}")
+
+
+def test_stage2_bad_input_is_refused_before_training(folder, tmp_path, capsys):
+    from tests.fixtures import build_compose_output
+
+    compose = build_compose_output(tmp_path / "compose", tmp_path / "compose_real")
+    empty = tmp_path / "empty"
+    shutil.copytree(compose, empty)
+    (empty / "split" / "train.txt").write_text("\n")
+    pair, single = REPO / "assets" / "interactor", REPO / "assets" / "single_person"
+    cases = [
+        (["--data", f"{folder}:half"], "'half' is not a number"),
+        (["--data", f"{folder}:0"], "the mixing ratio must be positive"),
+        (["--data", f"{compose}:-1"], "the mixing ratio must be positive"),
+        (["--data", f"{empty}:0.5"], "keeps no candidate (split/train.txt is empty)"),
+        (["--data", str(REPO / "assets" / "demo" / "compose")], "is a demo set (playback only"),
+        (["--data", str(tmp_path / "nowhere")], "data folder not found"),
+        (["--init-from", str(REPO / "assets" / "evaluator")],
+         "--init-from: " + f"{REPO / 'assets' / 'evaluator'} holds a 'evaluator' checkpoint, expected 'interactor'"),
+        (["--init-from", str(tmp_path)], "is not a checkpoint folder"),
+        (["--init-from", str(single)], "is a single-person prior, but --config tiny is a two-person model"),
+        (["--init-from", str(pair)], "differs from --config tiny in latent_dim"),
+        (["--init-from", str(pair), "--config", "single"], "is a two-person model, but --config single"),
+    ]
+    for extra, message in cases:
+        out = tmp_path / "out"
+        assert cli(folder, out, tmp_path / "c", "--steps", "1", "--data", str(compose), *extra) == 2, extra
+        assert message in capsys.readouterr().err, extra
+        assert not out.exists(), extra  # nothing ran: no log, no checkpoint
+    # the flags may name what the checkpoint is; what it is not is refused
+    args = ["--data", f"{folder}:1", "--data", f"{compose}:1", "--out", str(tmp_path / "out"), "--init-from", str(pair),
+            "--steps", "1", "--quiet", "--device", "cpu", "--cache-dir", str(tmp_path / "c")]
+    assert train_interactor.main([*args, "--conditioning", "sentence"]) == 2
+    assert "has conditioning 'word', not --conditioning 'sentence'" in capsys.readouterr().err
+
+
+def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp_path):
+    from tests.fixtures import build_compose_output
+
+    compose = build_compose_output(tmp_path / "compose", tmp_path / "compose_real")
+    assert cli(folder, tmp_path / "stage1", tmp_path / "c", "--steps", "1") == 0
+    args = ["--data", f"{folder}:0.5", "--data", f"{compose}:0.5", "--out", str(tmp_path / "stage2"),
+            "--init-from", str(tmp_path / "stage1"), "--steps", "1", "--lr", "5e-6", "--batch-size", "4",
+            "--eval-every", "0", "--quiet", "--device", "cpu", "--cache-dir", str(tmp_path / "c")]
+    assert train_interactor.main(args) == 0
+    saved = json.loads((tmp_path / "stage2" / "config.json").read_text())
+    assert [d["ratio"] for d in saved["data"]] == [0.5, 0.5] and saved["data"][1]["path"] == str(compose)
+    assert saved["config"] == json.loads((tmp_path / "stage1" / "config.json").read_text())["config"]
