@@ -300,6 +300,9 @@ def train(args, settings: InterActorTraining) -> Path:
     sampler = MixtureSampler([len(d) for d in datasets], [r.ratio for r in roots], seed=settings.seed,
                              rank=env.rank, world_size=env.world)
     per_rank_batch = max(settings.batch_size // env.world, 1)
+    if sampler.per_rank < per_rank_batch:  # every epoch would be empty: training would never advance
+        raise ValueError(f"an epoch has {sampler.per_rank} items (clips and mirrored copies) per process, "
+                         f"fewer than the batch size {per_rank_batch}: lower --batch-size or add clips")
     # A generator of its own, so creating a loader iterator never draws from the global RNG.
     loader_rng = torch.Generator().manual_seed(settings.seed + env.rank)
     loader = DataLoader(combined, batch_size=per_rank_batch, sampler=sampler, drop_last=True,

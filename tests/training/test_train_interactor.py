@@ -95,6 +95,9 @@ def test_bad_arguments_are_clear_errors(folder, tmp_path, capsys):
     assert "unknown loss term 'banana'; accepted: simple" in capsys.readouterr().err
     assert cli(folder, tmp_path / "none", tmp_path / "c", "--resume") == 2
     assert "nothing to resume" in capsys.readouterr().err
+    assert cli(folder, tmp_path / "x", tmp_path / "c", "--steps", "1", "--batch-size", "16") == 2
+    assert "an epoch has 12 items (clips and mirrored copies) per process, fewer than the batch size 16" \
+        in capsys.readouterr().err
 
 
 def test_two_process_torchrun_keeps_ranks_identical(folder, tmp_path):
