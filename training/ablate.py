@@ -1,4 +1,4 @@
-"""The paper's ablation (Table 2): InterActor without its components, at one training budget.
+r"""The paper's ablation (Table 2): InterActor without its components, at one training budget.
 
     python -m training.ablate --data DIR --budget STEPS --out OUT \
         [--synthetic COMPOSE_OUT --ratio 0.5:0.5 --finetune-steps N] [--config small] [--replications 20]
@@ -352,12 +352,16 @@ def not_run_reason(config: AblationConfig, variant: Variant) -> str:
     return "not run"
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def markdown(config: AblationConfig, rows: list[dict]) -> str:
     reps = config.replications
     physical = [c for c in PHYSICAL_COLUMNS if any(c in (r["results"] or {}) for r in rows)]
     head = ["Configuration", "Cond.", "Interaction", "FT", *[name for name, _ in METRICS], "Paper R@1 / FID"]
-    lines = [f"# Ablation (Table 2) at {config.budget} steps"
-             + (f" + {config.finetune_steps} fine-tuning steps" if config.synthetic else ""),
+    lines = [f"# Ablation (Table 2) at {plural(config.budget, 'step')}"
+             + (f" + {plural(config.finetune_steps, 'fine-tuning step')}" if config.synthetic else ""),
              "", f"Config `{config.config}`, data `{config.data}`, split `{config.split}`, "
              f"{reps} replication(s)" + (" (mean ± 95% interval)" if reps > 1 else "") + ".", "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

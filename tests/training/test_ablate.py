@@ -75,6 +75,10 @@ def test_the_table_lists_the_five_configurations_with_numbers(finished):
     for variant in ablate.VARIANTS:
         assert f"| {variant.label} |" in markdown
     assert "±" not in markdown  # one replication: no intervals
+    assert markdown.startswith("# Ablation (Table 2) at 2 steps + 1 fine-tuning step\n")
+    settings = ablate.AblationConfig(**{**table["settings"], "replications": 3})
+    assert f"| {ablate.VARIANTS[0].label} | sentence | DM | no | " in ablate.markdown(settings, table["rows"])
+    assert " ± " in ablate.markdown(settings, table["rows"])  # intervals with several replications
     eval_json = json.loads((out / "no_ft" / "eval.json").read_text())
     assert eval_json["clips"] == 4 and eval_json["settings"]["replications"] == 1
 
