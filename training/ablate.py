@@ -19,11 +19,12 @@ fine-tuned (stage 2): ``--data DATA:r --data SYNTHETIC:s --init-from OUT/no_ft -
 InterCompose output (its kept set, ``split/train.txt``) and r:s is ``--ratio``. Without
 ``--synthetic`` the row is listed as not run, with the reason.
 
-Writes ``OUT/table.md`` and ``OUT/table.json`` (R@1/2/3, FID, MM Dist, Diversity, MultiModality and the
-protocol's physical metrics, with their 95% intervals when ``--replications`` > 1). Resumable: the
-settings are saved in ``OUT/ablate_config.json`` before anything runs and a rerun with other settings
-into the same OUT is refused; a configuration whose ``eval.json`` records these settings is skipped,
-an interrupted training continues with the trainer's ``--resume``.
+Writes ``OUT/table.md`` and ``OUT/table.json`` (R@1/2/3, FID, MM Dist, Diversity, MultiModality, the
+protocol's physical metrics, and order-sensitive R@1 and ``twin_<kind>`` where the data has them, with
+their 95% intervals when ``--replications`` > 1). Resumable: the settings are saved in
+``OUT/ablate_config.json`` before anything runs and a rerun with other settings into the same OUT is
+refused; a configuration whose ``eval.json`` records these settings is skipped, an interrupted training
+continues with the trainer's ``--resume``.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from t2i_core.models.registry import EVALUATOR, check_checkpoint
 from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings, run_protocol
 from training import train_interactor
 from training.common import resolve_device
-from training.evaluate import load_items, load_source, result_payload
+from training.evaluate import contrast_pairs, load_items, load_source, result_payload
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
@@ -258,13 +259,14 @@ class Evaluation:
             scorer = TextMotionScorer.from_pretrained(self.config.evaluator, device=self.device)
             items, subsets = load_items(Path(self.config.data), self.config.split, self.options.cache_dir,
                                         self.config.max_clips)
-            self._loaded = scorer, items, subsets
+            self._loaded = scorer, items, subsets, contrast_pairs(Path(self.config.data), items)
         return self._loaded
 
     def protocol(self, source) -> tuple[dict, int]:
-        scorer, items, subsets = self.loaded()
-        return run_protocol(items, scorer, source, self.config.protocol(), subsets,
-                            progress=not self.options.quiet), len(items)
+        """As ``training.evaluate`` runs it: subsets and the procedural set's contrast twins included."""
+        scorer, items, subsets, twins = self.loaded()
+        return run_protocol(items, scorer, source, self.config.protocol(), subsets, progress=not self.options.quiet,
+                            twins=twins), len(items)
 
     def generator(self, folder: Path):
         return load_source(str(folder), self.device, self.config.sampling_steps, self.config.guidance)
@@ -358,7 +360,9 @@ def plural(count: int, noun: str) -> str:
 
 def markdown(config: AblationConfig, rows: list[dict]) -> str:
     reps = config.replications
-    physical = [c for c in PHYSICAL_COLUMNS if any(c in (r["results"] or {}) for r in rows)]
+    found = {k for r in rows for k in (r["results"] or {})}
+    extra = sorted(k for k in found if k.endswith("_r1") or k.startswith("twin_"))  # subsets, contrast twins
+    physical = [c for c in (*PHYSICAL_COLUMNS, *extra) if c in found]
     head = ["Configuration", "Cond.", "Interaction", "FT", *[name for name, _ in METRICS], "Paper R@1 / FID"]
     lines = [f"# Ablation (Table 2) at {plural(config.budget, 'step')}"
              + (f" + {plural(config.finetune_steps, 'fine-tuning step')}" if config.synthetic else ""),
