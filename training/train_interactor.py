@@ -368,6 +368,8 @@ def train(args, settings: InterActorTraining) -> Path:
 
         atomic_write_text(out / "ranks.json", json.dumps({"step": step, "parameter_checksums": checksums}))
 
+    if state is None:
+        save_all()  # the run's configuration sits beside it from its first step, not only at the first save
     last_step = settings.steps if args.stop_after is None else min(settings.steps, args.stop_after)
     bar = tqdm(total=settings.steps, initial=step, desc="training", unit="step", disable=not show)
     began, window = time.time(), []

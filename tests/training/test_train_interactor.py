@@ -79,6 +79,17 @@ def test_training_resumes_exactly(folder, tmp_path):
     assert "loss_ail" in log[0] and log[1].split(",")[0] == "1"
 
 
+def test_a_run_writes_its_configuration_before_the_first_step(folder, tmp_path, monkeypatch):
+    def fail_at_the_first_step(*args, **kwargs):
+        raise RuntimeError("first step")
+
+    monkeypatch.setattr(train_interactor.InteractionLoss, "__call__", fail_at_the_first_step)
+    with pytest.raises(RuntimeError, match="first step"):
+        cli(folder, tmp_path / "run", tmp_path / "cache", "--steps", "6", "--lr", "2e-4")
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["step"] == 0 and saved["training"]["lr"] == 2e-4 and saved["training"]["steps"] == 6
+
+
 def test_mixture_sampler_respects_ratios_and_ranks():
     sampler = MixtureSampler([100, 20], [0.5, 0.5], epoch_size=4000, seed=1)
     indices = np.array(list(sampler))
