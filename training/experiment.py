@@ -140,9 +140,6 @@ class Evaluation:
             self._loaded = scorer, items, subsets, contrast_pairs(Path(setup.data), items)
         return self._loaded
 
-    def subsets(self) -> dict[str, list[int]]:
-        return self.loaded()[2]
-
     def protocol(self, source) -> tuple[dict, int]:
         """As ``training.evaluate`` runs it: subsets and the procedural set's contrast twins included."""
         scorer, items, subsets, twins = self.loaded()
