@@ -140,7 +140,8 @@ def test_the_verdict_is_computed_from_the_numbers(finished):
     overlapping = stage2.verdict({"annulus": paper, "real_only": worse, "unfiltered": close, "delta": worse})
     assert overlapping["beats_all"] and not overlapping["holds"]
     assert overlapping["overlapping"] == ["fid vs unfiltered"] and "not established" in overlapping["text"]
-    lost = stage2.verdict({"annulus": worse, "real_only": paper, "unfiltered": worse, "delta": worse})
+    worst = {"fid": 6.0, "r_precision": [0.5, 0.6, 0.65], "intervals": {"fid": 0.05, "r_precision": [0, 0, 0.005]}}
+    lost = stage2.verdict({"annulus": worse, "real_only": paper, "unfiltered": worst, "delta": worst})
     assert not lost["beats_all"] and lost["text"] == ("The paper's finding does not hold here: arm 5 (delta + "
                                                       "annulus) is on FID not better than real_only; on R@3 not "
                                                       "better than real_only.")
