@@ -451,7 +451,9 @@ def markdown(config: Stage2Config, rows: list[dict], verdict_: dict, commands: l
              f"Evaluated with `{config.evaluator}` on split `{config.split}` of `{config.real}`"
              + (f" (first {config.max_clips} clips)" if config.max_clips else "")
              + f", DDIM-{config.sampling_steps}, guidance {config.guidance:g}, {reps} replication(s)"
-             + (" (mean ± 95% interval)." if reps > 1 else " (no intervals with one replication)."), "",
+             + (" (mean ± 95% interval)." if reps > 1 else " (no intervals with one replication).")
+             + (f" Training read only the first {config.train_max_clips} clips of each folder (--train-max-clips)."
+                if config.train_max_clips else ""), "",
              "## Whole split", ""]
     lines += table(["Arm", "Synthetic kept", *[name for name, _ in METRICS]],
                    [[r["label"], k, *[cell(*metric(r["results"], *where), reps) for _, where in METRICS]]
