@@ -91,8 +91,11 @@ def embed_motions(scorer, motions: list[np.ndarray]) -> np.ndarray:
 
 def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: ProtocolSettings,
                  subsets: dict[str, list[int]] | None = None, progress: bool = True,
-                 twins: dict[str, list[tuple[int, int]]] | None = None) -> dict:
-    """Metrics of ``source`` on ``items``; ``subsets`` name index lists that also get R@1..3.
+                 twins: dict[str, list[tuple[int, int]]] | None = None, subset_metrics: bool = False) -> dict:
+    """Metrics of ``source`` on ``items``; ``subsets`` name index lists (of at least 2 items) that also
+    get ``<subset>_r1``, and with ``subset_metrics`` the other metrics too, from the same generated
+    motions: ``<subset>_r2``, ``_r3``, ``_fid`` (against the subset's real motions), ``_mm_dist``,
+    ``_diversity`` and ``<subset>_<physical metric>``.
 
     ``twins`` maps a contrast kind ("order", "initiator", ...) to index pairs of items whose captions
     differ only in that respect; each replication then adds ``twin_<kind>``: how often a caption is
@@ -106,6 +109,7 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
     real_joints = [features_to_joints(item.features) for item in items]
     result = ProtocolResult()
     physical = None
+    usable = {name: list(indices) for name, indices in (subsets or {}).items() if len(indices) >= 2}
     for replication in tqdm(range(settings.replications), desc=f"evaluating {source.name}", disable=not progress):
         seed = settings.seed + replication
         rng = np.random.default_rng(seed)
@@ -121,12 +125,20 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
         if physical is None or source.samples:  # a source that does not sample gives the same motions again
             joints = [features_to_joints(m) for m in motions]
             physical = metrics.physical_metrics(joints, real_joints)
+            if subset_metrics:
+                physical.update(subset_physical(joints, real_joints, usable))
         for name, value in physical.items():
             result.add(name, value if np.isfinite(value) else None)
-        for subset, indices in (subsets or {}).items():
-            if len(indices) >= 2:
-                values = metrics.r_precision(text_embeddings[indices], generated[indices], 3, settings.group, seed)
-                result.add(f"{subset}_r1", values[0])
+        for subset, indices in usable.items():
+            values = metrics.r_precision(text_embeddings[indices], generated[indices], 3, settings.group, seed)
+            result.add(f"{subset}_r1", values[0])
+            if subset_metrics:
+                result.add(f"{subset}_r2", values[1])
+                result.add(f"{subset}_r3", values[2])
+                result.add(f"{subset}_mm_dist", metrics.mm_distance(text_embeddings[indices], generated[indices]))
+                result.add(f"{subset}_fid", metrics.frechet_distance(real_embeddings[indices], generated[indices]))
+                result.add(f"{subset}_diversity", metrics.diversity(generated[indices], settings.diversity_pairs,
+                                                                    seed))
         for kind, value in metrics.twin_accuracy(text_embeddings, generated, twins or {}).items():
             result.add(f"twin_{kind}", value)
         if source.samples and settings.mm_captions > 0:
@@ -138,6 +150,16 @@ def run_protocol(items: list[EvalItem], scorer, source: MotionSource, settings: 
                 bank.append(embed_motions(scorer, samples))
             result.add("multimodality", metrics.multimodality(np.stack(bank), settings.mm_pairs, seed))
     return result.summary()
+
+
+def subset_physical(joints: list[np.ndarray], real_joints: list[np.ndarray],
+                    subsets: dict[str, list[int]]) -> dict[str, float]:
+    """``<subset>_<physical metric>`` of each subset's generated motions (against its real ones)."""
+    out = {}
+    for subset, indices in subsets.items():
+        values = metrics.physical_metrics([joints[i] for i in indices], [real_joints[i] for i in indices])
+        out.update({f"{subset}_{name}": value for name, value in values.items()})
+    return out
 
 
 def contrast_accuracy(scorer, items: list[EvalItem], pairs: dict[str, list[tuple[int, int]]]) -> dict[str, float]:

@@ -104,3 +104,26 @@ def test_the_protocol_checks_generated_twins_each_replication():
     swapped = run_protocol(items, IdentityScorer(), swapper, settings, progress=False, twins=twins)
     assert swapped["twin_order"] == 1.0 and swapped["twin_initiator"] == 0.0
     assert "twin_initiator" in format_table({"swapper": swapped})
+
+
+def test_subset_metrics_are_the_protocol_on_the_subset_from_the_same_motions():
+    settings = ProtocolSettings(replications=2, group=8, mm_captions=0)
+    data, subset = items(), [1, 4, 5, 9, 12, 20, 21, 28]
+    full = run_protocol(data, HashScorer(4), NoisySource(), settings, {"held_out": subset}, progress=False,
+                        subset_metrics=True)
+    only_r1 = run_protocol(data, HashScorer(4), NoisySource(), settings, {"held_out": subset}, progress=False)
+    assert "held_out_fid" not in only_r1 and only_r1["held_out_r1"] == full["held_out_r1"]
+    assert full["fid"] == only_r1["fid"]  # the whole split's numbers are unchanged
+
+    class Restricted:  # the same source, asked for the subset's clips only: what the subset metrics must equal
+        name, samples = "noisy", True
+
+        def generate(self, texts, chosen, seed):
+            motions = NoisySource().generate([""] * len(data), data, seed)
+            where = {id(item): i for i, item in enumerate(data)}
+            return [motions[where[id(item)]] for item in chosen]
+
+    alone = run_protocol([data[i] for i in subset], HashScorer(4), Restricted(), settings, progress=False)
+    for key in ("fid", "diversity", "jitter", "foot_skating_ratio"):  # the ones the drawn captions do not change
+        assert full[f"held_out_{key}"] == pytest.approx(alone[key]), key
+    assert {"held_out_r2", "held_out_r3", "held_out_mm_dist"} <= set(full) and "held_out_fid" in full["intervals"]

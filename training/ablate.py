@@ -31,28 +31,41 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
-from t2i_core.checkpoint import CONFIG_FILE, MODEL_FILE, STATE_FILE, CheckpointError
+from t2i_core.checkpoint import CheckpointError
 from t2i_core.compose.output import require_trainable
 from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_text
 from t2i_core.models.registry import EVALUATOR, check_checkpoint
-from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings, run_protocol
-from training import train_interactor
-from training.common import resolve_device
-from training.evaluate import contrast_pairs, load_items, load_source, result_payload
+from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings
+from training.evaluate import result_payload
+from training.experiment import (
+    EVAL_FILE,
+    METRICS,
+    EvalSetup,
+    Evaluation,
+    ExperimentError,
+    RunOptions,
+    cached,
+    cell,
+    claim_out,
+    finished,
+    metric,
+    parse_ratio,
+    plural,
+    strip,
+    train_to,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
 SETTINGS_FILE = "ablate_config.json"
-EVAL_FILE = "eval.json"
+RECORD_KEY = "ablation"  # where an eval.json records the settings it was made with
 GROUND_TRUTH_FILE = "ground_truth.json"
 TRAINER_CONFIGS = ("tiny", "small", "paper")  # the two-person configs of train_interactor
 
@@ -78,8 +91,7 @@ VARIANTS = (
 STAGE1_OF_FULL = "no_ft"  # the full model is this configuration fine-tuned
 
 
-class AblationError(ValueError):
-    """Bad settings or an OUT folder that holds another ablation."""
+AblationError = ExperimentError  # bad settings or an OUT folder that holds another ablation
 
 
 @dataclass
@@ -112,31 +124,15 @@ class AblationConfig:
         return ProtocolSettings(replications=self.replications, mm_captions=self.mm_captions,
                                 mm_generations=self.mm_generations, seed=self.seed)
 
+    def eval_setup(self) -> EvalSetup:
+        return EvalSetup(self.data, self.split, self.evaluator, self.protocol(), self.sampling_steps, self.guidance,
+                         self.max_clips)
+
     def as_json(self) -> dict:
         return json.loads(json.dumps(asdict(self)))  # tuples as lists, as they come back from the file
 
 
-@dataclass
-class RunOptions:
-    """How to run, not what: never recorded, free to change between reruns."""
-    device: str = "auto"
-    cache_dir: Path | None = None
-    quiet: bool = False
-    trainer: Callable[[list[str]], int] | None = None  # default: train_interactor.main, looked up when run
-
-
 # -- settings ---------------------------------------------------------------------------------
-RATIO = re.compile(r"\s*(\d+\.?\d*|\.\d+)\s*:\s*(\d+\.?\d*|\.\d+)\s*")
-
-
-def parse_ratio(text: str) -> tuple[float, float]:
-    """``"0.5:0.5"`` or ``"1:1"`` -> (real, synthetic), both positive."""
-    match = RATIO.fullmatch(text)
-    if match is None or not all(float(g) > 0 for g in match.groups()):
-        raise AblationError(f"--ratio takes REAL:SYNTHETIC, two positive numbers (e.g. 0.5:0.5 or 1:1); got {text!r}")
-    return float(match.group(1)), float(match.group(2))
-
-
 def settings_from_args(args) -> AblationConfig:
     if args.budget <= 0:
         raise AblationError(f"--budget must be a positive number of training steps, got {args.budget}")
@@ -175,18 +171,9 @@ def check_inputs(config: AblationConfig) -> None:
         raise CheckpointError(f"--evaluator: {error}") from None
 
 
-def claim_out(out: Path, config: AblationConfig) -> None:
+def claim_out_for(out: Path, config: AblationConfig) -> None:
     """Record the settings in OUT, or check that OUT's recorded settings are these."""
-    path = out / SETTINGS_FILE
-    if not path.is_file():
-        atomic_write_text(path, json.dumps(config.as_json(), indent=2))
-        return
-    stored, wanted = json.loads(path.read_text(encoding="utf-8")), config.as_json()
-    changed = [f"{k}: {stored.get(k)!r} there, {wanted.get(k)!r} now" for k in sorted(set(stored) | set(wanted))
-               if stored.get(k) != wanted.get(k)]
-    if changed:
-        raise AblationError(f"{out} holds an ablation with other settings ({'; '.join(changed)}); rerun with "
-                            "its settings to continue it, or choose another --out")
+    claim_out(out, SETTINGS_FILE, config.as_json(), "an ablation")
 
 
 def record(config: AblationConfig, variant: Variant | None) -> dict:
@@ -197,13 +184,6 @@ def record(config: AblationConfig, variant: Variant | None) -> dict:
 # -- training ---------------------------------------------------------------------------------
 def target_steps(config: AblationConfig, variant: Variant) -> int:
     return config.finetune_steps if variant.finetune else config.budget
-
-
-def saved_step(folder: Path) -> int | None:
-    """The step of the model saved in ``folder``, or None when there is none."""
-    if not (folder / CONFIG_FILE).is_file() or not (folder / MODEL_FILE).is_file():
-        return None
-    return int(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("step", 0))
 
 
 def trainer_argv(config: AblationConfig, variant: Variant, out: Path, options: RunOptions, resume: bool) -> list[str]:
@@ -229,72 +209,16 @@ def trainer_argv(config: AblationConfig, variant: Variant, out: Path, options: R
 
 def train_variant(config: AblationConfig, variant: Variant, out: Path, options: RunOptions) -> str:
     """Train (or finish training) one configuration; returns what was done."""
-    folder = out / variant.name
-    target, step = target_steps(config, variant), saved_step(folder)
-    if step is not None and step >= target:
-        return "trained before"
-    resume = (folder / STATE_FILE).is_file()
-    if not resume:
-        (folder / "log.csv").unlink(missing_ok=True)  # rows of a run killed before its first save
-    trainer = options.trainer or train_interactor.main
-    code = trainer(trainer_argv(config, variant, out, options, resume))
-    if code != 0:
-        raise AblationError(f"training {variant.name} failed (exit {code}); the trainer's message is above")
-    return f"trained (resumed at step {step})" if resume else "trained"
+    return train_to(out / variant.name, target_steps(config, variant),
+                    lambda resume: trainer_argv(config, variant, out, options, resume), options, variant.name)
 
 
 # -- evaluation -------------------------------------------------------------------------------
-class Evaluation:
-    """The evaluator and the split's clips, loaded once and only when something is evaluated."""
-
-    def __init__(self, config: AblationConfig, options: RunOptions):
-        self.config, self.options = config, options
-        self.device = str(resolve_device(options.device))
-        self._loaded = None
-
-    def loaded(self):
-        if self._loaded is None:
-            from t2i_core.models.scorer import TextMotionScorer
-
-            scorer = TextMotionScorer.from_pretrained(self.config.evaluator, device=self.device)
-            items, subsets = load_items(Path(self.config.data), self.config.split, self.options.cache_dir,
-                                        self.config.max_clips)
-            self._loaded = scorer, items, subsets, contrast_pairs(Path(self.config.data), items)
-        return self._loaded
-
-    def protocol(self, source) -> tuple[dict, int]:
-        """As ``training.evaluate`` runs it: subsets and the procedural set's contrast twins included."""
-        scorer, items, subsets, twins = self.loaded()
-        return run_protocol(items, scorer, source, self.config.protocol(), subsets, progress=not self.options.quiet,
-                            twins=twins), len(items)
-
-    def generator(self, folder: Path):
-        return load_source(str(folder), self.device, self.config.sampling_steps, self.config.guidance)
-
-
-def finished(path: Path, wanted: dict) -> dict | None:
-    """The payload in ``path`` when it exists and records ``wanted``."""
-    if not path.is_file():
-        return None
-    payload = json.loads(path.read_text(encoding="utf-8"))
-    return payload if payload.get("ablation") == wanted else None
-
-
-def cached(path: Path, wanted: dict, compute) -> dict:
-    """The payload in ``path`` when it records ``wanted``; otherwise ``compute()``, written atomically."""
-    payload = finished(path, wanted)
-    if payload is not None:
-        return payload
-    payload = {**compute(), "ablation": wanted}
-    atomic_write_text(path, json.dumps(payload, indent=2))
-    return payload
-
-
 def ground_truth(config: AblationConfig, out: Path, evaluation: Evaluation) -> dict:
     def compute() -> dict:
         summary, clips = evaluation.protocol(GroundTruth())
         return result_payload(summary, None, "gt", Path(config.evaluator), config.split, clips, config.protocol())
-    return cached(out / GROUND_TRUTH_FILE, record(config, None), compute)
+    return cached(out / GROUND_TRUTH_FILE, RECORD_KEY, record(config, None), compute)
 
 
 def evaluate_variant(config: AblationConfig, variant: Variant, out: Path, evaluation: Evaluation,
@@ -303,39 +227,14 @@ def evaluate_variant(config: AblationConfig, variant: Variant, out: Path, evalua
 
     def compute() -> dict:
         summary, clips = evaluation.protocol(evaluation.generator(folder))
-        return result_payload(summary, strip(truth), str(folder), Path(config.evaluator), config.split, clips,
-                              config.protocol())
-    return cached(folder / EVAL_FILE, record(config, variant), compute)
-
-
-def strip(payload: dict) -> dict:
-    """The protocol's numbers of a payload, without where they came from."""
-    return {k: v for k, v in payload.items() if k not in ("ablation", "ground_truth", "generator", "evaluator",
-                                                          "split", "clips", "settings")}
+        return result_payload(summary, strip(truth, RECORD_KEY), str(folder), Path(config.evaluator),
+                              config.split, clips, config.protocol())
+    return cached(folder / EVAL_FILE, RECORD_KEY, record(config, variant), compute)
 
 
 # -- the table --------------------------------------------------------------------------------
-METRICS = (("R@1", ("r_precision", 0)), ("R@2", ("r_precision", 1)), ("R@3", ("r_precision", 2)),
-           ("FID", ("fid", None)), ("MM Dist", ("mm_dist", None)), ("Diversity", ("diversity", None)),
-           ("MModality", ("multimodality", None)))
-
-
-def metric(summary: dict, key: str, index: int | None) -> tuple[float | None, float | None]:
-    value, interval = summary.get(key), summary.get("intervals", {}).get(key)
-    if index is not None:
-        value = value[index] if value else None
-        interval = interval[index] if interval else None
-    return value, interval
-
-
-def cell(value: float | None, interval: float | None, replications: int) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.3f} ± {interval:.3f}" if replications > 1 and interval is not None else f"{value:.3f}"
-
-
 def table_rows(config: AblationConfig, truth: dict, results: dict[str, dict | None]) -> list[dict]:
-    rows = [{"name": "ground_truth", "label": "ground truth", "status": "done", "results": strip(truth)}]
+    rows = [{"name": "ground_truth", "label": "ground truth", "status": "done", "results": strip(truth, RECORD_KEY)}]
     for variant in VARIANTS:
         row = {"name": variant.name, "label": variant.label, "conditioning": variant.conditioning,
                "interaction": variant.interaction, "finetune": variant.finetune,
@@ -343,7 +242,7 @@ def table_rows(config: AblationConfig, truth: dict, results: dict[str, dict | No
         if results.get(variant.name) is None:
             row.update(status="not run", reason=not_run_reason(config, variant), results=None)
         else:
-            row.update(status="done", results=strip(results[variant.name]))
+            row.update(status="done", results=strip(results[variant.name], RECORD_KEY))
         rows.append(row)
     return rows
 
@@ -352,10 +251,6 @@ def not_run_reason(config: AblationConfig, variant: Variant) -> str:
     if variant.finetune and config.synthetic is None:
         return "fine-tuning needs synthetic data: pass --synthetic COMPOSE_OUT (an InterCompose output)"
     return "not run"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def markdown(config: AblationConfig, rows: list[dict]) -> str:
@@ -397,8 +292,8 @@ def write_tables(out: Path, config: AblationConfig, rows: list[dict]) -> str:
 # -- the run ----------------------------------------------------------------------------------
 def run(config: AblationConfig, out: Path, options: RunOptions) -> str:
     check_inputs(config)
-    claim_out(out, config)
-    evaluation = Evaluation(config, options)
+    claim_out_for(out, config)
+    evaluation = Evaluation(config.eval_setup(), options)
     truth = ground_truth(config, out, evaluation)
     results: dict[str, dict | None] = {}
     bar = tqdm(VARIANTS, desc="ablation", unit="config", disable=options.quiet)
@@ -408,7 +303,7 @@ def run(config: AblationConfig, out: Path, options: RunOptions) -> str:
             results[variant.name] = None
             tqdm.write(f"{variant.name}: not run ({not_run_reason(config, variant)})")
             continue
-        done = finished(out / variant.name / EVAL_FILE, record(config, variant)) is not None
+        done = finished(out / variant.name / EVAL_FILE, RECORD_KEY, record(config, variant)) is not None
         action = "finished before, skipped" if done else train_variant(config, variant, out, options)
         results[variant.name] = evaluate_variant(config, variant, out, evaluation, truth)
         tqdm.write(f"{variant.name}: {action}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError, order_sensitive_list
+from t2i_core.data.manifest import held_out_ids
 from t2i_core.data.twins import read_twin_records, twin_pairs
 from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
@@ -35,8 +36,13 @@ from t2i_core.protocol import (
 )
 from training.common import resolve_device
 
+HELD_OUT = "held_out"  # the subset of clips with a held-out phase combination
+
 
 def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | None) -> tuple[list, dict]:
+    """The split's clips as protocol items, and the subsets found: ``order_sensitive`` (the split's
+    ``<split>_order_sensitive.txt`` list) and ``held_out`` (clips with a held-out phase combination,
+    from the procedural manifest), each a list of item indices."""
     dataset = InterHumanDataset(data, split, mode="eval", cache_dir=cache_dir)
     entries = dataset.entries[:max_clips] if max_clips else dataset.entries
     items = []
@@ -48,6 +54,9 @@ def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | 
     if subset_file.is_file():
         wanted = {line.strip() for line in subset_file.read_text().splitlines() if line.strip()}
         subsets["order_sensitive"] = [i for i, item in enumerate(items) if item.clip_id in wanted]
+    held = held_out_ids(data)  # the procedural set's held-out phase combinations (its manifest)
+    if held:
+        subsets[HELD_OUT] = [i for i, item in enumerate(items) if item.clip_id in held]
     return items, subsets
 
 

@@ -223,6 +223,15 @@ def read_compose_output(folder: str | Path) -> ComposeOutput:
     return ComposeOutput(root, info, candidates, real, thresholds)
 
 
+def restatus(candidates: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """A copy of a candidates table with every status re-decided under ``thresholds`` (nothing written)."""
+    candidates = candidates.copy()
+    has_motion = (candidates["frames"] > 0).to_numpy() & (candidates["status"] != UNSPLITTABLE).to_numpy()
+    candidates["status"] = statuses(candidates["cosine"].to_numpy(), candidates["distance"].to_numpy(),
+                                    has_motion, thresholds)
+    return typed_candidates(candidates)
+
+
 def apply_thresholds(out_dir: str | Path, delta: float, r_min: float, r_max: float) -> ComposeOutput:
     """Re-decide every candidate's status under new thresholds and rewrite the kept set; generates nothing.
 
@@ -231,11 +240,7 @@ def apply_thresholds(out_dir: str | Path, delta: float, r_min: float, r_max: flo
     """
     output = read_compose_output(out_dir)
     thresholds = Thresholds(delta=delta, r_min=r_min, r_max=r_max, k=output.thresholds.k)  # validates first
-    candidates = output.candidates.copy()
-    has_motion = (candidates["frames"] > 0).to_numpy() & (candidates["status"] != UNSPLITTABLE).to_numpy()
-    candidates["status"] = statuses(candidates["cosine"].to_numpy(), candidates["distance"].to_numpy(),
-                                    has_motion, thresholds)
-    candidates = typed_candidates(candidates)
+    candidates = restatus(output.candidates, thresholds)
     _write_kept(output.root, candidates, thresholds)
     return ComposeOutput(output.root, output.info, candidates, output.real, thresholds)
 

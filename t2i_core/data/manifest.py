@@ -75,6 +75,22 @@ def clip_phases(root: str | Path) -> dict[str, tuple[PhaseSpan, ...]]:
     return phases
 
 
+def held_out_ids(root: str | Path) -> set[str]:
+    """Ids of the clips whose phases hold a held-out combination: an unordered pair of phase kinds
+    listed in the manifest's ``held_out_pairs`` (the procedural writer keeps those pairs out of
+    train and val, so such clips show combinations never seen in training); empty without a manifest."""
+    manifest = read_manifest(root)
+    pairs = [frozenset(p) for p in (manifest or {}).get("held_out_pairs", []) if isinstance(p, list | tuple)]
+    if not pairs:
+        return set()
+    held = set()
+    for record in read_records(root):
+        kinds = {p.get("kind") for p in record.get("phases") or [] if isinstance(p, dict)}
+        if "id" in record and any(pair <= kinds for pair in pairs):
+            held.add(record["id"])
+    return held
+
+
 def clip_record(clip_id: str, index: int, group: int, contrast: str | None, frames: int, heights: list[float],
                 phases: list[dict[str, Any]], captions: list[str]) -> dict[str, Any]:
     """One clip's record (the writer adds its ``split`` once the splits are drawn)."""

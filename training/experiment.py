@@ -1,0 +1,200 @@
+"""Pieces shared by the resumable experiment runners (``training.ablate``, ``training.stage2``).
+
+An experiment is a list of trainer runs (``train_interactor.main(argv)``), each evaluated with the
+InterHuman protocol (``training.evaluate``'s pieces), into one OUT folder:
+
+* the settings dataclass is written to ``OUT/<settings file>`` before anything runs, and a rerun with
+  other settings into the same OUT is refused (``claim_out``);
+* a run's ``eval.json`` records the settings it was made with, so a rerun skips it (``finished``,
+  ``cached``); a model already at its step count is evaluated, not retrained, and a training state
+  below it continues with the trainer's ``--resume`` (``train_to``);
+* the table cells are ``value ± 95% interval`` with several replications (``metric``, ``cell``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from t2i_core.checkpoint import CONFIG_FILE, MODEL_FILE, STATE_FILE
+from t2i_core.io import atomic_write_text
+from t2i_core.protocol import ProtocolSettings, run_protocol
+from training import train_interactor
+from training.common import resolve_device
+from training.evaluate import contrast_pairs, load_items, load_source
+
+EVAL_FILE = "eval.json"
+
+
+class ExperimentError(ValueError):
+    """Bad settings, an OUT folder that holds another experiment, or a training that failed."""
+
+
+@dataclass
+class RunOptions:
+    """How to run, not what: never recorded, free to change between reruns."""
+    device: str = "auto"
+    cache_dir: Path | None = None
+    quiet: bool = False
+    trainer: Callable[[list[str]], int] | None = None  # default: train_interactor.main, looked up when run
+
+
+# -- settings ---------------------------------------------------------------------------------
+RATIO = re.compile(r"\s*(\d+\.?\d*|\.\d+)\s*:\s*(\d+\.?\d*|\.\d+)\s*")
+
+
+def parse_ratio(text: str) -> tuple[float, float]:
+    """``"0.5:0.5"`` or ``"1:1"`` -> (real, synthetic), both positive."""
+    match = RATIO.fullmatch(text)
+    if match is None or not all(float(g) > 0 for g in match.groups()):
+        raise ExperimentError(f"--ratio takes REAL:SYNTHETIC, two positive numbers (e.g. 0.5:0.5 or 1:1); "
+                              f"got {text!r}")
+    return float(match.group(1)), float(match.group(2))
+
+
+def claim_out(out: Path, settings_file: str, settings: dict, what: str) -> None:
+    """Record ``settings`` (JSON-ready) in ``out/settings_file``, or check that the recorded ones are these."""
+    path = out / settings_file
+    if not path.is_file():
+        atomic_write_text(path, json.dumps(settings, indent=2))
+        return
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    changed = [f"{k}: {stored.get(k)!r} there, {settings.get(k)!r} now" for k in sorted(set(stored) | set(settings))
+               if stored.get(k) != settings.get(k)]
+    if changed:
+        raise ExperimentError(f"{out} holds {what} with other settings ({'; '.join(changed)}); rerun with "
+                              "its settings to continue it, or choose another --out")
+
+
+# -- training ---------------------------------------------------------------------------------
+def saved_step(folder: Path) -> int | None:
+    """The step of the model saved in ``folder``, or None when there is none."""
+    if not (folder / CONFIG_FILE).is_file() or not (folder / MODEL_FILE).is_file():
+        return None
+    return int(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("step", 0))
+
+
+def train_to(folder: Path, target: int, argv: Callable[[bool], list[str]], options: RunOptions, name: str) -> str:
+    """Train (or finish training) the run saved in ``folder`` up to ``target`` steps; returns what was done.
+
+    ``argv(resume)`` is the trainer's command line; a folder with a training state below ``target``
+    continues with ``--resume``, one without starts again."""
+    step = saved_step(folder)
+    if step is not None and step >= target:
+        return "trained before"
+    resume = (folder / STATE_FILE).is_file()
+    if not resume:
+        (folder / "log.csv").unlink(missing_ok=True)  # rows of a run killed before its first save
+    trainer = options.trainer or train_interactor.main
+    code = trainer(argv(resume))
+    if code != 0:
+        raise ExperimentError(f"training {name} failed (exit {code}); the trainer's message is above")
+    return f"trained (resumed at step {step})" if resume else "trained"
+
+
+class Clock:
+    """CPU seconds of this process (``time.process_time``: every thread, the trainer's and torch's
+    included, since both run in-process) and wall seconds, from creation to ``seconds()``."""
+
+    def __init__(self):
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+
+    def seconds(self) -> dict[str, float]:
+        return {"cpu_seconds": round(time.process_time() - self.cpu, 3),
+                "wall_seconds": round(time.perf_counter() - self.wall, 3)}
+
+
+# -- evaluation -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EvalSetup:
+    """What the protocol runs on and how the generators sample; part of an experiment's settings."""
+    data: str                    # the InterHuman-layout folder whose split is evaluated
+    split: str
+    evaluator: str               # the protocol's evaluator checkpoint
+    protocol: ProtocolSettings
+    sampling_steps: int          # DDIM steps of the generators
+    guidance: float
+    max_clips: int | None = None
+    subset_metrics: bool = False  # every subset gets R@1..3, FID, MM Dist, diversity, physical (else R@1 only)
+
+
+class Evaluation:
+    """The evaluator and the split's clips, loaded once and only when something is evaluated."""
+
+    def __init__(self, setup: EvalSetup, options: RunOptions):
+        self.setup, self.options = setup, options
+        self.device = str(resolve_device(options.device))
+        self._loaded = None
+
+    def loaded(self):
+        if self._loaded is None:
+            from t2i_core.models.scorer import TextMotionScorer
+
+            setup = self.setup
+            scorer = TextMotionScorer.from_pretrained(setup.evaluator, device=self.device)
+            items, subsets = load_items(Path(setup.data), setup.split, self.options.cache_dir, setup.max_clips)
+            self._loaded = scorer, items, subsets, contrast_pairs(Path(setup.data), items)
+        return self._loaded
+
+    def protocol(self, source) -> tuple[dict, int]:
+        """As ``training.evaluate`` runs it: subsets and the procedural set's contrast twins included."""
+        scorer, items, subsets, twins = self.loaded()
+        return run_protocol(items, scorer, source, self.setup.protocol, subsets, progress=not self.options.quiet,
+                            twins=twins, subset_metrics=self.setup.subset_metrics), len(items)
+
+    def generator(self, folder: Path):
+        return load_source(str(folder), self.device, self.setup.sampling_steps, self.setup.guidance)
+
+
+def finished(path: Path, key: str, wanted: dict) -> dict | None:
+    """The payload in ``path`` when it exists and records ``wanted`` under ``key``."""
+    if not path.is_file():
+        return None
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    return payload if payload.get(key) == wanted else None
+
+
+def cached(path: Path, key: str, wanted: dict, compute: Callable[[], dict]) -> dict:
+    """The payload in ``path`` when it records ``wanted``; otherwise ``compute()``, written atomically."""
+    payload = finished(path, key, wanted)
+    if payload is not None:
+        return payload
+    payload = {**compute(), key: wanted}
+    atomic_write_text(path, json.dumps(payload, indent=2))
+    return payload
+
+
+PROVENANCE = ("ground_truth", "generator", "evaluator", "split", "clips", "settings")
+
+
+def strip(payload: dict, *also: str) -> dict:
+    """The protocol's numbers of a payload, without where they came from (nor the keys ``also``)."""
+    return {k: v for k, v in payload.items() if k not in (*PROVENANCE, *also)}
+
+
+# -- table cells ------------------------------------------------------------------------------
+METRICS = (("R@1", ("r_precision", 0)), ("R@2", ("r_precision", 1)), ("R@3", ("r_precision", 2)),
+           ("FID", ("fid", None)), ("MM Dist", ("mm_dist", None)), ("Diversity", ("diversity", None)),
+           ("MModality", ("multimodality", None)))
+
+
+def metric(summary: dict, key: str, index: int | None) -> tuple[float | None, float | None]:
+    value, interval = summary.get(key), summary.get("intervals", {}).get(key)
+    if index is not None:
+        value = value[index] if value else None
+        interval = interval[index] if interval else None
+    return value, interval
+
+
+def cell(value: float | None, interval: float | None, replications: int) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f} ± {interval:.3f}" if replications > 1 and interval is not None else f"{value:.3f}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
