@@ -49,6 +49,20 @@ def shown_colours(page) -> list:
     return page.evaluate(f"Array.from({MAP}._fullData[1].marker.color)")
 
 
+def point_position(page, trace: int, index: int) -> tuple[float, float]:
+    """Where a point of the map is on the screen, the map scrolled into view (the mouse works in the viewport)."""
+    page.evaluate(f"{MAP}.scrollIntoView({{block: 'center'}})")
+    x, y = page.evaluate(f"""([trace, i]) => {{
+        const gd = {MAP}, full = gd._fullLayout, rect = gd.getBoundingClientRect();
+        return [rect.left + full._size.l + full.xaxis.d2p(gd._fullData[trace].x[i]),
+                rect.top + full._size.t + full.yaxis.d2p(gd._fullData[trace].y[i])];
+    }}""", [trace, index])
+    page.mouse.move(x - 4, y - 4)
+    page.mouse.move(x, y)  # plotly picks the clicked point from the hover under the mouse
+    time.sleep(0.3)
+    return x, y
+
+
 def kept_green_pixels(page) -> int:
     """Pixels of the map's picture in the kept points' green (drawn at opacity 0.85 on white)."""
     picture = Image.open(io.BytesIO(page.locator("#dataset-map .js-plotly-plot").screenshot())).convert("RGB")
@@ -77,24 +91,32 @@ def test_delta_recolours_and_a_click_plays(page, shots, data_root, compose_folde
     assert kept_green_pixels(page) < 0.6 * before_green  # and the picture shows it
     screenshot(page, shots, "dataset_delta")
 
-    # A real click on a point of the map hands its id to the server, which plays it.
-    position = page.evaluate(f"""() => {{
-        const gd = {MAP}; const full = gd._fullLayout; const rect = gd.getBoundingClientRect();
-        const i = 5;
-        return [rect.left + full._size.l + full.xaxis.d2p(gd._fullData[1].x[i]),
-                rect.top + full._size.t + full.yaxis.d2p(gd._fullData[1].y[i])];
-    }}""")
-    page.mouse.move(*position)
-    time.sleep(0.3)
-    page.mouse.click(*position)
-    try:
-        expect(page.locator("#dataset-details")).to_contain_text("c0000005", timeout=10_000)
-    except AssertionError:  # the mouse missed the WebGL point: plotly's own click event, as a hit emits it
-        page.evaluate(f"{MAP}.emit('plotly_click', {{points: [{{customdata: 'c0000005'}}]}})")
+    # A real click on a point of the WebGL map hands its id to the server, which plays it.
+    page.mouse.click(*point_position(page, 1, 5))
     expect(page.locator("#dataset-details")).to_contain_text("c0000005", timeout=TIMEOUT)
     expect(page.locator("#dataset-details")).to_contain_text("person 1: a person waves")
     frames = page.frame_locator("#dataset-viewer-frame").locator("body")
     expect(frames).to_have_attribute("data-frames", "30", timeout=TIMEOUT)
+    # A real clip's point (its folder lies inside the root) plays too.
+    page.mouse.click(*point_position(page, 0, 1))
+    expect(page.locator("#dataset-details")).to_contain_text("Real clip r1", timeout=TIMEOUT)
+    expect(frames).to_have_attribute("data-frames", "59", timeout=TIMEOUT)  # the fixture: 60 raw frames
+
+    # A lasso drawn with the mouse around the whole map lists the synthetic points that have a place on it.
+    left, top, right, bottom = page.evaluate(f"""() => {{ const gd = {MAP}, size = gd._fullLayout._size;
+        const rect = gd.getBoundingClientRect(), x = rect.left + size.l, y = rect.top + size.t;
+        return [x + 2, y + 2, x + size.w - 2, y + size.h - 2]; }}""")
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for x, y in ((right, top), (right, bottom), (left, bottom), (left, top + 4)):
+        page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    table = page.locator("#dataset-table")
+    expect(table).to_contain_text("c0000000", timeout=TIMEOUT)
+    handed = page.locator("#dataset-selected textarea, #dataset-selected input").first.input_value()
+    candidates = [i for i in handed.split("|")[0].split(",") if not i.startswith("r:")]
+    assert candidates == [f"c{i:07d}" for i in range(12) if i != 2]  # candidate 2 has no place on the map
+    assert "r:" not in table.inner_text() and "c0000002" not in table.inner_text()
     assert str(data_root) not in page.content()
 
 
