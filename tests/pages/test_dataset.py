@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import zipfile
 
+import numpy as np
+from PIL import Image
 from playwright.sync_api import expect
 
+from pages.dataset import STATUS_COLORS, THEME_COLORS
 from t2i_core.roots import REFUSED
 from tests.pages.conftest import TIMEOUT, screenshot
 
@@ -40,12 +44,39 @@ def set_delta(page, value: str) -> None:
     box.press("Enter")
 
 
+def shown_colours(page) -> list:
+    """The synthetic points' colours as plotly draws them (``_fullData``: numbers decoded from bdata)."""
+    return page.evaluate(f"Array.from({MAP}._fullData[1].marker.color)")
+
+
+def point_position(page, trace: int, index: int) -> tuple[float, float]:
+    """Where a point of the map is on the screen, the map scrolled into view (the mouse works in the viewport)."""
+    page.evaluate(f"{MAP}.scrollIntoView({{block: 'center'}})")
+    x, y = page.evaluate(f"""([trace, i]) => {{
+        const gd = {MAP}, full = gd._fullLayout, rect = gd.getBoundingClientRect();
+        return [rect.left + full._size.l + full.xaxis.d2p(gd._fullData[trace].x[i]),
+                rect.top + full._size.t + full.yaxis.d2p(gd._fullData[trace].y[i])];
+    }}""", [trace, index])
+    page.mouse.move(x - 4, y - 4)
+    page.mouse.move(x, y)  # plotly picks the clicked point from the hover under the mouse
+    time.sleep(0.3)
+    return x, y
+
+
+def kept_green_pixels(page) -> int:
+    """Pixels of the map's picture in the kept points' green (drawn at opacity 0.85 on white)."""
+    picture = Image.open(io.BytesIO(page.locator("#dataset-map .js-plotly-plot").screenshot())).convert("RGB")
+    green = np.array([int(STATUS_COLORS["kept"][i:i + 2], 16) for i in (1, 3, 5)])
+    drawn = 0.85 * green + 0.15 * 255
+    return int((np.abs(np.asarray(picture, dtype=np.float64) - drawn).max(axis=-1) < 24).sum())
+
+
 def test_delta_recolours_and_a_click_plays(page, shots, data_root, compose_folder):
     open_set(page, f"{data_root.name}/compose")
     expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
     page.wait_for_function(f"{MAP} && {MAP}.data && {MAP}.data.length > 1", timeout=TIMEOUT)
     time.sleep(1.0)  # the Open click's reply resets the sliders to the run's defaults
-    before, before_colours = counts(page), colours(page)
+    before, before_colours, before_green = counts(page), colours(page), kept_green_pixels(page)
     # The fixture's defaults: delta 0.5, radii 0.2-1.0 -> 6 kept of 12 (one unsplittable).
     assert before["kept"] == 6 and before["unsplittable"] == 1, before
     assert sum(before.values()) == 12
@@ -57,27 +88,75 @@ def test_delta_recolours_and_a_click_plays(page, shots, data_root, compose_folde
     assert after["kept"] < before["kept"] and after["low_cosine"] > before["low_cosine"], (before, after)
     assert after_colours != before_colours
     assert after_colours.count("#16a34a") == after["kept"]  # kept points are green
+    assert kept_green_pixels(page) < 0.6 * before_green  # and the picture shows it
     screenshot(page, shots, "dataset_delta")
 
-    # A real click on a point of the map hands its id to the server, which plays it.
-    position = page.evaluate(f"""() => {{
-        const gd = {MAP}; const full = gd._fullLayout; const rect = gd.getBoundingClientRect();
-        const i = 5;
-        return [rect.left + full._size.l + full.xaxis.d2p(gd._fullData[1].x[i]),
-                rect.top + full._size.t + full.yaxis.d2p(gd._fullData[1].y[i])];
-    }}""")
-    page.mouse.move(*position)
-    time.sleep(0.3)
-    page.mouse.click(*position)
-    try:
-        expect(page.locator("#dataset-details")).to_contain_text("c0000005", timeout=10_000)
-    except AssertionError:  # the mouse missed the WebGL point: plotly's own click event, as a hit emits it
-        page.evaluate(f"{MAP}.emit('plotly_click', {{points: [{{customdata: 'c0000005'}}]}})")
+    # A real click on a point of the WebGL map hands its id to the server, which plays it.
+    page.mouse.click(*point_position(page, 1, 5))
     expect(page.locator("#dataset-details")).to_contain_text("c0000005", timeout=TIMEOUT)
     expect(page.locator("#dataset-details")).to_contain_text("person 1: a person waves")
     frames = page.frame_locator("#dataset-viewer-frame").locator("body")
     expect(frames).to_have_attribute("data-frames", "30", timeout=TIMEOUT)
+    # A real clip's point (its folder lies inside the root) plays too.
+    page.mouse.click(*point_position(page, 0, 1))
+    expect(page.locator("#dataset-details")).to_contain_text("Real clip r1", timeout=TIMEOUT)
+    expect(frames).to_have_attribute("data-frames", "59", timeout=TIMEOUT)  # the fixture: 60 raw frames
+
+    # A lasso drawn with the mouse around the whole map lists the synthetic points that have a place on it.
+    left, top, right, bottom = page.evaluate(f"""() => {{ const gd = {MAP}, size = gd._fullLayout._size;
+        const rect = gd.getBoundingClientRect(), x = rect.left + size.l, y = rect.top + size.t;
+        return [x + 2, y + 2, x + size.w - 2, y + size.h - 2]; }}""")
+    page.mouse.move(left, top)
+    page.mouse.down()
+    for x, y in ((right, top), (right, bottom), (left, bottom), (left, top + 4)):
+        page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    table = page.locator("#dataset-table")
+    expect(table).to_contain_text("c0000000", timeout=TIMEOUT)
+    handed = page.locator("#dataset-selected textarea, #dataset-selected input").first.input_value()
+    candidates = [i for i in handed.split("|")[0].split(",") if not i.startswith("r:")]
+    assert candidates == [f"c{i:07d}" for i in range(12) if i != 2]  # candidate 2 has no place on the map
+    assert "r:" not in table.inner_text() and "c0000002" not in table.inner_text()
     assert str(data_root) not in page.content()
+
+
+def choose_colouring(page, colouring: str, palette: list[str] | None = None) -> list:
+    """Pick a colouring and wait for the map to show it: a colour bar titled so, or only ``palette``'s colours."""
+    page.locator("#dataset-colour").get_by_label(colouring, exact=True).check()
+    page.wait_for_function(f"""([name, palette]) => {{ const marker = {MAP}._fullData[1].marker;
+        if (!palette) return Boolean(marker.colorbar && marker.colorbar.title.text === name);
+        return marker.colorbar === undefined && Array.from(marker.color).every((c) => palette.includes(c)); }}""",
+                           arg=[colouring, palette], timeout=TIMEOUT)
+    return shown_colours(page)
+
+
+def test_each_colouring_recolours_the_map(page, data_root, compose_folder):
+    open_set(page, f"{data_root.name}/compose")
+    expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
+    page.wait_for_function(f"{MAP} && {MAP}._fullData && {MAP}._fullData.length > 1", timeout=TIMEOUT)
+    time.sleep(1.0)  # the Open click's reply resets the sliders to the run's defaults
+    statuses = list(STATUS_COLORS.values())
+    assert shown_colours(page).count(STATUS_COLORS["kept"]) == 6
+
+    themed = choose_colouring(page, "theme", list(THEME_COLORS[:2]))  # two themes: greeting and dance alternate
+    assert themed[0::2] == [themed[0]] * 6 and themed[1::2] == [themed[1]] * 6 and themed[0] != themed[1]
+    # The fixture: cosine 0.3 + 0.05 i and distance 0.1 (i + 1); candidate 2 has none (shown at the minimum).
+    cosine = [0.3 + 0.05 * i for i in range(12)]
+    distance = [0.1 * (i + 1) for i in range(12)]
+    cosine[2], distance[2] = cosine[0], distance[0]
+    for colouring, values in (("cosine", cosine), ("distance", distance)):
+        assert np.allclose(choose_colouring(page, colouring), values, atol=1e-3), colouring
+    assert "Cannot" not in page.locator("#dataset-info").inner_text()
+
+    # Under the theme colours a slider move updates the counts and leaves the colours alone.
+    themed = choose_colouring(page, "theme", list(THEME_COLORS[:2]))
+    set_delta(page, "0.75")
+    expect(page.locator("#dataset-counts-table td[data-status=kept] b")).not_to_have_text("6", timeout=TIMEOUT)
+    time.sleep(0.5)
+    assert shown_colours(page) == themed
+    # Back to the statuses: coloured by the sliders as they stand now, not by the run's defaults.
+    kept = counts(page)["kept"]
+    assert choose_colouring(page, "status", statuses).count(STATUS_COLORS["kept"]) == kept
 
 
 def test_export_writes_ids_and_thresholds(page, data_root, compose_folder, tmp_path):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 from playwright.sync_api import expect
 
+from t2i_core.render.bvh import read_bvh
 from t2i_core.roots import REFUSED
+from t2i_core.skeleton import JOINT_NAMES
 from tests.pages.conftest import TIMEOUT, generate
 
 
@@ -56,3 +58,64 @@ def test_a_clip_outside_the_roots_is_refused(page, data_root):
         react(page, f"reaction for {escape}")
         expect(page.locator("#reaction-status")).to_contain_text(REFUSED, timeout=TIMEOUT)
         assert str(data_root) not in page.locator("#reaction-status").inner_text()
+
+
+OTHER_SKELETON = """HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation
+  JOINT Spine
+  {
+    OFFSET 0 0.1 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    End Site
+    {
+      OFFSET 0 0.1 0
+    }
+  }
+}
+MOTION
+Frames: 2
+Frame Time: 0.033333
+0 1 0 0 0 0 0 0 0
+0 1 0 0 0 0 0 0 0
+"""
+
+
+def test_reaction_from_our_bvh_and_a_bvh_of_another_skeleton(page, tmp_path):
+    generate(page, seconds="2", steps="4")
+    with page.expect_download() as download:
+        page.locator("#download-bvh1").click()
+    exported = tmp_path / "person1.bvh"
+    download.value.save_as(exported)
+    page.get_by_role("tab", name="Reaction").click()
+    page.locator("#reaction-upload input[type=file]").set_input_files(str(exported))
+    react(page)
+    status = page.locator("#reaction-status")
+    expect(status).to_contain_text("person 2 generated for person 1 of the uploaded .bvh file", timeout=TIMEOUT)
+    expect(status).to_contain_text("Downloads ready", timeout=TIMEOUT)
+    body = page.frame_locator("#reaction-viewer-frame").locator("body")
+    expect(body).to_have_attribute("data-frames", "59", timeout=TIMEOUT)  # features from joints: one frame less
+    with page.expect_download() as download:
+        page.locator("#reaction-npz").click()
+    with np.load(download.value.path(), allow_pickle=False) as result:
+        person1 = result["joints"][0]
+    # Person 1 is the BVH's motion (its bodies at their median bone lengths), placed anew: compared by the
+    # distances between its joints, which no move or turn changes.
+    bvh = read_bvh(exported)
+    in_file = bvh.positions()[:, [bvh.names.index(name) for name in JOINT_NAMES]]
+
+    def poses(joints):
+        return np.linalg.norm(joints[:, :, None] - joints[:, None], axis=-1)
+
+    assert np.abs(poses(person1) - poses(in_file[: len(person1)])).max() < 0.01
+
+    other = tmp_path / "other.bvh"
+    other.write_text(OTHER_SKELETON)
+    page.locator("#reaction-upload button[aria-label*='Clear'], #reaction-upload .label-clear-button").first.click()
+    page.locator("#reaction-upload input[type=file]").set_input_files(str(other))
+    react(page, "the other person waves back.")
+    expect(status).to_contain_text("a BVH of another skeleton (2 joints, e.g. Hips, Spine)", timeout=TIMEOUT)
+    expect(status).to_contain_text("expected our 22 joints")
+    assert "Traceback" not in page.content() and str(tmp_path) not in status.inner_text()
