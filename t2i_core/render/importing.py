@@ -28,6 +28,18 @@ class MotionFileError(ValueError):
     """A file that is not a usable motion (the text never names a server path)."""
 
 
+def _features_of_every_frame(joints: np.ndarray) -> np.ndarray:
+    """Features (T, 262) of all T frames of positions (T, 22, 3).
+
+    A feature frame holds a position and the velocity to the next one, so T positions give T-1
+    frames; the file's last frame is kept by continuing its last velocity one frame on.
+    """
+    if joints.shape[0] < 2:
+        raise MotionFileError("the motion has fewer than 2 frames")
+    joints = np.concatenate([joints, 2 * joints[-1:] - joints[-2:-1]], axis=0)
+    return person_features_from_joints(joints)
+
+
 def _person(array: np.ndarray, person: int, tail: tuple[int, ...], what: str) -> np.ndarray:
     if array.ndim == len(tail) + 1:
         array = array[None]
@@ -60,7 +72,7 @@ def _npz(path: Path, person: int) -> np.ndarray:
                 return _person(archive["features"], person, (FEATURE_DIM,), "features")
             if "joints" in archive.files:
                 joints = _person(archive["joints"], person, (NUM_JOINTS, 3), "joints")
-                return person_features_from_joints(joints)
+                return _features_of_every_frame(joints)
     except MotionFileError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile):  # objects refused, damaged members
@@ -88,7 +100,7 @@ def _bvh(path: Path) -> np.ndarray:
     joints = positions[:, order]
     if not np.isfinite(joints).all():
         raise MotionFileError("the BVH motion holds NaN or infinite values")
-    return person_features_from_joints(joints)
+    return _features_of_every_frame(joints)
 
 
 def read_person_motion(path: str | Path, person: int = 1) -> np.ndarray:
