@@ -1,11 +1,15 @@
-"""The shipped checkpoints load and reproduce the outputs recorded before the shared-core refactor.
+"""The shipped checkpoints load and reproduce the outputs recorded when they were shipped.
 
 tests/reference/shipped_checkpoints.npz holds, per output, its sum, its absolute sum and 16 evenly
-spaced values (float64), recorded with the code as it was before sampling, layers and checkpoint
-loading moved into shared modules. A change that alters what the shipped models generate or
-embed fails here.
+spaced values (float64). A change that alters what the shipped models generate or embed fails
+here. Shipping new weights is the one reason to record it again, with the code that checks it:
+
+    python -m tests.test_shipped_checkpoints --record
 """
 
+import argparse
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +21,7 @@ from t2i_core.pipeline import Text2InteractPipeline
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = Path(__file__).resolve().parent / "reference" / "shipped_checkpoints.npz"
 PROMPTS = ["one person waves, the other bows", "two people dance together"]
+GUIDANCES = [3.5, 1.0]
 TEXTS = ["one person pushes the other", "they hug", "a person walks up to the other and shakes hands"]
 LENGTHS = [40, 61, 75]
 # Another CPU (or BLAS build) rounds the last bits differently and a few sampling steps amplify
@@ -33,6 +38,52 @@ def summary(values: np.ndarray) -> np.ndarray:
     return np.concatenate([[values.sum(), np.abs(values).sum()], flat[picks]])
 
 
+def load_pipeline() -> Text2InteractPipeline:
+    return Text2InteractPipeline.from_pretrained(REPO / "assets" / "interactor")
+
+
+def generated(pipe: Text2InteractPipeline, index: int, guidance: float) -> dict[str, np.ndarray]:
+    result = pipe(PROMPTS[index], seconds=2, seed=[3 + index, 7], guidance_scale=guidance, steps=5,
+                  return_attention=True)
+    key = f"p{index}_g{guidance}"
+    return {key + "_features": result.features, key + "_word": result.attention.word,
+            key + "_person": result.attention.person}
+
+
+def stochastic(pipe: Text2InteractPipeline) -> dict[str, np.ndarray]:
+    return {"eta_features": pipe(PROMPTS[0], seconds=1.5, seed=11, guidance_scale=2.0, steps=4, eta=0.5).features}
+
+
+def for_evaluation(pipe: Text2InteractPipeline) -> list[np.ndarray]:
+    return pipe.generate_for_evaluation(TEXTS, LENGTHS, seed=5, steps=5, batch_size=2)
+
+
+def embeddings(motions: list[np.ndarray]) -> dict[str, np.ndarray]:
+    scorer = TextMotionScorer.from_pretrained(REPO / "assets" / "evaluator")
+    padded = np.zeros((len(TEXTS), 2, max(LENGTHS), 262), np.float32)
+    for index, motion in enumerate(motions):
+        padded[index, :, : motion.shape[1]] = motion
+    return {"text_emb": scorer.embed_texts(TEXTS), "motion_emb": scorer.embed_motions(padded, LENGTHS)}
+
+
+def record() -> Path:
+    """Write every output's summary to the reference file (atomically)."""
+    pipe = load_pipeline()
+    outputs = {}
+    for index in range(len(PROMPTS)):
+        for guidance in GUIDANCES:
+            outputs.update(generated(pipe, index, guidance))
+    outputs.update(stochastic(pipe))
+    motions = for_evaluation(pipe)
+    outputs.update({f"eval{index}": motion for index, motion in enumerate(motions)})
+    outputs.update(embeddings(motions))
+    handle, temporary = tempfile.mkstemp(suffix=".npz", dir=REFERENCE.parent)
+    os.close(handle)
+    np.savez(temporary, **{key: summary(value) for key, value in outputs.items()})
+    os.replace(temporary, REFERENCE)
+    return REFERENCE
+
+
 @pytest.fixture(scope="module")
 def reference():
     with np.load(REFERENCE, allow_pickle=False) as stored:
@@ -41,12 +92,12 @@ def reference():
 
 @pytest.fixture(scope="module")
 def pipe():
-    return Text2InteractPipeline.from_pretrained(REPO / "assets" / "interactor")
+    return load_pipeline()
 
 
 @pytest.fixture(scope="module")
 def evaluation_motions(pipe):
-    return pipe.generate_for_evaluation(TEXTS, LENGTHS, seed=5, steps=5, batch_size=2)
+    return for_evaluation(pipe)
 
 
 def check(reference, key, values):
@@ -54,20 +105,15 @@ def check(reference, key, values):
     np.testing.assert_allclose(summary(values), expected, rtol=TOLERANCE, atol=TOLERANCE, err_msg=key)
 
 
-@pytest.mark.parametrize("guidance", [3.5, 1.0])
+@pytest.mark.parametrize("guidance", GUIDANCES)
 @pytest.mark.parametrize("index", [0, 1])
 def test_interactor_generation_and_attention_are_unchanged(pipe, reference, index, guidance):
-    result = pipe(PROMPTS[index], seconds=2, seed=[3 + index, 7], guidance_scale=guidance, steps=5,
-                  return_attention=True)
-    key = f"p{index}_g{guidance}"
-    check(reference, key + "_features", result.features)
-    check(reference, key + "_word", result.attention.word)
-    check(reference, key + "_person", result.attention.person)
+    for key, values in generated(pipe, index, guidance).items():
+        check(reference, key, values)
 
 
 def test_stochastic_sampling_is_unchanged(pipe, reference):
-    result = pipe(PROMPTS[0], seconds=1.5, seed=11, guidance_scale=2.0, steps=4, eta=0.5)
-    check(reference, "eta_features", result.features)
+    check(reference, "eta_features", stochastic(pipe)["eta_features"])
 
 
 def test_generation_for_evaluation_is_unchanged(reference, evaluation_motions):
@@ -77,9 +123,12 @@ def test_generation_for_evaluation_is_unchanged(reference, evaluation_motions):
 
 
 def test_evaluator_embeddings_are_unchanged(reference, evaluation_motions):
-    scorer = TextMotionScorer.from_pretrained(REPO / "assets" / "evaluator")
-    check(reference, "text_emb", scorer.embed_texts(TEXTS))
-    padded = np.zeros((len(TEXTS), 2, max(LENGTHS), 262), np.float32)
-    for index, motion in enumerate(evaluation_motions):
-        padded[index, :, : motion.shape[1]] = motion
-    check(reference, "motion_emb", scorer.embed_motions(padded, LENGTHS))
+    for key, values in embeddings(evaluation_motions).items():
+        check(reference, key, values)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="Record the shipped checkpoints' reference outputs.")
+    parser.add_argument("--record", action="store_true", required=True)
+    parser.parse_args()
+    print(f"wrote {record().relative_to(REPO)}")
