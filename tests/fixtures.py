@@ -9,6 +9,7 @@ import numpy as np
 from t2i_core.motion.kinematics import forward_kinematics
 from t2i_core.motion.raw import make_raw
 from t2i_core.motion.rotation import axis_angle_to_matrix, matrix_to_rot6d, yaw_matrix
+from t2i_core.skeleton import REST_OFFSETS
 
 FLOOR = 0.02  # both persons stand on the same (slightly raised) floor in the raw world
 
@@ -134,3 +135,17 @@ def build_compose_output(out: Path, real_folder: Path, count: int = 12, seed: in
     info = {"set_id": "feedc0ffee", "config": {"seed": seed}, "real": str(real_folder),
             "defaults": {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3}}
     return write_output(out, info, frame, real_rows, embeddings, projection, thresholds)
+
+
+def rigid_walking_person(seed: int, frames: int = 40, yaw: float = 0.0, scale: float = 1.1,
+                         amplitude: float = 0.6) -> np.ndarray:
+    """A rigid person (T, 22, 3) by FK, turning and walking, facing ``yaw`` (0 = +Z) at frame 0."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(frames)[:, None, None] / 30.0
+    phase = rng.uniform(0, 6, (1, 21, 3))
+    local = axis_angle_to_matrix(rng.uniform(-amplitude, amplitude, (1, 21, 3)) * np.sin(2 * np.pi * 0.8 * t + phase))
+    root_rot = yaw_matrix(yaw + 0.3 * t[:, 0, 0]) @ axis_angle_to_matrix(np.array([0.2, 0.0, 0.1]))
+    root = np.stack([0.5 * t[:, 0, 0], np.full(frames, 0.95), np.zeros(frames) - 1.0], axis=-1)
+    # A person whose rest triangle differs a little from REST_OFFSETS: the refinement must absorb it.
+    offsets = REST_OFFSETS * scale + rng.normal(0, 0.01, REST_OFFSETS.shape)
+    return forward_kinematics(local, root, offsets, root_rotations=root_rot)[0]

@@ -292,6 +292,12 @@ def train(args, settings: InterActorTraining) -> Path:
         if name not in TERMS:
             raise ValueError(f"unknown loss term {name!r}; accepted: {', '.join(TERMS)}")
         setattr(loss_config, name, 0.0)
+    if state is not None:  # the saved run's loss, like its other settings, wins over the flags
+        saved = config_from_dict(LossConfig, check_checkpoint(out, INTERACTOR).get("loss", {}),
+                                 source=out / "config.json")
+        if saved != loss_config and show:
+            print("resuming with the run's saved loss settings; the loss flags of this call are ignored")
+        loss_config = saved
     criterion = InteractionLoss(loss_config, mean, std).to(env.device)
     scheduler = DDIMScheduler()
     alphas = scheduler.config.num_train_timesteps

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from t2i_core.motion.kinematics import forward_kinematics
-from t2i_core.motion.rotation import axis_angle_to_matrix, yaw_matrix
+from t2i_core.motion.rotation import axis_angle_to_matrix
 from t2i_core.render.bvh import (
     bvh_text,
     channel_order,
@@ -13,21 +13,9 @@ from t2i_core.render.bvh import (
     write_bvh,
 )
 from t2i_core.skeleton import JOINT_NAMES, PARENTS, REST_OFFSETS
+from tests.fixtures import rigid_walking_person as person
 
 ORDERS = ["XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"]
-
-
-def person(seed: int, frames: int = 40, yaw: float = 0.0, scale: float = 1.1, amplitude: float = 0.6) -> np.ndarray:
-    """A rigid person (T, 22, 3) by FK, turning and walking, facing ``yaw`` (0 = +Z) at frame 0."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(frames)[:, None, None] / 30.0
-    phase = rng.uniform(0, 6, (1, 21, 3))
-    local = axis_angle_to_matrix(rng.uniform(-amplitude, amplitude, (1, 21, 3)) * np.sin(2 * np.pi * 0.8 * t + phase))
-    root_rot = yaw_matrix(yaw + 0.3 * t[:, 0, 0]) @ axis_angle_to_matrix(np.array([0.2, 0.0, 0.1]))
-    root = np.stack([0.5 * t[:, 0, 0], np.full(frames, 0.95), np.zeros(frames) - 1.0], axis=-1)
-    # A person whose rest triangle differs a little from REST_OFFSETS: the refinement must absorb it.
-    offsets = REST_OFFSETS * scale + rng.normal(0, 0.01, REST_OFFSETS.shape)
-    return forward_kinematics(local, root, offsets, root_rotations=root_rot)[0]
 
 
 def by_name(bvh) -> np.ndarray:

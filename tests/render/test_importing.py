@@ -9,7 +9,7 @@ from t2i_core.motion.features import FEATURE_DIM, features_to_joints
 from t2i_core.render.bvh import write_bvh
 from t2i_core.render.importing import MAX_MEMBER_BYTES, MotionFileError, read_person_motion
 from t2i_core.skeleton import NUM_JOINTS
-from tests.render.test_bvh import person
+from tests.fixtures import rigid_walking_person as person
 
 
 def pose_distances(joints: np.ndarray) -> np.ndarray:

@@ -67,11 +67,14 @@ def cli(folder, out, cache, *extra):
 
 def test_training_resumes_exactly(folder, tmp_path):
     cache = tmp_path / "cache"
-    assert cli(folder, tmp_path / "straight", cache, "--steps", "6") == 0
-    assert cli(folder, tmp_path / "split", cache, "--steps", "6", "--stop-after", "3") == 0
+    loss = ("--loss-weight", "vc=5", "--disable-loss", "ro")
+    assert cli(folder, tmp_path / "straight", cache, "--steps", "6", *loss) == 0
+    assert cli(folder, tmp_path / "split", cache, "--steps", "6", "--stop-after", "3", *loss) == 0
     assert json.loads((tmp_path / "split" / "config.json").read_text())["step"] == 3
+    # resumed without the loss flags: the run's saved loss settings are used, not the defaults
     assert cli(folder, tmp_path / "split", cache, "--resume") == 0
-    assert json.loads((tmp_path / "split" / "config.json").read_text())["step"] == 6
+    saved = json.loads((tmp_path / "split" / "config.json").read_text())
+    assert saved["step"] == 6 and saved["loss"]["vc"] == 5 and saved["loss"]["ro"] == 0
     for name in ("model.safetensors", "training_state.safetensors"):
         assert (tmp_path / "split" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
     log = (tmp_path / "straight" / "log.csv").read_text().splitlines()
