@@ -1,9 +1,10 @@
-"""Time to generate one 10-second (300-frame) pair with DDIM-50 and guidance.
+"""Time to generate one 10-second (300-frame) pair with the app's sampler defaults.
 
     python benchmarks/bench_generate.py [--checkpoint assets/interactor] [--device cpu|cuda]
 
-Prints the shipped model's full generation time (median of a few runs after a warm-up) and the
-paper config's (12 blocks, CLIP-width tokens; random weights) time per denoising step with guidance.
+Prints the shipped model's full generation time (median of a few runs after a warm-up) with the
+pipeline's default DDIM steps and guidance, without and with physical guidance, and the paper
+config's (12 blocks, CLIP-width tokens; random weights) time per denoising step with guidance.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from t2i_core.models.interactor import InterActor, InterActorConfig  # noqa: E402
-from t2i_core.pipeline import Text2InteractPipeline  # noqa: E402
+from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, Text2InteractPipeline  # noqa: E402
 
 PROMPT = "one person reaches out the right hand and shakes hands with the other person, then both bow"
 
@@ -41,15 +42,17 @@ def main() -> None:
     pipe = Text2InteractPipeline.from_pretrained(args.checkpoint, device=args.device)
     params = sum(p.numel() for p in pipe.model.parameters()) / 1e6
     pipe("warm up", seconds=2, steps=5)
-    times = []
-    for run in range(args.runs):
-        sync(args.device)
-        start = time.perf_counter()
-        pipe(PROMPT, seconds=10, seed=run, steps=50, guidance_scale=3.5)
-        sync(args.device)
-        times.append(time.perf_counter() - start)
-    print(f"shipped model ({params:.1f} M parameters): 300-frame pair, DDIM-50 + guidance: "
-          f"{statistics.median(times):.2f} s (median of {args.runs})")
+    for physics in (False, True):
+        times = []
+        for run in range(args.runs):
+            sync(args.device)
+            start = time.perf_counter()
+            pipe(PROMPT, seconds=10, seed=run, steps=DEFAULT_STEPS, guidance_scale=DEFAULT_GUIDANCE, physics=physics)
+            sync(args.device)
+            times.append(time.perf_counter() - start)
+        print(f"shipped model ({params:.1f} M parameters): 300-frame pair, DDIM-{DEFAULT_STEPS} + guidance "
+              f"{DEFAULT_GUIDANCE}, physical guidance {'on' if physics else 'off'}: "
+              f"{statistics.median(times):.2f} s (median of {args.runs})")
 
     config = InterActorConfig.paper()
     model = InterActor(config).eval().to(args.device)
@@ -69,7 +72,7 @@ def main() -> None:
         sync(args.device)
     per_step = (time.perf_counter() - start) / args.runs
     print(f"paper config ({params:.1f} M parameters): one guided denoising step for 300 frames: {per_step:.3f} s "
-          f"(x50 steps = {50 * per_step:.1f} s)")
+          f"(x{DEFAULT_STEPS} steps = {DEFAULT_STEPS * per_step:.1f} s)")
 
 
 if __name__ == "__main__":

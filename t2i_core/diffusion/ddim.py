@@ -3,7 +3,7 @@
 The scheduler holds no weights: ``add_noise`` (training), ``set_timesteps`` + ``timesteps`` +
 ``step`` (sampling). A sampling loop reads::
 
-    scheduler.set_timesteps(50)
+    scheduler.set_timesteps(50)            # 999, 979, ..., 19 (trailing spacing)
     x = torch.randn(shape, generator=generator)
     for t in scheduler.timesteps:
         x = scheduler.step(model(x, t), t, x).prev_sample
@@ -25,12 +25,20 @@ from t2i_core.diffusion.schedule import alphas_cumprod_from_betas, cosine_betas
 from t2i_core.io import atomic_write_text
 
 SCHEDULER_FILE = "scheduler.json"
+# Which of the T training timesteps an n-step loop visits. "leading" (DDIM's original: 0, T/n, ...,
+# T - T/n) starts at t = T - T/n, where the model expects some signal, from pure noise; "trailing"
+# (Lin et al. 2024: T-1, T-1-T/n, ..., T/n - 1) starts at the last training timestep, which pure
+# noise matches. Measured on InterActor at DDIM-10 (card): trailing is much closer to DDIM-50.
+TIMESTEP_SPACINGS = ("leading", "trailing")
+# scheduler.json files written before the setting existed were sampled with this one
+LEGACY_SPACING = "leading"
 
 
 @dataclass(frozen=True)
 class DDIMConfig:
     num_train_timesteps: int = 1000  # T of the forward process (REFERENCE 5)
     beta_max: float = 0.999  # cap on each beta: at t = T-1 the uncapped beta is 1 (alpha_bar hits 0)
+    timestep_spacing: str = "trailing"  # one of TIMESTEP_SPACINGS
 
 
 @dataclass
@@ -42,10 +50,15 @@ class DDIMStepOutput:
 class DDIMScheduler:
     """Deterministic (eta = 0) or stochastic (eta > 0) DDIM over a strided subset of the T steps."""
 
-    def __init__(self, num_train_timesteps: int = 1000, beta_max: float = 0.999):
+    def __init__(self, num_train_timesteps: int = 1000, beta_max: float = 0.999,
+                 timestep_spacing: str = DDIMConfig.timestep_spacing):
         if isinstance(num_train_timesteps, bool) or not isinstance(num_train_timesteps, int):
             raise ValueError(f"num_train_timesteps must be an int, got {num_train_timesteps!r}")
-        self.config = DDIMConfig(num_train_timesteps=num_train_timesteps, beta_max=float(beta_max))
+        if timestep_spacing not in TIMESTEP_SPACINGS:
+            raise ValueError(f"timestep_spacing must be one of {', '.join(TIMESTEP_SPACINGS)}, "
+                             f"got {timestep_spacing!r}")
+        self.config = DDIMConfig(num_train_timesteps=num_train_timesteps, beta_max=float(beta_max),
+                                 timestep_spacing=timestep_spacing)
         self.betas = cosine_betas(num_train_timesteps, beta_max)  # validates both arguments
         self.alphas_cumprod = alphas_cumprod_from_betas(self.betas)  # float64 on CPU, indexed per step
         self.timesteps: torch.Tensor | None = None  # set by set_timesteps, descending
@@ -70,7 +83,7 @@ class DDIMScheduler:
             raise ValueError(f"{path} is not valid JSON: {error}") from error
         if not isinstance(payload, dict) or payload.get("_class_name") != cls.__name__:
             raise ValueError(f"{path} does not describe a {cls.__name__}")
-        settings = {k: v for k, v in payload.items() if k != "_class_name"}
+        settings = {"timestep_spacing": LEGACY_SPACING, **{k: v for k, v in payload.items() if k != "_class_name"}}
         return cls(**asdict(config_from_dict(DDIMConfig, settings, source=path)))
 
     # -- training --------------------------------------------------------------------------------
@@ -93,14 +106,18 @@ class DDIMScheduler:
 
     # -- sampling --------------------------------------------------------------------------------
     def set_timesteps(self, num_inference_steps: int) -> None:
-        """Use every (T // n)-th timestep, highest first: 50 steps -> 980, 960, ..., 0."""
+        """n of the T timesteps, evenly spaced, highest first (``timestep_spacing``, T = 1000, n = 50):
+        leading 980, 960, ..., 0; trailing 999, 979, ..., 19."""
         total = self.config.num_train_timesteps
         if isinstance(num_inference_steps, bool) or not isinstance(num_inference_steps, int):
             raise ValueError(f"num_inference_steps must be an int, got {num_inference_steps!r}")
         if not 1 <= num_inference_steps <= total:
             raise ValueError(f"num_inference_steps must lie in [1, {total}], got {num_inference_steps}")
-        stride = total // num_inference_steps
-        steps = list(range(0, num_inference_steps * stride, stride))[::-1]
+        if self.config.timestep_spacing == "trailing":
+            steps = [total - 1 - (i * total) // num_inference_steps for i in range(num_inference_steps)]
+        else:
+            stride = total // num_inference_steps
+            steps = list(range(0, num_inference_steps * stride, stride))[::-1]
         self.timesteps = torch.tensor(steps, dtype=torch.long)
         self.num_inference_steps = num_inference_steps
         self._previous = dict(zip(steps, [*steps[1:], -1]))

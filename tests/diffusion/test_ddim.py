@@ -66,8 +66,8 @@ def test_add_noise_rejects_bad_timesteps(timesteps):
         DDIMScheduler().add_noise(x0, torch.zeros_like(x0), timesteps)
 
 
-def test_set_timesteps():
-    scheduler = DDIMScheduler()
+def test_set_timesteps_leading():
+    scheduler = DDIMScheduler(timestep_spacing="leading")
     scheduler.set_timesteps(50)
     assert scheduler.timesteps.tolist() == list(range(980, -1, -20))
     scheduler.set_timesteps(1000)
@@ -75,6 +75,24 @@ def test_set_timesteps():
     scheduler.set_timesteps(1)
     assert scheduler.timesteps.tolist() == [0]
     for bad in (0, 1001, -5, 2.5, True):
+        with pytest.raises(ValueError, match="num_inference_steps"):
+            scheduler.set_timesteps(bad)
+
+
+def test_set_timesteps_trailing_starts_at_the_last_training_timestep():
+    scheduler = DDIMScheduler()
+    assert scheduler.config.timestep_spacing == "trailing"
+    scheduler.set_timesteps(10)
+    assert scheduler.timesteps.tolist() == list(range(999, 0, -100))
+    scheduler.set_timesteps(50)
+    assert scheduler.timesteps.tolist() == list(range(999, 0, -20))
+    scheduler.set_timesteps(1000)
+    assert scheduler.timesteps.tolist() == list(range(999, -1, -1))
+    scheduler.set_timesteps(3)
+    assert scheduler.timesteps.tolist() == [999, 666, 333]
+    scheduler.set_timesteps(1)
+    assert scheduler.timesteps.tolist() == [999]
+    for bad in (0, 1001, 2.5):
         with pytest.raises(ValueError, match="num_inference_steps"):
             scheduler.set_timesteps(bad)
 
@@ -88,11 +106,12 @@ def sample_loop(scheduler, model, shape, steps, eta=0.0, seed=0):
     return x
 
 
+@pytest.mark.parametrize("spacing", ["leading", "trailing"])
 @pytest.mark.parametrize("steps", [10, 50, 1000])
 @pytest.mark.parametrize("eta", [0.0, 1.0])
-def test_perfect_predictor_recovers_x0(steps, eta):
+def test_perfect_predictor_recovers_x0(steps, eta, spacing):
     x0 = torch.randn(2, 2, 30, 262, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    out = sample_loop(DDIMScheduler(), lambda x, t: x0, x0.shape, steps, eta=eta)
+    out = sample_loop(DDIMScheduler(timestep_spacing=spacing), lambda x, t: x0, x0.shape, steps, eta=eta)
     assert torch.allclose(out, x0, atol=1e-5)
 
 
@@ -112,7 +131,7 @@ def test_eta0_with_perfect_predictor_keeps_the_noise_direction():
 
 
 def test_eta_noise_comes_from_the_generator():
-    scheduler = DDIMScheduler()
+    scheduler = DDIMScheduler(timestep_spacing="leading")
     scheduler.set_timesteps(50)
     x = torch.randn(2, 5)
     x0 = torch.zeros(2, 5)
@@ -127,7 +146,7 @@ def test_eta_noise_comes_from_the_generator():
 
 
 def test_step_errors():
-    scheduler = DDIMScheduler()
+    scheduler = DDIMScheduler(timestep_spacing="leading")
     x = torch.zeros(2, 3)
     with pytest.raises(ValueError, match="set_timesteps"):
         scheduler.step(x, 0, x)
@@ -144,7 +163,7 @@ def test_step_errors():
 
 def test_constructor_errors():
     for kwargs in ({"num_train_timesteps": 0}, {"num_train_timesteps": 10.0}, {"beta_max": 1.0},
-                   {"beta_max": 0.0}):
+                   {"beta_max": 0.0}, {"timestep_spacing": "linspace"}):
         with pytest.raises(ValueError):
             DDIMScheduler(**kwargs)
 
@@ -155,7 +174,7 @@ def dummy_model(x, t):
 
 
 def test_save_and_reload_gives_identical_loops(tmp_path):
-    scheduler = DDIMScheduler(num_train_timesteps=500, beta_max=0.99)
+    scheduler = DDIMScheduler(num_train_timesteps=500, beta_max=0.99, timestep_spacing="leading")
     path = scheduler.save_config(tmp_path)
     assert path == tmp_path / SCHEDULER_FILE
     reloaded = DDIMScheduler.from_config(tmp_path)
@@ -183,3 +202,17 @@ def test_from_config_errors(tmp_path):
     (tmp_path / SCHEDULER_FILE).write_text(json.dumps({"_class_name": "DDIMScheduler", "beta_max": 2}))
     with pytest.raises(ValueError, match="beta_max"):
         DDIMScheduler.from_config(tmp_path)
+    (tmp_path / SCHEDULER_FILE).write_text(json.dumps({"_class_name": "DDIMScheduler", "timestep_spacing": "x"}))
+    with pytest.raises(ValueError, match="timestep_spacing must be one of leading, trailing"):
+        DDIMScheduler.from_config(tmp_path)
+
+
+def test_a_scheduler_file_from_before_the_spacing_setting_keeps_leading_spacing(tmp_path):
+    (tmp_path / SCHEDULER_FILE).write_text(json.dumps({"_class_name": "DDIMScheduler", "beta_max": 0.999,
+                                                       "num_train_timesteps": 1000}))
+    scheduler = DDIMScheduler.from_config(tmp_path)
+    assert scheduler.config.timestep_spacing == "leading"
+    scheduler.set_timesteps(10)
+    assert scheduler.timesteps.tolist() == list(range(900, -1, -100))
+    DDIMScheduler().save_config(tmp_path)
+    assert json.loads((tmp_path / SCHEDULER_FILE).read_text())["timestep_spacing"] == "trailing"
