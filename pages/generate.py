@@ -10,7 +10,7 @@ import gradio as gr
 
 from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, download_buttons, escape, message, unexpected
 from t2i_core.inputs import APP_MAX_SAMPLES, APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
-from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, SECONDS_RANGE
+from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, SECONDS_RANGE
 from t2i_core.render.attention import AttentionSummary
 from t2i_core.render.export import export_sample, file_stem, reproduction_settings
 from t2i_core.render.playback import playback_data
@@ -45,7 +45,7 @@ def _sample_choices(session: Session) -> list[tuple[str, int]]:
     return [(f"Sample {i + 1} (seed {s})", i) for i, s in enumerate(session.result.seeds)]
 
 
-def generate(model: Model, session: Session, prompt, seconds, seeds, samples, guidance, steps, physics=False,
+def generate(model: Model, session: Session, prompt, seconds, seeds, samples, guidance, steps, physics=DEFAULT_PHYSICS,
              progress=gr.Progress()):  # noqa: B008 (Gradio injects it)
     """Outputs: session, status, viewer, sample picker, then the four download buttons (cleared)."""
     keep = [gr.skip()] * 6
@@ -185,8 +185,8 @@ def build(model: Model, session: gr.State) -> None:
                                          f"{GUIDANCE_RANGE[1]:g})", elem_id="guidance")
                     steps = gr.Number(value=DEFAULT_STEPS, label=f"DDIM steps ({APP_STEPS_RANGE[0]}-"
                                       f"{APP_STEPS_RANGE[1]})", elem_id="steps")
-                physics = gr.Checkbox(value=False, label="Physical guidance (push the bodies apart and out of the "
-                                      "floor, keep planted feet still)", elem_id="physics")
+                physics = gr.Checkbox(value=DEFAULT_PHYSICS, label="Physical guidance (push the bodies apart and "
+                                      "out of the floor, keep planted feet still)", elem_id="physics")
                 run = gr.Button("Generate", variant="primary", elem_id="generate-button")
                 status = gr.Markdown(message("info", "Ready." if model.ready else "No model loaded."),
                                      elem_id="gen-status")

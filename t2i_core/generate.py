@@ -18,7 +18,7 @@ import numpy as np
 
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.io import save_npz
-from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, Text2InteractPipeline
+from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, Text2InteractPipeline
 
 SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "assets" / "interactor"
 
@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE, help="classifier-free guidance scale")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help="DDIM steps (1 to 1000)")
-    parser.add_argument("--physics", action="store_true",
+    parser.add_argument("--physics", action=argparse.BooleanOptionalAction, default=DEFAULT_PHYSICS,
                         help="physical guidance at sampling: push the persons out of each other and the floor, "
-                             "keep planted feet still")
+                             f"keep planted feet still (default: {'on' if DEFAULT_PHYSICS else 'off'})")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
     try:

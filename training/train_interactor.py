@@ -292,9 +292,12 @@ def train(args, settings: InterActorTraining) -> Path:
         if name not in TERMS:
             raise ValueError(f"unknown loss term {name!r}; accepted: {', '.join(TERMS)}")
         setattr(loss_config, name, 0.0)
+    # the checkpoint a run started from is part of its record, kept when it resumes
+    init_from = str(args.init_from) if args.init_from else None
     if state is not None:  # the saved run's loss, like its other settings, wins over the flags
-        saved = config_from_dict(LossConfig, check_checkpoint(out, INTERACTOR).get("loss", {}),
-                                 source=out / "config.json")
+        saved_run = check_checkpoint(out, INTERACTOR)
+        init_from = saved_run.get("init_from")
+        saved = config_from_dict(LossConfig, saved_run.get("loss", {}), source=out / "config.json")
         if saved != loss_config and show:
             print("resuming with the run's saved loss settings; the loss flags of this call are ignored")
         loss_config = saved
@@ -363,7 +366,8 @@ def train(args, settings: InterActorTraining) -> Path:
             return
         pipe = Text2InteractPipeline(ema, scheduler, encoder, mean, std, env.device)
         pipe.save_pretrained(out, step=step, training=asdict(settings), loss=asdict(loss_config),
-                             data=[{"path": str(r.path), "ratio": r.ratio} for r in roots], world_size=env.world)
+                             data=[{"path": str(r.path), "ratio": r.ratio} for r in roots], world_size=env.world,
+                             init_from=init_from)
         save_training_state(out, {"step": step, "epoch": epoch, "raw_weights": model.state_dict(),
                                   "ema_weights": ema.state_dict(), "optimizer": optimizer.state_dict(),
                                   "batch_in_epoch": batch_in_epoch,

@@ -54,6 +54,8 @@ def reproduction_settings(settings: dict, seed: int, checkpoint: str | None = No
                           ("checkpoint", "--checkpoint")):
             if key in out:
                 parts += [flag, f"{out[key]:g}" if isinstance(out[key], float) else str(out[key])]
+        if "physics" in out:  # said either way: the command's default may not be what made this sample
+            parts.append("--physics" if out["physics"] else "--no-physics")
         out["command"] = shlex.join([*parts, "--out", f"{file_stem(str(out['prompt']), seed)}.npz"])
     return out
 

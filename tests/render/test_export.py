@@ -15,6 +15,9 @@ def test_export_writes_npz_bvhs_and_settings(tmp_path):
     assert settings["seed"] == 5 and "seeds" not in settings and settings["checkpoint"] == "/ckpt"
     command = "python -m t2i_core.generate p --seed 5 --steps 5 --checkpoint /ckpt --out p_seed5.npz"
     assert settings["command"] == command
+    for physics, flag in (({"iterations": 4}, "--physics"), (None, "--no-physics")):
+        command = reproduction_settings({"prompt": "p", "seeds": [5], "physics": physics}, 5)["command"]
+        assert command == f"python -m t2i_core.generate p --seed 5 {flag} --out p_seed5.npz"
     files = export_sample(tmp_path / "out", joints, features, "Two people hug!", 5, settings)
     assert [p.name for p in files.all()] == ["two_people_hug_seed5.npz", "two_people_hug_seed5_person1.bvh",
                                              "two_people_hug_seed5_person2.bvh", "two_people_hug_seed5_settings.json"]

@@ -232,3 +232,5 @@ def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp
     saved = json.loads((tmp_path / "stage2" / "config.json").read_text())
     assert [d["ratio"] for d in saved["data"]] == [0.5, 0.5] and saved["data"][1]["path"] == str(compose)
     assert saved["config"] == json.loads((tmp_path / "stage1" / "config.json").read_text())["config"]
+    assert saved["init_from"] == str(tmp_path / "stage1")
+    assert json.loads((tmp_path / "stage1" / "config.json").read_text())["init_from"] is None
