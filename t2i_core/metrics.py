@@ -141,12 +141,35 @@ def bone_length_error(joints: np.ndarray) -> float:
     return float(np.abs(lengths - np.median(lengths, axis=-2, keepdims=True)).mean())
 
 
+def acceleration_magnitudes(joints: np.ndarray) -> np.ndarray:
+    """(..., T, J, 3) joints -> (..., T - 2, J) acceleration magnitudes in m/s^2; entry i is frame i + 1's."""
+    acceleration = joints[..., 2:, :, :] - 2 * joints[..., 1:-1, :, :] + joints[..., :-2, :, :]
+    return np.linalg.norm(acceleration, axis=-1) * FPS**2
+
+
 def jitter(joints: np.ndarray) -> float:
     """Mean joint acceleration magnitude in m/s^2."""
     if joints.shape[-3] < 3:
         return 0.0
-    acceleration = joints[..., 2:, :, :] - 2 * joints[..., 1:-1, :, :] + joints[..., :-2, :, :]
-    return float(np.linalg.norm(acceleration, axis=-1).mean() * FPS**2)
+    return float(acceleration_magnitudes(joints).mean())
+
+
+def token_boundary_jitter(joints: np.ndarray, frames_per_token: int) -> tuple[float, float]:
+    """Mean acceleration (m/s^2) at frames whose neighbours lie in another token, and inside tokens.
+
+    Frame t's acceleration spans frames t - 1, t, t + 1; with tokens of ``frames_per_token`` frames
+    (0..k-1, k..2k-1, ...) it crosses a token boundary when t or t + 1 starts a token. A model whose
+    tokens do not join smoothly shows a boundary figure well above the inside one; real motion shows
+    both equal. Needs ``frames_per_token`` >= 3 (smaller tokens have no inside frame) and 4+ frames.
+    """
+    if frames_per_token < 3:
+        raise ValueError(f"frames_per_token must be >= 3 for a frame to lie inside a token, got {frames_per_token}")
+    if joints.shape[-3] < 4:
+        raise ValueError(f"need at least 4 frames, got {joints.shape[-3]}")
+    magnitudes = acceleration_magnitudes(joints)
+    centre = np.arange(1, joints.shape[-3] - 1)
+    crosses = (centre % frames_per_token == 0) | ((centre + 1) % frames_per_token == 0)
+    return float(magnitudes[..., crosses, :].mean()), float(magnitudes[..., ~crosses, :].mean())
 
 
 def contact_frames(joints: np.ndarray) -> np.ndarray:

@@ -79,6 +79,26 @@ def test_physical_metrics_on_crafted_motion():
     assert metrics.jitter(shaky) == pytest.approx(0.02 * 900)
 
 
+def test_token_boundary_jitter_finds_steps_between_tokens():
+    still = standing_pair()  # 30 frames
+    stepped = still.copy()
+    stepped[..., 0] += (np.arange(30) // 3)[None, :, None] * 0.01  # each 3-frame token 1 cm further along
+    boundary, inside = metrics.token_boundary_jitter(stepped, 3)
+    assert boundary == pytest.approx(0.01 * 900) and inside == 0.0
+    # a constant-velocity slide (no steps) accelerates nowhere; a uniform shake is the same on both sides
+    sliding = still.copy()
+    sliding[..., 0] += np.arange(30)[None, :, None] * 0.01
+    assert metrics.token_boundary_jitter(sliding, 3) == pytest.approx((0.0, 0.0), abs=1e-9)
+    shaky = still.copy()
+    shaky[:, 1::2, :, 0] += 0.01
+    boundary, inside = metrics.token_boundary_jitter(shaky, 3)
+    assert boundary == pytest.approx(inside) == pytest.approx(0.02 * 900)
+    with pytest.raises(ValueError, match="frames_per_token must be >= 3"):
+        metrics.token_boundary_jitter(still, 1)
+    with pytest.raises(ValueError, match="at least 4 frames"):
+        metrics.token_boundary_jitter(still[:, :3], 3)
+
+
 def test_contact_accuracy_only_where_the_real_pair_touches():
     real = standing_pair(gap=1.0)
     real[1, 10:20, 21] = real[0, 10:20, 21] + [0.05, 0, 0]  # hands meet in frames 10..19
