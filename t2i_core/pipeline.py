@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from t2i_core.diffusion.ddim import SCHEDULER_FILE, DDIMScheduler
+from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.given_person import GivenPerson
 from t2i_core.diffusion.guidance import tile_batch
 from t2i_core.diffusion.sampling import denoise
@@ -96,8 +96,7 @@ class Text2InteractPipeline:
                         text_encoder: TextEncoder | None = None) -> Text2InteractPipeline:
         checkpoint = load_checkpoint(folder, INTERACTOR)
         model, stats = checkpoint.model, checkpoint.tensors[NORMALIZATION_FILE]
-        scheduler = DDIMScheduler.from_config(folder) if (Path(folder) / SCHEDULER_FILE).is_file() \
-            else DDIMScheduler()
+        scheduler = DDIMScheduler.of_checkpoint(folder)
         encoder = text_encoder or build_text_encoder(model.config.text_encoder, device=device)
         return cls(model, scheduler, encoder, stats["mean"], stats["std"], device)
 

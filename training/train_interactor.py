@@ -295,14 +295,15 @@ def train(args, settings: InterActorTraining) -> Path:
     # the checkpoint a run started from is part of its record, kept when it resumes
     init_from = str(args.init_from) if args.init_from else None
     if state is not None:  # the saved run's loss, like its other settings, wins over the flags
-        saved_run = check_checkpoint(out, INTERACTOR)
+        saved_run = loaded.payload  # the run's own config.json (source is out when resuming)
         init_from = saved_run.get("init_from")
         saved = config_from_dict(LossConfig, saved_run.get("loss", {}), source=out / "config.json")
         if saved != loss_config and show:
             print("resuming with the run's saved loss settings; the loss flags of this call are ignored")
         loss_config = saved
     criterion = InteractionLoss(loss_config, mean, std).to(env.device)
-    scheduler = DDIMScheduler()
+    # a resumed run keeps the scheduler it saved (its sampling spacing); a new one takes today's default
+    scheduler = DDIMScheduler.of_checkpoint(out) if state is not None else DDIMScheduler()
     alphas = scheduler.config.num_train_timesteps
 
     combined = ConcatDataset(datasets)

@@ -86,6 +86,11 @@ class DDIMScheduler:
         settings = {"timestep_spacing": LEGACY_SPACING, **{k: v for k, v in payload.items() if k != "_class_name"}}
         return cls(**asdict(config_from_dict(DDIMConfig, settings, source=path)))
 
+    @classmethod
+    def of_checkpoint(cls, folder: str | Path) -> DDIMScheduler:
+        """The scheduler a checkpoint folder was saved with; a default one where it has no ``scheduler.json``."""
+        return cls.from_config(folder) if (Path(folder) / SCHEDULER_FILE).is_file() else cls()
+
     # -- training --------------------------------------------------------------------------------
     def add_noise(self, x0: torch.Tensor, noise: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
         """q(x_t | x0): sqrt(alpha_bar_t) x0 + sqrt(1 - alpha_bar_t) noise, one timestep per sample."""

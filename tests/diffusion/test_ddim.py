@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from t2i_core.diffusion import SCHEDULER_FILE, DDIMScheduler, cosine_alpha_bar, cosine_betas
+from t2i_core.diffusion.ddim import DDIMConfig
 from t2i_core.diffusion.schedule import alphas_cumprod_from_betas
 
 
@@ -205,6 +206,12 @@ def test_from_config_errors(tmp_path):
     (tmp_path / SCHEDULER_FILE).write_text(json.dumps({"_class_name": "DDIMScheduler", "timestep_spacing": "x"}))
     with pytest.raises(ValueError, match="timestep_spacing must be one of leading, trailing"):
         DDIMScheduler.from_config(tmp_path)
+
+
+def test_the_scheduler_of_a_checkpoint_folder(tmp_path):
+    assert DDIMScheduler.of_checkpoint(tmp_path).config == DDIMScheduler().config  # none saved: the default
+    DDIMScheduler(num_train_timesteps=500, timestep_spacing="leading").save_config(tmp_path)
+    assert DDIMScheduler.of_checkpoint(tmp_path).config == DDIMConfig(500, 0.999, "leading")
 
 
 def test_a_scheduler_file_from_before_the_spacing_setting_keeps_leading_spacing(tmp_path):

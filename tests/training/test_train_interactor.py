@@ -71,10 +71,14 @@ def test_training_resumes_exactly(folder, tmp_path):
     assert cli(folder, tmp_path / "straight", cache, "--steps", "6", *loss) == 0
     assert cli(folder, tmp_path / "split", cache, "--steps", "6", "--stop-after", "3", *loss) == 0
     assert json.loads((tmp_path / "split" / "config.json").read_text())["step"] == 3
+    # a run saved with another scheduler keeps it when it resumes
+    DDIMScheduler(timestep_spacing="leading").save_config(tmp_path / "split")
     # resumed without the loss flags: the run's saved loss settings are used, not the defaults
     assert cli(folder, tmp_path / "split", cache, "--resume") == 0
     saved = json.loads((tmp_path / "split" / "config.json").read_text())
     assert saved["step"] == 6 and saved["loss"]["vc"] == 5 and saved["loss"]["ro"] == 0
+    assert DDIMScheduler.from_config(tmp_path / "split").config.timestep_spacing == "leading"
+    assert DDIMScheduler.from_config(tmp_path / "straight").config.timestep_spacing == "trailing"
     for name in ("model.safetensors", "training_state.safetensors"):
         assert (tmp_path / "split" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
     log = (tmp_path / "straight" / "log.csv").read_text().splitlines()
