@@ -22,7 +22,7 @@ from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.metrics import token_boundary_jitter
 from t2i_core.motion.features import features_to_joints
-from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, FPS, Text2InteractPipeline
+from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, Text2InteractPipeline
 from training.common import resolve_device
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,12 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         for index, entry in enumerate(entries):
             result = pipe(entry.captions[0], seconds=args.seconds, seed=args.seed + index, steps=args.steps,
                           guidance_scale=args.guidance, physics=False)
+            frames = result.joints.shape[-3]  # what the pipeline made of --seconds
             generated.append(token_boundary_jitter(result.joints[0], per_token))
             real.append(token_boundary_jitter(features_to_joints(data.full_features(index)), per_token))
     except (ValueError, CheckpointError, DataFolderError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    frames = round(args.seconds * FPS)
     print(f"{len(entries)} caption(s) of {args.split}, {frames} generated frames each, {per_token} frames per token, "
           f"DDIM-{args.steps}, guidance {args.guidance:g}, physical guidance off")
     print("| motion | next to a token boundary m/s² | inside a token m/s² | ratio |")
