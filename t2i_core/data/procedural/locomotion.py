@@ -74,6 +74,11 @@ def plan_steps(root_xz: np.ndarray, heading: np.ndarray, half_width: float, back
     threshold = 0.10 * scale
     settle = 0.035 * scale
     double_support = frames(0.1)
+    if carry is not None:
+        # The first carried frame at or after each frame: steps never anticipate airborne travel.
+        starts = np.flatnonzero(carry)
+        next_carry = starts[np.minimum(np.searchsorted(starts, np.arange(n)), len(starts) - 1)]
+        next_carry = np.where(next_carry >= np.arange(n), next_carry, n)
     for t in range(n):
         if carry is not None and carry[t] and t > 0:
             turn = float(heading[t] - heading[t - 1])
@@ -88,6 +93,8 @@ def plan_steps(root_xz: np.ndarray, heading: np.ndarray, half_width: float, back
             dur = round(float(np.clip(0.47 - 0.06 * v, 0.36, 0.46) * FPS / cadence))
             lead = round(0.5 * dur + double_support)
             ahead = min(t + dur + lead, n - 1)
+            if carry is not None:
+                ahead = max(t, min(ahead, int(next_carry[t]) - 1))
             errors = []
             for f in (0, 1):
                 d = float(np.linalg.norm(ideal[f, ahead] - plant[f]))

@@ -93,7 +93,7 @@ def _jump_profile(n_prep: int, n_air: int, n_land: int, height: float, dip: floa
     """Crouch and airborne height of one jump: dip, spring up, a ballistic arc, absorb the landing."""
     n = n_prep + n_air + n_land
     t = np.arange(n, dtype=float)
-    crouch = dip * _bump(t / max(n_prep, 1) * 0.5 + 0.0) * (t < n_prep)
+    crouch = dip * _bump(t / max(n_prep, 1))   # down and back up: the legs are straight at take-off
     crouch += 0.8 * dip * _bump((t - n_prep - n_air) / max(n_land, 1)) * (t >= n_prep + n_air)
     u = (t - n_prep) / n_air
     air = np.where((u > 0) & (u < 1), 4.0 * height * u * (1 - u), 0.0)
