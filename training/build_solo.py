@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
-
-from tqdm import tqdm
 
 from t2i_core.data.procedural.solo import SOLO_ACTIONS
 from t2i_core.data.procedural.solo_corpus import generate_solo_clip
 from t2i_core.data.procedural.solo_writer import SPLIT_SHARES, split_ids, write_solo_clip, write_solo_index
+from t2i_core.io import FolderExistsError, staged_folder
+from training.parallel import run_jobs
 
 DEFAULT_CLIPS = 9000   # 1.5 x the two-person set's default 6000, as HumanML3D is to InterHuman
 
@@ -39,8 +37,8 @@ def _build_one(index: int, out: Path, seed: int) -> dict:
     return write_solo_clip(out, generate_solo_clip(seed, index))
 
 
-def check_request(out: Path, clips: int, seed: int) -> None:
-    """Refuse, before writing anything, a size whose splits would be empty or an occupied folder."""
+def check_request(clips: int, seed: int) -> None:
+    """Refuse, before writing anything, a size whose splits would be empty."""
     if clips < 1:
         raise SoloBuildError(f"--clips must be a positive number of clips, got {clips}")
     counts = {name: len(ids) for name, ids in split_ids(seed, clips).items()}
@@ -51,40 +49,18 @@ def check_request(out: Path, clips: int, seed: int) -> None:
             f"--clips {clips} leaves the {' and '.join(empty)} split{'s' if len(empty) > 1 else ''} empty "
             f"(splits take {shares}% of train/val/test); accepted: enough clips that every split gets one, "
             "e.g. 60 or more")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise SoloBuildError(f"output folder {out} already exists and is not empty; give a new or empty folder")
 
 
 def build(out: Path, clips: int, seed: int, workers: int = 1, progress: bool = True) -> dict[str, list[str]]:
     """Generate ``clips`` clips into ``out`` (written beside it, then renamed); returns ids per split."""
-    out = Path(out).expanduser().resolve()
-    check_request(out, clips, seed)
-    partial_dir = out.parent / f".{out.name}.partial"
-    if partial_dir.exists():
-        shutil.rmtree(partial_dir)   # a build of ours that was interrupted
-    partial_dir.mkdir(parents=True)
+    check_request(clips, seed)
     try:
-        job = partial(_build_one, out=partial_dir, seed=seed)
-        bar = tqdm(total=clips, unit="clip", disable=not progress, smoothing=0.05)
-        records = []
-        if workers <= 1:
-            for i in range(clips):
-                records.append(job(i))
-                bar.update()
-        else:
-            with get_context("spawn" if os.name == "nt" else "fork").Pool(workers) as pool:
-                for record in pool.imap_unordered(job, range(clips), chunksize=4):
-                    records.append(record)
-                    bar.update()
-        bar.close()
-        ids = write_solo_index(partial_dir, records, seed)
-        if out.exists():
-            out.rmdir()   # empty, checked above
-        partial_dir.rename(out)
-    except BaseException:
-        shutil.rmtree(partial_dir, ignore_errors=True)
-        raise
-    return ids
+        with staged_folder(out) as stage:
+            job = partial(_build_one, out=stage, seed=seed)
+            records = run_jobs(job, clips, workers, progress)
+            return write_solo_index(stage, records, seed)
+    except FolderExistsError as error:
+        raise SoloBuildError(str(error)) from error
 
 
 def main(argv: list[str] | None = None) -> int:
