@@ -93,10 +93,10 @@ def report(root: Path, compare: Path | None = None, limit: int = 600) -> str:
     ]
     measured = records[:limit]
     tracks = _solo_tracks(root, measured)
-    lines.append(_row("solo corpus", _measures(tracks)))
+    lines.append(_row(root.name[:13], _measures(tracks)))
     if compare is not None:
         try:
-            lines.append(_row("two-person", _measures(_two_person_tracks(Path(compare), limit))))
+            lines.append(_row(Path(compare).name[:13], _measures(_two_person_tracks(Path(compare), limit))))
         except DataFolderError as error:
             raise ReportError(str(error)) from error
     jumps: dict[str, list[float]] = {}

@@ -114,5 +114,5 @@ def test_list_actions(capsys):
 def test_report_prints_the_figures(corpus, capsys):
     assert main(["--report", str(corpus), "--limit", "20"]) == 0
     out = capsys.readouterr().out
-    assert f"{CLIPS} clips" in out and f"{len(SOLO_ACTIONS)} solo" in out and "solo corpus" in out
+    assert f"{CLIPS} clips" in out and f"{len(SOLO_ACTIONS)} solo" in out and "bone mm" in out
     assert main(["--report", str(corpus.parent)]) == 2
