@@ -38,7 +38,9 @@ def _build_one(index: int, out: Path, seed: int) -> dict:
 
 def _build_one_ood(index: int, out: Path, seed: int) -> dict:
     clip = generate_ood_clip(seed, index)
-    return {**write_clip(out, clip), "relation": clip.plan.relation}
+    # Each clip is its own group: OOD clips have no contrast twins, and clips sharing a group with no
+    # contrast would read as one scene (never each other's negatives) to the evaluator's training.
+    return {**write_clip(out, clip), "group": index, "relation": clip.plan.relation}
 
 
 def build(out: Path, clips: int, seed: int, workers: int = 1, progress: bool = True,
@@ -56,8 +58,7 @@ def build(out: Path, clips: int, seed: int, workers: int = 1, progress: bool = T
 
 def build_ood(out: Path, clips: int, seed: int, workers: int = 1, progress: bool = True) -> dict[str, list[str]]:
     """The OOD set: refused before writing when a split would be empty; staged, then renamed."""
-    draft = assign_splits([{"id": str(i), "index": i, "group": i // 2, "phases": []} for i in range(max(clips, 0))],
-                          seed)
+    draft = assign_splits([{"id": str(i), "index": i, "group": i, "phases": []} for i in range(max(clips, 0))], seed)
     empty = [name for name in ("train", "val", "test") if name not in draft.values()]
     if clips < 1 or empty:
         raise BuildRequestError(

@@ -157,3 +157,19 @@ def test_bad_requests_are_refused_with_what_is_accepted(tmp_path, capsys):
         build(occupied, clips=100, seed=0, vocabulary="ood", progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["occupied"]
     assert [p.name for p in occupied.iterdir()] == ["keep.txt"]
+
+
+def test_ood_manifest_names_an_initiator_only_where_one_person_acts(ood):
+    from t2i_core.data.manifest import clip_phases, contrast_groups
+
+    records = json.loads((ood / "manifest.json").read_text())["records"]
+    assert len({r["group"] for r in records}) == len(records)       # no clip is another's twin
+    assert all(contrast is None for _, contrast in contrast_groups(ood).values())
+    labelled = clip_phases(ood)
+    for r in records:
+        if r["relation"] in ("at_once", "together"):
+            assert r["id"] not in labelled
+        if r["relation"] in ("in_turn", "copy"):
+            spans = labelled[r["id"]]
+            assert [s.initiator for s in spans] == [p["person"] for p in r["phases"]]
+            assert len({s.initiator for s in spans}) == 2

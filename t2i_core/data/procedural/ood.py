@@ -149,7 +149,7 @@ def _space_out(sc: Scene) -> None:
 def _act(sc: Scene, p: int, spec: SoloSpec, labels: list[dict], relation: str) -> None:
     start = sc.cursor[p]
     build_solo(sc, p, spec)
-    labels.append({"kind": spec.kind, "start": int(start), "end": int(sc.cursor[p]), "initiator": p + 1,
+    labels.append({"kind": spec.kind, "start": int(start), "end": int(sc.cursor[p]), "person": p + 1,
                    "relation": relation, "side": spec.side, "speed": spec.speed, "options": spec.options})
 
 
@@ -162,7 +162,7 @@ def build_step(sc: Scene, step: dict, labels: list[dict]) -> None:
         spec = step["phase"]
         start = sc.sync()
         (build_fist_bump if spec.kind == "fist_bump" else PHASES[spec.kind].build)(sc, spec)
-        labels.append({"kind": spec.kind, "start": int(start), "end": int(sc.sync()), "initiator": spec.initiator + 1,
+        labels.append({"kind": spec.kind, "start": int(start), "end": int(sc.sync()), "person": spec.initiator + 1,
                        "relation": "phase", "side": spec.side, "speed": spec.speed, "options": spec.options})
         return
     _space_out(sc)
@@ -284,11 +284,11 @@ def person_captions(labels: list[dict], person: int) -> list[str]:
     parts: list[tuple[int, str]] = []
     for lab in labels:
         if lab["relation"] == "phase" or lab["kind"] == "fist_bump":
-            spec = PhaseSpec(lab["kind"], lab["initiator"] - 1, lab["side"], lab["speed"], lab["options"])
+            spec = PhaseSpec(lab["kind"], lab["person"] - 1, lab["side"], lab["speed"], lab["options"])
             text = ("bumps fists with someone" if lab["kind"] == "fist_bump"
                     else solo_clause(spec, 0 if spec.initiator == person else 1))
             parts.append((lab["start"], text))
-        elif lab["initiator"] - 1 == person:
+        elif lab["person"] - 1 == person:
             spec = SoloSpec(lab["kind"], lab["side"], lab["speed"], lab["options"])
             parts.append((lab["start"], spec))
     subjects = ("a person", "the person", "someone")
@@ -303,6 +303,21 @@ def person_captions(labels: list[dict], person: int) -> list[str]:
 
 # ----------------------------------------------------------------------------- clips
 
+def mark_initiators(labels: list[dict], length: int) -> None:
+    """Cut labels to ``length`` frames and give ``initiator`` (the manifest's acting person) to the
+    labels during which only that person acts. Where both act at once (at once, together, a catch
+    under way) no label gets one, so readers of the manifest's phases (``data.roles``) leave the
+    clip unlabelled instead of naming one actor.
+    """
+    for lab in labels:
+        lab["end"] = min(lab["end"], length)
+    for lab in labels:
+        overlaps = any(o is not lab and o["person"] != lab["person"] and o["start"] < lab["end"]
+                       and lab["start"] < o["end"] for o in labels)
+        if not overlaps:
+            lab["initiator"] = lab["person"]
+
+
 def generate_ood_clip(seed: int, index: int) -> Clip:
     """Clip ``index`` of the OOD set from ``seed``; a plan that runs over 10 s is redrawn."""
     for attempt in range(30):
@@ -316,6 +331,7 @@ def generate_ood_clip(seed: int, index: int) -> Clip:
         sc.sync()
         length = MIN_FRAMES
     positions, rot6d, stance = solve_scene(sc, length)
+    mark_initiators(labels, length)
     return Clip(index=index, plan=plan, positions=positions, rot6d=rot6d, stance=stance, phases=labels,
                 contacts=[c for c in sc.contacts if c.frame < length], touch_frames=sc.touch_frames,
                 captions=clip_captions(built), person_captions=[person_captions(labels, p) for p in (0, 1)],

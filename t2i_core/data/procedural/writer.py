@@ -97,8 +97,8 @@ def write_ood_index(root: Path, records: list[dict], seed: int, relations: tuple
                     ) -> dict[str, list[str]]:
     """Splits, one list per relation kind and the manifest of an OOD set; returns ids per split.
 
-    Splits are drawn per contrast group as for the base set (``assign_splits``; OOD clips have no
-    twins, so the pairing only keeps the draw the same); no held-out pairs, no order-sensitive twins.
+    Splits are drawn per group as for the base set (``assign_splits``; each OOD clip is its own
+    group); no held-out pairs, no order-sensitive twins.
     """
     root = Path(root)
     records = sorted(records, key=lambda r: r["index"])
