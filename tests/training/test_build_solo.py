@@ -66,9 +66,9 @@ def test_both_sources_and_many_actions(corpus):
 
 
 def test_the_motion_library_indexes_it(corpus):
-    library = MotionLibrary.build(corpus, splits=("train",), text_cache=TextFeatureCache(build_text_encoder("minilm")))
+    library = MotionLibrary.build(corpus, splits=("val",), text_cache=TextFeatureCache(build_text_encoder("minilm")))
     assert library.kind == "humanml3d"
-    assert len(library.entries) == len(HumanML3DLayout.open(corpus).clip_ids(("train",)))
+    assert len(library.entries) == len(HumanML3DLayout.open(corpus).clip_ids(("val",))) > 0
 
 
 def test_same_bytes_whatever_the_workers(corpus, tmp_path):
