@@ -26,6 +26,7 @@ from t2i_core.io import FolderExistsError, staged_folder
 from training.parallel import run_jobs
 
 VOCABULARIES = ("base", "ood")
+DEFAULT_CLIPS = {"base": 6000, "ood": 600}   # the OOD set is a benchmark: 600 clips, as issue 23 measures
 
 
 class BuildRequestError(ValueError):
@@ -75,13 +76,16 @@ def build_ood(out: Path, clips: int, seed: int, workers: int = 1, progress: bool
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, help="output folder (created)")
-    parser.add_argument("--clips", type=int, default=6000, help="number of clips (default 6000)")
+    parser.add_argument("--clips", type=int, default=None,
+                        help="number of clips (default: {base} for base, {ood} for ood)".format(**DEFAULT_CLIPS))
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                         help="worker processes (default: 2 or the CPU count if smaller)")
     parser.add_argument("--vocabulary", choices=VOCABULARIES, default="base",
                         help="base: the 23 interaction phases (default); ood: solo actions in relation")
     args = parser.parse_args(argv)
+    if args.clips is None:
+        args.clips = DEFAULT_CLIPS[args.vocabulary]
     start = time.perf_counter()
     try:
         ids = build(args.out, args.clips, args.seed, args.workers, vocabulary=args.vocabulary)
