@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,34 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+class FolderExistsError(FileExistsError):
+    """An output folder that already holds files."""
+
+
+@contextmanager
+def staged_folder(out: str | Path) -> Iterator[Path]:
+    """Build a whole folder atomically: yields a hidden sibling to write into, renamed to ``out``
+    when the block succeeds and removed when it fails, so ``out`` appears complete or not at all.
+
+    ``out`` must not exist or be an empty folder (``FolderExistsError`` otherwise).
+    """
+    out = Path(out).expanduser().resolve()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FolderExistsError(f"output folder {out} already exists and is not empty; give a new or empty folder")
+    stage = out.parent / f".{out.name}.partial"
+    if stage.exists():
+        shutil.rmtree(stage)   # left by an interrupted build of the same folder
+    stage.mkdir(parents=True)
+    try:
+        yield stage
+        if out.exists():
+            out.rmdir()
+        stage.rename(out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

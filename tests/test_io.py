@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from t2i_core.io import NpyFormatError, load_npy_safely, npy_header, save_npy
+from t2i_core.io import FolderExistsError, NpyFormatError, load_npy_safely, npy_header, save_npy, staged_folder
 
 
 def test_plain_arrays_load(tmp_path):
@@ -64,3 +64,26 @@ def test_compressed_npz_deflates_and_loads_the_same(tmp_path):
     assert packed.stat().st_size < plain.stat().st_size / 10
     assert zipfile.ZipFile(packed).infolist()[0].compress_type == zipfile.ZIP_DEFLATED
     assert np.array_equal(np.load(packed, allow_pickle=False)["x"], zeros)
+
+
+def test_a_staged_folder_appears_whole_or_not_at_all(tmp_path):
+    out = tmp_path / "built"
+    with staged_folder(out) as stage:
+        (stage / "a.txt").write_text("a")
+        assert not out.exists()
+    assert (out / "a.txt").read_text() == "a" and sorted(p.name for p in tmp_path.iterdir()) == ["built"]
+
+    failed = tmp_path / "failed"
+    with pytest.raises(RuntimeError), staged_folder(failed) as stage:
+        (stage / "half.txt").write_text("half")
+        raise RuntimeError("interrupted")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["built"]
+
+    with pytest.raises(FolderExistsError, match="not empty"), staged_folder(out):
+        pass
+    assert (out / "a.txt").read_text() == "a"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with staged_folder(empty) as stage:
+        (stage / "b.txt").write_text("b")
+    assert (empty / "b.txt").read_text() == "b"

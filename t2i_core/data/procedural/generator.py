@@ -296,17 +296,24 @@ def clip_from_plan(plan: ClipPlan, seed: int, index: int) -> Clip:
         length = MIN_FRAMES
     for lab in labels:
         lab["end"] = min(lab["end"], length)
-    ctl = [c.truncated(length) for c in sc.ctl]
-    gaits = [gait_for(b, c) for b, c in zip(plan.bodies, ctl)]
-    first = [solve(b, c, g) for b, c, g in zip(plan.bodies, ctl, gaits)]
-    poses = [solve(plan.bodies[p], ctl[p], gaits[p], partner=first[1 - p].positions, own=first[p].positions)
-             for p in (0, 1)]
-    positions = np.stack([p.positions for p in poses])
-    rot6d = np.stack([matrix_to_rot6d(p.local) for p in poses])
+    positions, rot6d, stance = solve_scene(sc, length)
     return Clip(
         index=index, plan=plan, positions=positions, rot6d=rot6d,
-        stance=np.stack([p.stance for p in poses]), phases=labels,
+        stance=stance, phases=labels,
         contacts=[c for c in sc.contacts if c.frame < length], touch_frames=sc.touch_frames,
         captions=clip_captions(plan.specs), person_captions=[person_captions(plan.specs, p) for p in (0, 1)],
         bodies=plan.bodies,
     )
+
+
+def solve_scene(sc: Scene, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Both persons' first ``length`` frames: positions (2, T, 22, 3), 6D rotations (2, T, 21, 6) and
+    stance flags (2, 2, T). A first pass poses each person alone; the second adds gaze and the
+    hand targets that depend on the partner's pose."""
+    ctl = [c.truncated(length) for c in sc.ctl]
+    gaits = [gait_for(b, c) for b, c in zip(sc.bodies, ctl)]
+    first = [solve(b, c, g) for b, c, g in zip(sc.bodies, ctl, gaits)]
+    poses = [solve(sc.bodies[p], ctl[p], gaits[p], partner=first[1 - p].positions, own=first[p].positions)
+             for p in (0, 1)]
+    return (np.stack([p.positions for p in poses]), np.stack([matrix_to_rot6d(p.local) for p in poses]),
+            np.stack([p.stance for p in poses]))

@@ -47,11 +47,13 @@ def ideal_feet(root_xz: np.ndarray, heading: np.ndarray, half_width: float, back
 
 
 def plan_steps(root_xz: np.ndarray, heading: np.ndarray, half_width: float, back: float, scale: float,
-               lock: np.ndarray | None = None, cadence: float = 1.0) -> Gait:
+               lock: np.ndarray | None = None, cadence: float = 1.0, carry: np.ndarray | None = None) -> Gait:
     """Alternating footsteps for a pelvis trajectory; see the module docstring.
 
     ``lock`` (T,) marks frames where no new step may start (e.g. while a leg kicks);
-    ``cadence`` > 1 shortens swings (quick movements).
+    ``cadence`` > 1 shortens swings (quick movements); ``carry`` (T,) marks airborne frames in
+    which both footprints move rigidly with the pelvis (its ground shift and turn), so a jump
+    lands where the pelvis went instead of stepping there afterwards.
     """
     n = len(heading)
     ideal, ideal_h = ideal_feet(root_xz, heading, half_width, back)
@@ -72,12 +74,27 @@ def plan_steps(root_xz: np.ndarray, heading: np.ndarray, half_width: float, back
     threshold = 0.10 * scale
     settle = 0.035 * scale
     double_support = frames(0.1)
+    if carry is not None:
+        # The first carried frame at or after each frame: steps never anticipate airborne travel.
+        starts = np.flatnonzero(carry)
+        next_carry = starts[np.minimum(np.searchsorted(starts, np.arange(n)), len(starts) - 1)]
+        next_carry = np.where(next_carry >= np.arange(n), next_carry, n)
     for t in range(n):
-        if swinging is None and not lock[t] and t - last_land >= double_support:
+        if carry is not None and carry[t] and t > 0:
+            turn = float(heading[t] - heading[t - 1])
+            c_t, s_t = np.cos(turn), np.sin(turn)
+            for f in (0, 1):
+                rel = plant[f] - root_xz[t - 1]
+                plant[f] = root_xz[t] + np.array([c_t * rel[0] + s_t * rel[1], -s_t * rel[0] + c_t * rel[1]])
+                plant_h[f] += turn
+            last_land = t
+        if swinging is None and not lock[t] and t - last_land >= double_support and (carry is None or not carry[t]):
             v = float(np.max(speed[t:t + 8])) if t < n else 0.0
             dur = round(float(np.clip(0.47 - 0.06 * v, 0.36, 0.46) * FPS / cadence))
             lead = round(0.5 * dur + double_support)
             ahead = min(t + dur + lead, n - 1)
+            if carry is not None:
+                ahead = max(t, min(ahead, int(next_carry[t]) - 1))
             errors = []
             for f in (0, 1):
                 d = float(np.linalg.norm(ideal[f, ahead] - plant[f]))

@@ -1,7 +1,10 @@
 """From a person's control tracks to exact local rotations and joint positions.
 
 ``Controls`` is what interaction phases write: a ground trajectory and heading, posture scalars
-(crouch, bow, lean, twist), optional hand and foot targets with blend weights, and gaze. ``solve``
+(crouch, bow, lean, twist, shrug), optional hand and foot targets with blend weights, raised feet
+(``foot_raise``: body-frame ankle offsets over the gait's footprints), airborne height (``air``:
+both feet and the pelvis lifted, for jumps and hops; ``carry`` frames move the footprints with
+the pelvis, so a jump can travel or turn) and gaze. ``solve``
 turns them into a pose per frame: footsteps (``locomotion.plan_steps``), a pelvis height that
 keeps both planted feet reachable, spine and neck rotations, two-bone IK for the limbs; then the
 local rotations go through forward kinematics, so positions and rotations agree exactly.
@@ -47,6 +50,10 @@ class Controls:
     foot: np.ndarray = field(init=False)         # (2, n, 3) world ankle targets (kicks)
     foot_w: np.ndarray = field(init=False)       # (2, n)
     lock: np.ndarray = field(init=False)         # (n,) no new steps
+    air: np.ndarray = field(init=False)          # (n,) both feet and the pelvis lifted by this (jumps)
+    carry: np.ndarray = field(init=False)        # (n,) footprints follow the pelvis (airborne travel)
+    foot_raise: np.ndarray = field(init=False)   # (2, n, 3) body-frame ankle offsets over the footprints
+    shrug: np.ndarray = field(init=False)        # (2, n) extra collar elevation (rad) per side
     look: np.ndarray = field(init=False)         # (n, 3) world gaze target overriding the partner
     look_w: np.ndarray = field(init=False)       # (n,) weight of ``look``
     gaze_partner: np.ndarray = field(init=False)  # (n,) weight of looking at the partner's head
@@ -70,6 +77,10 @@ class Controls:
         self.foot = np.zeros((2, n, 3))
         self.foot_w = np.zeros((2, n))
         self.lock = np.zeros(n, bool)
+        self.air = np.zeros(n)
+        self.carry = np.zeros(n, bool)
+        self.foot_raise = np.zeros((2, n, 3))
+        self.shrug = np.zeros((2, n))
         self.look = np.zeros((n, 3))
         self.look_w = np.zeros(n)
         self.gaze_partner = np.full(n, 0.85)
@@ -78,9 +89,9 @@ class Controls:
         """A copy holding the first ``n`` frames."""
         out = Controls(n, cadence=self.cadence, arm_swing=self.arm_swing, hand_fns=list(self.hand_fns))
         for name in ("root_xz", "heading", "crouch", "bow", "lean", "twist", "lock", "look", "look_w",
-                     "gaze_partner", "hip_shift"):
+                     "gaze_partner", "hip_shift", "air", "carry"):
             setattr(out, name, getattr(self, name)[:n].copy())
-        for name in ("hand", "hand_w", "pole", "foot", "foot_w"):
+        for name in ("hand", "hand_w", "pole", "foot", "foot_w", "foot_raise", "shrug"):
             setattr(out, name, getattr(self, name)[:, :n].copy())
         return out
 
@@ -98,9 +109,17 @@ def body_frame(heading: np.ndarray, local: np.ndarray) -> np.ndarray:
     return np.einsum("tij,t...j->t...i", yaw_matrix(heading), local)
 
 
+def raised(c: Controls) -> np.ndarray:
+    """(2, n) frames where a foot is off its footprint: lifted (``foot_raise``, ``air``) or moved by ``foot_raise``."""
+    offset = c.foot_raise[..., [0, 2]]
+    moving = np.linalg.norm(np.diff(offset, axis=1, prepend=offset[:, :1]), axis=-1) > 1e-4
+    return (c.foot_raise[..., 1] > 0.01) | (c.air[None] > 0.01) | moving
+
+
 def gait_for(body: Body, c: Controls) -> Gait:
+    lock = c.lock | (c.foot_w.max(axis=0) > 0) | np.any(c.foot_raise != 0, axis=(0, 2))
     return plan_steps(c.root_xz, c.heading, body.foot_half_width, body.ankle_back + 0.01 * body.scale,
-                      body.scale, lock=c.lock | (c.foot_w.max(axis=0) > 0), cadence=c.cadence)
+                      body.scale, lock=lock, cadence=c.cadence, carry=c.carry if c.carry.any() else None)
 
 
 def solve(body: Body, c: Controls, gait: Gait, partner: np.ndarray | None = None,
@@ -125,6 +144,13 @@ def solve(body: Body, c: Controls, gait: Gait, partner: np.ndarray | None = None
     ankle[..., 2] = gait.ankle_xz[..., 1]
     ankle[..., 1] = body.ankle_height + gait.lift
     pitch = 0.22 * np.sin(2 * np.pi * gait.swing) * (gait.swing > 0) * (gait.swing < 1)
+    # Raised feet and jumps (only touched when used, so clips without them keep their exact bits).
+    if np.any(c.foot_raise):
+        for f in (0, 1):
+            ankle[f] += body_frame(c.heading, c.foot_raise[f])
+    if np.any(c.air):
+        ankle[..., 1] += c.air
+        pitch = pitch - 0.5 * np.clip(c.air / (0.12 * body.scale), 0.0, 1.0)   # toes point down in the air
     fw = c.foot_w[..., None]
     ankle = ankle * (1 - fw) + c.foot * fw
     pitch = pitch - 0.5 * c.foot_w
@@ -138,6 +164,8 @@ def solve(body: Body, c: Controls, gait: Gait, partner: np.ndarray | None = None
     pelvis[:, [0, 2]] = c.root_xz + body_frame(c.heading, np.pad(shift, ((0, 0), (0, 1)))[:, [0, 2, 1]])[:, [0, 2]]
     root = yaw @ rot_x(0.25 * c.bow) @ rot_z(0.3 * c.lean)
     nominal = body.stand_pelvis_height - c.crouch + 0.012 * body.scale * (swing_flag[0] + swing_flag[1])
+    if np.any(c.air):
+        nominal = nominal + c.air
     limit = np.full(n, np.inf)
     for f in (0, 1):
         hip = root @ off[LEG[f][0]]
@@ -159,6 +187,8 @@ def solve(body: Body, c: Controls, gait: Gait, partner: np.ndarray | None = None
     for side in (0, 1):
         rise = np.clip((hand[side, :, 1] - body.shoulder_height + c.crouch) / body.arm, 0.0, 1.0)
         elev = 0.3 * hand_w[side] * rise
+        if np.any(c.shrug[side]):
+            elev = elev + c.shrug[side]
         local[:, ARM[side][0] - 1] = rot_z(SIDE_SIGN[side] * elev)
     torso, glob = forward_kinematics(local, pelvis, off, root)
 
@@ -212,4 +242,4 @@ def solve(body: Body, c: Controls, gait: Gait, partner: np.ndarray | None = None
     local[:, 14] = rot_y(0.6 * yaw_a) @ rot_x(0.6 * pitch_a)
 
     positions, _ = forward_kinematics(local, pelvis, off, root)
-    return Pose(positions=positions, local=local, root=root, stance=gait.stance & (c.foot_w == 0))
+    return Pose(positions=positions, local=local, root=root, stance=gait.stance & (c.foot_w == 0) & ~raised(c))

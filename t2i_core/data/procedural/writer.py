@@ -5,6 +5,7 @@
     <out>/annots_individual/person{1,2}/<id>.txt    3 per-person descriptions
     <out>/split/{train,val,test}.txt                ids, one per line
     <out>/split/test_order_sensitive.txt            test ids whose contrast twin differs in order
+    <out>/split/relation_<kind>.txt                 (OOD vocabulary) ids of each relation kind, all splits
     <out>/manifest.json                             generator version, seed, per-clip phase labels
 
 The files go through ``t2i_core.data.writer`` (layout and captions) and ``t2i_core.data.manifest``,
@@ -84,4 +85,33 @@ def write_index(root: Path, records: list[dict], seed: int) -> dict[str, list[st
                             generator="t2i_core.data.procedural", version=GENERATOR_VERSION, seed=seed,
                             clips=len(records), fps=FPS, held_out_pairs=sorted(sorted(p) for p in HELD_OUT_PAIRS),
                             splits={k: len(v) for k, v in ids.items()}, order_sensitive_test=len(order))
+    return ids
+
+
+def relation_list(kind: str) -> str:
+    """The split-file-like list of an OOD set's clips of one relation kind (all splits)."""
+    return f"relation_{kind}"
+
+
+def write_ood_index(root: Path, records: list[dict], seed: int, relations: tuple[str, ...], version: str
+                    ) -> dict[str, list[str]]:
+    """Splits, one list per relation kind and the manifest of an OOD set; returns ids per split.
+
+    Splits are drawn per group as for the base set (``assign_splits``; each OOD clip is its own
+    group); no held-out pairs, no order-sensitive twins.
+    """
+    root = Path(root)
+    records = sorted(records, key=lambda r: r["index"])
+    splits = assign_splits(records, seed)
+    ids = {name: [r["id"] for r in records if splits[r["id"]] == name] for name in ("train", "val", "test")}
+    for name, members in ids.items():
+        write_split(root, name, members)
+    write_split(root, order_sensitive_list("test"), [])
+    per_relation = {kind: [r["id"] for r in records if r["relation"] == kind] for kind in relations}
+    for kind, members in per_relation.items():
+        write_split(root, relation_list(kind), members)
+    manifest.write_manifest(root, [{**r, "split": splits[r["id"]]} for r in records],
+                            generator="t2i_core.data.procedural.ood", version=version, vocabulary="ood", seed=seed,
+                            clips=len(records), fps=FPS, splits={k: len(v) for k, v in ids.items()},
+                            relations={k: len(v) for k, v in per_relation.items()})
     return ids
