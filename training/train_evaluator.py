@@ -60,6 +60,7 @@ from t2i_core.data.twins import (
 )
 from t2i_core.metrics import r_precision, twin_accuracy
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
+from t2i_core.models.instruments import INSTRUMENT_KEY, ORACLE, is_oracle
 from t2i_core.models.registry import EVALUATOR, load_checkpoint, save_checkpoint
 from t2i_core.motion.stats import feature_stats
 from t2i_core.text.cache import TextFeatureCache, text_cache_path
@@ -194,7 +195,7 @@ def read_merged(roots: list[Path], read) -> dict:
 
 def train(data: Path | list[Path], out: Path, config_name: str, settings: EvaluatorTraining, device: torch.device,
           cache_dir: Path | None, resume: bool, max_clips: int | None = None,
-          stop_after: int | None = None) -> Path:
+          stop_after: int | None = None, oracle: bool = False) -> Path:
     torch.manual_seed(settings.seed)
     roots = [Path(d) for d in data] if isinstance(data, list | tuple) else [Path(data)]
     train_set = open_split(roots, "train", "train", settings.max_frames, cache_dir)
@@ -329,7 +330,8 @@ def train(data: Path | list[Path], out: Path, config_name: str, settings: Evalua
                   actor_loss=f"{np.mean(actor_losses):.5f}" if actor_losses else "",
                   val_r1=f"{val[0]:.4f}", val_r2=f"{val[1]:.4f}", val_r3=f"{val[2]:.4f}",
                   val_twin=f"{twin_mean:.4f}" if twin_mean is not None else "", seconds=f"{seconds:.1f}")
-        extra = {"text_encoder": encoder.name, "epoch": epoch + 1, "val_r_precision": val.tolist(),
+        extra = {"text_encoder": encoder.name, "epoch": epoch + 1,
+                 **({INSTRUMENT_KEY: ORACLE} if oracle else {}), "val_r_precision": val.tolist(),
                  "val_twin_accuracy": twins, "training": asdict(settings),
                  "data": str(roots[0]) if len(roots) == 1 else [str(r) for r in roots]}
         # Twins count as much as retrieval: an evaluator blind to order or roles is the failure we guard against.
@@ -372,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-half", type=int, choices=(0, 1), default=None,
                         help="train on one of two disjoint halves of the training clips (twins stay together); "
                              "the filter evaluator of InterCompose uses the other half from the protocol's")
+    parser.add_argument("--oracle", action="store_true",
+                        help="mark the checkpoint as an oracle evaluator: it measures out-of-distribution "
+                             "generation and every command that selects data or checkpoints refuses it")
     parser.add_argument("--no-twin-batches", action="store_true",
                         help="shuffle freely instead of keeping contrast twins in one batch")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
@@ -397,8 +402,9 @@ def main(argv: list[str] | None = None) -> int:
             read_config(args.init_from, EVALUATOR.name)  # a clear error when it is not an evaluator checkpoint
         if args.resume:
             read_config(args.out, EVALUATOR.name)  # a clear error when there is nothing to resume
+        oracle = args.oracle or (args.resume and is_oracle(args.out))  # a resumed oracle stays one
         train(args.data, args.out, args.config, settings, resolve_device(args.device), args.cache_dir,
-              args.resume, args.max_clips, args.stop_after)
+              args.resume, args.max_clips, args.stop_after, oracle=oracle)
     except (DataFolderError, ValueError, CheckpointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

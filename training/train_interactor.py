@@ -40,6 +40,7 @@ from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.guidance import drop_condition_mask
 from t2i_core.losses import PAIR_TERMS, TERMS, InteractionLoss, LossConfig
 from t2i_core.metrics import frechet_distance, r_precision
+from t2i_core.models.instruments import refuse_oracle
 from t2i_core.models.interactor import InterActor, InterActorConfig
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, check_checkpoint, load_checkpoint
 from t2i_core.motion.stats import feature_stats
@@ -356,6 +357,7 @@ def train(args, settings: InterActorTraining) -> Path:
     scorer = None
     if env.main and settings.eval_every > 0 and not single:  # the evaluator scores pairs
         evaluator_dir = args.evaluator or DEFAULT_EVALUATOR
+        refuse_oracle(evaluator_dir, "the periodic evaluation that picks checkpoints")
         if (evaluator_dir / "config.json").is_file():
             from t2i_core.models.scorer import TextMotionScorer
 

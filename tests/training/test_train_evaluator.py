@@ -210,3 +210,18 @@ def test_several_data_roots_train_one_evaluator_with_their_ids_kept_apart(folder
     merged = train_evaluator.open_split([folder, other], "train", "eval", 300, cache)
     assert merged.clip_ids == [f"t{i}" for i in range(6)] + ["root1/t0", "root1/t1", "root1/x2"]
     assert len({e.features_path for e in merged.entries}) == 9  # root1/t0 is the other folder's clip
+
+
+def test_an_oracle_evaluator_is_marked_and_refused_by_training_that_picks_checkpoints(folder, tmp_path, capsys):
+    from training import train_interactor
+
+    cache = tmp_path / "cache"
+    assert run(folder, tmp_path / "oracle", cache, "--oracle", "--stop-after", "1") == 0
+    assert read_config(tmp_path / "oracle", "evaluator")["instrument"] == "oracle"
+    assert run(folder, tmp_path / "oracle", cache, "--resume") == 0  # a resumed oracle stays one
+    assert read_config(tmp_path / "oracle" / "best", "evaluator")["instrument"] == "oracle"
+    assert "instrument" not in read_config(tmp_path / "oracle", "evaluator")["training"]
+    code = train_interactor.main(["--data", str(folder), "--out", str(tmp_path / "m"), "--config", "tiny",
+                                  "--batch-size", "4", "--steps", "1", "--quiet", "--cache-dir", str(cache),
+                                  "--device", "cpu", "--evaluator", str(tmp_path / "oracle")])
+    assert code == 2 and "refusing the oracle evaluator 'oracle'" in capsys.readouterr().err
