@@ -196,10 +196,16 @@ PHYSICAL_METRICS = {
 }
 
 
+PAIR_METRICS = frozenset({"inter_person_penetration"})  # undefined for one person alone
+
+
 def physical_metrics(generated: list[np.ndarray], real: list[np.ndarray] | None = None) -> dict[str, float]:
-    """Averages over clips of joints (2, T, 22, 3); contact accuracy needs the matching real clips."""
-    results = {name: float(np.mean([fn(j) for j in generated])) for name, fn in PHYSICAL_METRICS.items()}
-    if real is not None:
+    """Averages over clips of joints (P, T, 22, 3); contact accuracy needs the matching real clips.
+    Clips of one person (the single-person prior) have no inter-person metric."""
+    persons = generated[0].shape[0]
+    results = {name: float(np.mean([fn(j) for j in generated])) for name, fn in PHYSICAL_METRICS.items()
+               if persons == 2 or name not in PAIR_METRICS}
+    if real is not None and persons == 2:
         scores = [s for s in (contact_accuracy(g, r) for g, r in zip(generated, real)) if s is not None]
         results["contact_accuracy"] = float(np.mean(scores)) if scores else float("nan")
     return results

@@ -23,7 +23,7 @@ from t2i_core.motion.features import features_to_joints
 class EvalItem:
     clip_id: str
     captions: tuple[str, ...]
-    features: np.ndarray   # (2, T, 262) un-normalised, true length
+    features: np.ndarray   # (2, T, 262) un-normalised, true length ((1, T, 262): single-person data)
     person_captions: tuple[tuple[str, ...], tuple[str, ...]] | None = None
 
     @property
@@ -81,9 +81,10 @@ class ProtocolResult:
 
 
 def embed_motions(scorer, motions: list[np.ndarray]) -> np.ndarray:
-    """Embed motions (2, T_i, 262) of different lengths: padded together, each with its own length."""
+    """Embed motions (P, T_i, 262) of different lengths (P = 2, or 1 for single-person evaluators): padded
+    together, each with its own length."""
     longest = max(m.shape[1] for m in motions)
-    padded = np.zeros((len(motions), 2, longest, motions[0].shape[-1]), dtype=np.float32)
+    padded = np.zeros((len(motions), motions[0].shape[0], longest, motions[0].shape[-1]), dtype=np.float32)
     for i, m in enumerate(motions):
         padded[i, :, : m.shape[1]] = m
     return scorer.embed_motions(padded, [m.shape[1] for m in motions])

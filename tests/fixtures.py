@@ -149,3 +149,18 @@ def rigid_walking_person(seed: int, frames: int = 40, yaw: float = 0.0, scale: f
     # A person whose rest triangle differs a little from REST_OFFSETS: the refinement must absorb it.
     offsets = REST_OFFSETS * scale + rng.normal(0, 0.01, REST_OFFSETS.shape)
     return forward_kinematics(local, root, offsets, root_rotations=root_rot)[0]
+
+
+def solo_folder(root: Path, splits: dict[str, list[str]], frames: int = 50) -> Path:
+    """A HumanML3D-layout folder of rigid walking persons (20 fps), one caption naming the left side."""
+    from t2i_core.motion.humanml3d import HUMANML3D_FPS
+    from t2i_core.motion.humanml3d import write_clip as write_humanml3d_clip
+
+    for split, ids in splits.items():
+        for k, clip_id in enumerate(ids):
+            joints = rigid_walking_person(100 + k + 17 * len(split), frames=frames, yaw=0.4 * k)
+            write_humanml3d_clip(root, clip_id, joints,
+                                 [f"a person walks {clip_id} and raises the left arm.", f"someone walks ({clip_id})."],
+                                 fps=HUMANML3D_FPS)
+        (root / f"{split}.txt").write_text("".join(f"{i}\n" for i in ids))
+    return root

@@ -23,6 +23,7 @@ from t2i_core.checkpoint import CheckpointError
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError, order_sensitive_list
 from t2i_core.data.manifest import held_out_ids
+from t2i_core.data.solo import SoloMotionDataset, is_humanml3d_folder
 from t2i_core.data.twins import read_twin_records, twin_pairs
 from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
@@ -43,13 +44,18 @@ def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | 
     """The split's clips as protocol items, and the subsets found: ``order_sensitive`` (the split's
     ``<split>_order_sensitive.txt`` list) and ``held_out`` (clips with a held-out phase combination,
     from the procedural manifest), each a list of item indices."""
-    dataset = InterHumanDataset(data, split, mode="eval", cache_dir=cache_dir)
+    if is_humanml3d_folder(data):  # one person a clip: the single-person prior against a single-person evaluator
+        dataset = SoloMotionDataset(data, split, mode="eval", cache_dir=cache_dir)
+    else:
+        dataset = InterHumanDataset(data, split, mode="eval", cache_dir=cache_dir)
     entries = dataset.entries[:max_clips] if max_clips else dataset.entries
     items = []
     for index, entry in enumerate(entries):
         features = dataset.full_features(index)[:, : dataset.max_frames]
         items.append(EvalItem(entry.clip_id, entry.captions, features, entry.person_captions))
     subsets = {}
+    if isinstance(dataset, SoloMotionDataset):
+        return items, subsets
     subset_file = dataset.layout.split_dir / f"{order_sensitive_list(split)}.txt"
     if subset_file.is_file():
         wanted = {line.strip() for line in subset_file.read_text().splitlines() if line.strip()}

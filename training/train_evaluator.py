@@ -31,6 +31,7 @@ default; kept in the training state, not the checkpoint) break it, both from the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -48,8 +49,10 @@ from t2i_core.checkpoint import CheckpointError, load_training_state, read_confi
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.data.roles import actor_labels, read_phases, same_actor_labels, token_labels
+from t2i_core.data.solo import SoloMotionDataset, is_humanml3d_folder
 from t2i_core.data.twins import (
     TwinBatchSampler,
+    TwinRecord,
     content_keys,
     partner_indices,
     read_twin_records,
@@ -57,13 +60,14 @@ from t2i_core.data.twins import (
 )
 from t2i_core.metrics import r_precision, twin_accuracy
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator
+from t2i_core.models.instruments import INSTRUMENT_KEY, ORACLE, is_oracle
 from t2i_core.models.registry import EVALUATOR, load_checkpoint, save_checkpoint
 from t2i_core.motion.stats import feature_stats
 from t2i_core.text.cache import TextFeatureCache, text_cache_path
 from t2i_core.text.registry import build_text_encoder
 from training.common import CsvLog, dataset_captions, resolve_device, warmup_cosine
 
-CONFIGS = {"small": EvaluatorConfig.small}
+CONFIGS = {"small": EvaluatorConfig.small, "single": EvaluatorConfig.single}
 
 
 @dataclass
@@ -149,23 +153,64 @@ def validate(model, dataset, texts_cache, device, batch_size,
     return r_precision(texts, motions), twin_accuracy(texts, motions, pairs or {})
 
 
-def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, device: torch.device,
+def root_prefix(index: int) -> str:
+    """Clip ids of the second and later data roots are prefixed, so ids of two builds never collide."""
+    return "" if index == 0 else f"root{index}/"
+
+
+def open_split(roots: list[Path], split: str, mode: str, max_frames: int, cache_dir: Path | None):
+    """One split of every root as one data set (the first root's object, holding every root's entries).
+
+    Pairs come from InterHuman-layout folders, single persons from HumanML3D-layout folders; the two
+    kinds never mix (an evaluator reads one or the other).
+    """
+    sets = []
+    for root in roots:
+        kind = SoloMotionDataset if is_humanml3d_folder(root) else InterHumanDataset
+        sets.append(kind(root, split, mode=mode, max_frames=max_frames, cache_dir=cache_dir))
+    if len({type(s) for s in sets}) > 1:
+        raise ValueError("--data mixes HumanML3D-layout folders (one person) with InterHuman-layout folders (pairs): "
+                         "an evaluator reads one kind")
+    merged = sets[0]
+    for index, other in enumerate(sets[1:], start=1):
+        merged.entries = merged.entries + [dataclasses.replace(e, clip_id=root_prefix(index) + e.clip_id)
+                                           for e in other.entries]
+    return merged
+
+
+def read_merged(roots: list[Path], read) -> dict:
+    """``read(root)`` (clip id -> record) of every root, keyed by the merged data set's clip ids; contrast
+    groups of later roots are shifted past the earlier ones' so groups of two builds never meet."""
+    merged, offset = {}, 0
+    for index, root in enumerate(roots):
+        records = read(root)
+        for clip_id, record in records.items():
+            if isinstance(record, TwinRecord):
+                record = TwinRecord(record.group + offset, record.contrast)
+            merged[root_prefix(index) + clip_id] = record
+        groups = [r.group for r in records.values() if isinstance(r, TwinRecord)]
+        offset += max(groups, default=-1) + 1
+    return merged
+
+
+def train(data: Path | list[Path], out: Path, config_name: str, settings: EvaluatorTraining, device: torch.device,
           cache_dir: Path | None, resume: bool, max_clips: int | None = None,
-          stop_after: int | None = None) -> Path:
+          stop_after: int | None = None, oracle: bool = False) -> Path:
     torch.manual_seed(settings.seed)
-    train_set = InterHumanDataset(data, "train", mode="train", max_frames=settings.max_frames, cache_dir=cache_dir)
-    val_set = InterHumanDataset(data, settings.val_split, mode="eval", max_frames=settings.max_frames,
-                                cache_dir=cache_dir)
+    roots = [Path(d) for d in data] if isinstance(data, list | tuple) else [Path(data)]
+    train_set = open_split(roots, "train", "train", settings.max_frames, cache_dir)
+    val_set = open_split(roots, settings.val_split, "eval", settings.max_frames, cache_dir)
+    records = read_merged(roots, read_twin_records)
     if settings.train_half is not None:
         from t2i_core.data.halves import keep_half
 
-        keep = keep_half(train_set.clip_ids, read_twin_records(data), settings.train_half)
+        keep = keep_half(train_set.clip_ids, records, settings.train_half)
         train_set.entries = [e for e, k in zip(train_set.entries, keep) if k]
     if max_clips is not None:
         train_set.entries = train_set.entries[:max_clips]
         val_set.entries = val_set.entries[:max_clips]
     if len(train_set) == 0 or len(val_set) < 2:
-        raise ValueError(f"need training clips and at least 2 validation clips in {data}")
+        raise ValueError(f"need training clips and at least 2 validation clips in {', '.join(map(str, roots))}")
 
     state = load_training_state(out) if resume else None
     if state is not None:
@@ -177,6 +222,11 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
         config = model.config
     else:
         config = CONFIGS[config_name]()
+        if (config.persons == 1) != isinstance(train_set, SoloMotionDataset):
+            raise ValueError(f"--config {config_name} reads {config.persons} person(s) a clip, but --data holds "
+                             f"{'single-person (HumanML3D-layout)' if config.persons == 2 else 'two-person'} clips; "
+                             f"accepted: --config single with HumanML3D-layout folders, --config small with "
+                             f"InterHuman-layout folders")
         model = InteractionEvaluator(config)
         mean, std = feature_stats(train_set.full_features(i) for i in range(len(train_set.entries)))
         model.set_input_stats(torch.from_numpy(mean), torch.from_numpy(std))
@@ -188,7 +238,6 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
     texts.add(dataset_captions(train_set) + dataset_captions(val_set), progress=True)
     texts.save()
 
-    records = read_twin_records(data)
     val_pairs = twin_pairs(val_set.clip_ids, records)
     generator = torch.Generator().manual_seed(settings.seed)
     if settings.twin_batches and records:
@@ -203,7 +252,9 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
     elif settings.actor_weight > 0 and config.motion_layout != "persons":
         raise ValueError(f"--actor-weight needs the persons motion layout; this evaluator's is "
                          f"{config.motion_layout!r} (pass --actor-weight 0)")
-    phases = read_phases(data) if settings.actor_weight > 0 or settings.role_weight > 0 else {}
+    # roles need two persons: a single-person evaluator trains on retrieval alone
+    probes_apply = config.persons == 2 and (settings.actor_weight > 0 or settings.role_weight > 0)
+    phases = read_merged(roots, read_phases) if probes_apply else {}
     use_roles = settings.role_weight > 0 and any(len(listed) >= 2 for listed in phases.values())
     use_actors = settings.actor_weight > 0 and bool(phases)
     # Built only when used: their initialisation draws from torch's RNG, which would change the run.
@@ -279,8 +330,10 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
                   actor_loss=f"{np.mean(actor_losses):.5f}" if actor_losses else "",
                   val_r1=f"{val[0]:.4f}", val_r2=f"{val[1]:.4f}", val_r3=f"{val[2]:.4f}",
                   val_twin=f"{twin_mean:.4f}" if twin_mean is not None else "", seconds=f"{seconds:.1f}")
-        extra = {"text_encoder": encoder.name, "epoch": epoch + 1, "val_r_precision": val.tolist(),
-                 "val_twin_accuracy": twins, "training": asdict(settings), "data": str(data)}
+        extra = {"text_encoder": encoder.name, "epoch": epoch + 1,
+                 **({INSTRUMENT_KEY: ORACLE} if oracle else {}), "val_r_precision": val.tolist(),
+                 "val_twin_accuracy": twins, "training": asdict(settings),
+                 "data": str(roots[0]) if len(roots) == 1 else [str(r) for r in roots]}
         # Twins count as much as retrieval: an evaluator blind to order or roles is the failure we guard against.
         score = float(val[0]) if twin_mean is None else (float(val[0]) + twin_mean) / 2
         if score > best:
@@ -299,7 +352,9 @@ def train(data: Path, out: Path, config_name: str, settings: EvaluatorTraining, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, required=True, help="InterHuman-layout folder")
+    parser.add_argument("--data", type=Path, action="append", required=True,
+                        help="InterHuman-layout folder (pairs; --config small) or HumanML3D-layout folder (one "
+                             "person; --config single); repeat to train on several (ids of later ones are prefixed)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint folder")
     parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
     parser.add_argument("--epochs", type=int, default=EvaluatorTraining.epochs)
@@ -319,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-half", type=int, choices=(0, 1), default=None,
                         help="train on one of two disjoint halves of the training clips (twins stay together); "
                              "the filter evaluator of InterCompose uses the other half from the protocol's")
+    parser.add_argument("--oracle", action="store_true",
+                        help="mark the checkpoint as an oracle evaluator: it measures out-of-distribution "
+                             "generation and every command that selects data or checkpoints refuses it")
     parser.add_argument("--no-twin-batches", action="store_true",
                         help="shuffle freely instead of keeping contrast twins in one batch")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
@@ -344,8 +402,9 @@ def main(argv: list[str] | None = None) -> int:
             read_config(args.init_from, EVALUATOR.name)  # a clear error when it is not an evaluator checkpoint
         if args.resume:
             read_config(args.out, EVALUATOR.name)  # a clear error when there is nothing to resume
+        oracle = args.oracle or (args.resume and is_oracle(args.out))  # a resumed oracle stays one
         train(args.data, args.out, args.config, settings, resolve_device(args.device), args.cache_dir,
-              args.resume, args.max_clips, args.stop_after)
+              args.resume, args.max_clips, args.stop_after, oracle=oracle)
     except (DataFolderError, ValueError, CheckpointError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

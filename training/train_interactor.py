@@ -29,16 +29,18 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
-from torch.utils.data import ConcatDataset, DataLoader
+from torch.utils.data import ConcatDataset, DataLoader, default_collate
 from tqdm import tqdm
 
 from t2i_core.checkpoint import CheckpointError, config_from_dict, load_training_state, save_training_state
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
+from t2i_core.data.solo import SoloMotionDataset, is_humanml3d_folder
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.guidance import drop_condition_mask
 from t2i_core.losses import PAIR_TERMS, TERMS, InteractionLoss, LossConfig
 from t2i_core.metrics import frechet_distance, r_precision
+from t2i_core.models.instruments import refuse_oracle
 from t2i_core.models.interactor import InterActor, InterActorConfig
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, check_checkpoint, load_checkpoint
 from t2i_core.motion.stats import feature_stats
@@ -118,6 +120,22 @@ def check_data_roots(roots: list[DataRoot]) -> None:
             raise DataFolderError(f"data folder not found: {root.path}")
         if is_compose_folder(root.path):
             require_trainable(root.path)
+
+
+def training_set(path: Path, max_frames: int, cache_dir, progress: bool):
+    """The train split of a data root: pairs (InterHuman layout, compose output) or single persons
+    (HumanML3D layout, read through the converter)."""
+    if is_humanml3d_folder(path):
+        return SoloMotionDataset(path, "train", mode="train", max_frames=max_frames, cache_dir=cache_dir,
+                                 progress=progress)
+    return InterHumanDataset(path, "train", mode="train", max_frames=max_frames, cache_dir=cache_dir,
+                             progress=progress)
+
+
+def first_person_collate(items: list[dict]) -> dict:
+    """A single-person model's batch: person 1 of pair items (a swapped item put person 2 there, in its
+    own frame) and the one person of HumanML3D items, so both kinds of root mix in one batch."""
+    return default_collate([{**item, "features": item["features"][:1]} for item in items])
 
 
 def check_init_from(args) -> None:
@@ -226,8 +244,7 @@ def train(args, settings: InterActorTraining) -> Path:
     torch.manual_seed(settings.seed + env.rank)
     out: Path = args.out
     show = env.main and not args.quiet
-    datasets = [InterHumanDataset(r.path, "train", mode="train", max_frames=settings.max_frames,
-                                  cache_dir=args.cache_dir, progress=show) for r in roots]
+    datasets = [training_set(r.path, settings.max_frames, args.cache_dir, show) for r in roots]
     if args.max_clips:
         for d in datasets:
             d.entries = d.entries[: args.max_clips]
@@ -266,6 +283,10 @@ def train(args, settings: InterActorTraining) -> Path:
     mean, std = mean.to(env.device), std.to(env.device)
 
     single = config.persons == 1
+    solo_roots = [str(d.layout.root) for d in datasets if isinstance(d, SoloMotionDataset)]
+    if solo_roots and not single:
+        raise DataFolderError(f"{solo_roots[0]} is a HumanML3D-layout folder (one person a clip): it trains a "
+                              "single-person model (--config single or single-tiny), not a two-person one")
     if single:
         # the single-person prior learns from each person's own track (a swapped item puts person 2 first,
         # in its own frame) and that person's own caption
@@ -316,7 +337,8 @@ def train(args, settings: InterActorTraining) -> Path:
     # A generator of its own, so creating a loader iterator never draws from the global RNG.
     loader_rng = torch.Generator().manual_seed(settings.seed + env.rank)
     loader = DataLoader(combined, batch_size=per_rank_batch, sampler=sampler, drop_last=True,
-                        num_workers=args.num_workers, generator=loader_rng)
+                        num_workers=args.num_workers, generator=loader_rng,
+                        collate_fn=first_person_collate if single else None)
     net = torch.nn.parallel.DistributedDataParallel(model) if env.world > 1 else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     lr_schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(settings.warmup_steps, settings.steps))
@@ -335,6 +357,7 @@ def train(args, settings: InterActorTraining) -> Path:
     scorer = None
     if env.main and settings.eval_every > 0 and not single:  # the evaluator scores pairs
         evaluator_dir = args.evaluator or DEFAULT_EVALUATOR
+        refuse_oracle(evaluator_dir, "the periodic evaluation that picks checkpoints")
         if (evaluator_dir / "config.json").is_file():
             from t2i_core.models.scorer import TextMotionScorer
 
@@ -456,7 +479,8 @@ def train(args, settings: InterActorTraining) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", action="append", required=True, metavar="DIR[:RATIO]",
-                        help="InterHuman-layout folder or InterCompose output, optionally with a positive mixing "
+                        help="InterHuman-layout folder, InterCompose output or (single-person models) HumanML3D-layout "
+                             "folder, optionally with a positive mixing "
                              "ratio after the last ':' (a tail that is not a number is part of the folder's name, "
                              "which must then exist); repeat for several")
     parser.add_argument("--out", type=Path, required=True)

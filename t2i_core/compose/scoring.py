@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from t2i_core.compose.annulus import distance_percentiles
+from t2i_core.models.instruments import OracleRefusedError, refuse_oracle
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.text.cache import TextFeatureCache
 
@@ -51,6 +52,10 @@ def check_filter_evaluator(folder: str | Path, allow_protocol: bool = False) -> 
             "filter evaluator on the other half of the training clips with another seed (python -m "
             "training.train_evaluator --train-half 1 --seed 1 ...), or pass the explicit override "
             "(--allow-protocol-evaluator) to do it anyway.")
+    try:
+        refuse_oracle(folder, "the compose filter evaluator")  # no override: the OOD benchmark's judge
+    except OracleRefusedError as error:
+        raise FilterEvaluatorError(str(error)) from None
     return folder.resolve()
 
 

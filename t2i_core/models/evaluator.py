@@ -5,6 +5,8 @@ Motion side, two layouts (``motion_layout``):
   persons (516), group ``patch_frames`` frames per token, project to the latent width, prepend a
   learned query token, add sine positions, run a padding-masked transformer, LayerNorm, and read
   the query out.
+* ``single`` (ours, single-person data): the joint layout with one person, so a token holds one
+  person's ``patch_frames`` frames; the instrument for the single-person prior.
 * ``persons`` (ours): one token stream per person, each token reading (its person, the other
   person) over ``patch_frames`` frames; attention adds a learned per-head bias between tokens of
   the same person. The embedding does not change when the two persons' rows are swapped, and "is
@@ -34,13 +36,13 @@ from t2i_core.models.layers import BiasedEncoderLayer, SinusoidalPositions, mask
 
 MOTION_CHANNELS = 258  # 262 minus the 4 foot contacts
 TEXT_SOURCES = ("clip_embedding", "encoder_tokens")
-MOTION_LAYOUTS = ("joint", "persons")
+MOTION_LAYOUTS = ("joint", "persons", "single")
 
 
 @dataclass
 class EvaluatorConfig:
     patch_frames: int = 1            # frames per motion token (1 = InterGen)
-    motion_layout: str = "joint"     # "joint" (InterGen) or "persons" (one stream per person)
+    motion_layout: str = "joint"     # "joint" (InterGen), "persons" (one stream per person) or "single"
     motion_latent: int = 1024        # motion transformer width
     motion_layers: int = 8
     motion_heads: int = 8
@@ -78,11 +80,23 @@ class EvaluatorConfig:
                    motion_ff=512, text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384,
                    text_width=256, text_layers=2, text_heads=4, text_ff=512, embed_dim=256, standardize_input=True)
 
+    @classmethod
+    def single(cls) -> EvaluatorConfig:
+        """The small design for one person (HumanML3D-layout data): one token stream of 8 frames a token."""
+        return cls(patch_frames=8, motion_layout="single", motion_latent=256, motion_layers=4, motion_heads=4,
+                   motion_ff=512, text_source="encoder_tokens", text_encoder="minilm", text_input_dim=384,
+                   text_width=256, text_layers=2, text_heads=4, text_ff=512, embed_dim=256, standardize_input=True)
+
+    @property
+    def persons(self) -> int:
+        """How many persons a motion input holds."""
+        return 1 if self.motion_layout == "single" else 2
+
 
 def _patch_frames(features: torch.Tensor, mask: torch.Tensor, patch: int, mean: torch.Tensor, std: torch.Tensor
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, 2, T, 262) -> standardised, zeroed beyond the length, (B, 2, T/patch, patch*258); token mask."""
-    batch, _, frames, _ = features.shape
+    """(B, P, T, 262) -> standardised, zeroed beyond the length, (B, P, T/patch, patch*258); token mask."""
+    batch, persons, frames, _ = features.shape
     x = (features[..., :MOTION_CHANNELS] - mean) / std
     x = x * mask[:, None, :, None]
     pad = (-frames) % patch
@@ -90,7 +104,7 @@ def _patch_frames(features: torch.Tensor, mask: torch.Tensor, patch: int, mean: 
         x = F.pad(x, (0, 0, 0, pad))
         mask = F.pad(mask, (0, pad))
     tokens = x.shape[2] // patch
-    return x.reshape(batch, 2, tokens, patch * MOTION_CHANNELS), mask.reshape(batch, tokens, patch).any(-1)
+    return x.reshape(batch, persons, tokens, patch * MOTION_CHANNELS), mask.reshape(batch, tokens, patch).any(-1)
 
 
 class _MotionTowerParts(nn.Module):
@@ -100,9 +114,10 @@ class _MotionTowerParts(nn.Module):
         super().__init__()
         self.patch = config.patch_frames
         self.query_token = nn.Parameter(torch.randn(1, config.motion_latent))
-        # 2 persons x patch frames: the joint layout's tokens hold both persons, the persons
-        # layout's hold (self, other).
-        self.input_proj = nn.Linear(2 * MOTION_CHANNELS * config.patch_frames, config.motion_latent)
+        # persons x patch frames: the joint layout's tokens hold both persons, the persons
+        # layout's hold (self, other), the single layout's its one person.
+        self.persons = config.persons
+        self.input_proj = nn.Linear(config.persons * MOTION_CHANNELS * config.patch_frames, config.motion_latent)
         self.positions = SinusoidalPositions(config.motion_latent, config.max_frames + 1, config.dropout)
         self.out_norm = nn.LayerNorm(config.motion_latent)
         self.out_proj = nn.Linear(config.motion_latent, config.embed_dim)
@@ -117,7 +132,7 @@ class _MotionTowerParts(nn.Module):
 
 
 class MotionTower(_MotionTowerParts):
-    """InterGen's layout: both persons of a frame in one token."""
+    """InterGen's layout: both persons of a frame in one token (or the one person, ``single``)."""
 
     def __init__(self, config: EvaluatorConfig):
         super().__init__(config)
@@ -125,12 +140,14 @@ class MotionTower(_MotionTowerParts):
                                                config.motion_ff, config.dropout)
 
     def forward(self, features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """features (B, 2, T, 262) un-normalised, mask (B, T) -> (B, embed_dim)."""
+        """features (B, P, T, 262) un-normalised, mask (B, T) -> (B, embed_dim)."""
         batch = features.shape[0]
+        if features.shape[1] != self.persons:
+            raise ValueError(f"this evaluator reads {self.persons} person(s) a clip, got {features.shape[1]}")
         x, token_mask = self.patches(features, mask)
         # Frame-major within a token (frame, person, channel), as InterGen's 516-wide frames are.
-        x = x.reshape(batch, 2, x.shape[2], self.patch, MOTION_CHANNELS).permute(0, 2, 3, 1, 4)
-        x = x.reshape(batch, x.shape[1], self.patch * 2 * MOTION_CHANNELS)
+        x = x.reshape(batch, self.persons, x.shape[2], self.patch, MOTION_CHANNELS).permute(0, 2, 3, 1, 4)
+        x = x.reshape(batch, x.shape[1], self.patch * self.persons * MOTION_CHANNELS)
         h = torch.cat([self.query_token.expand(batch, 1, -1), self.input_proj(x)], dim=1)
         valid = torch.cat([torch.ones(batch, 1, dtype=torch.bool, device=mask.device), token_mask], dim=1)
         h = self.transformer(self.positions(h), src_key_padding_mask=~valid)

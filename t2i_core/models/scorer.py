@@ -43,8 +43,15 @@ class TextMotionScorer:
 
     @torch.no_grad()
     def embed_motions(self, features: np.ndarray | torch.Tensor, lengths) -> np.ndarray:
-        """Un-normalised features (N, 2, T, 262) with true lengths (N,) -> (N, embed_dim)."""
+        """Un-normalised features (N, P, T, 262) with true lengths (N,) -> (N, embed_dim); P is the evaluator's
+        number of persons (2, or 1 for a single-person evaluator)."""
         features = torch.as_tensor(np.asarray(features), dtype=torch.float32)
+        persons = self.model.config.persons
+        if features.ndim != 4 or features.shape[1] != persons:
+            kind = "a single-person evaluator (one person a clip)" if persons == 1 else "a two-person evaluator"
+            raise ValueError(f"this is {kind}; it cannot score motions shaped {tuple(features.shape[1:])}: "
+                             f"pass ({persons}, T, 262) motions (HumanML3D-layout data for one person, "
+                             "InterHuman-layout data for pairs)")
         lengths = torch.as_tensor(np.asarray(lengths))
         mask = torch.arange(features.shape[2])[None] < lengths[:, None]
         out = []

@@ -48,3 +48,17 @@ def test_scores_are_cosines_of_unit_embeddings_and_do_not_depend_on_the_batch(ev
 def test_real_cosine_report_says_what_delta_keeps():
     line = describe_real_cosines(np.array([0.2, 0.5, 0.6, 0.7]), 0.58)
     assert "p50" in line and "delta 0.58 would keep 50.0% of them" in line
+
+
+def test_an_oracle_evaluator_is_refused_as_the_filter_wherever_it_was_copied(tmp_path):
+    import json
+    import shutil
+
+    oracle = tmp_path / "copied_oracle"
+    shutil.copytree(PROTOCOL_EVALUATOR, oracle)
+    assert check_filter_evaluator(oracle) == oracle.resolve()  # a plain copy is another evaluator
+    payload = json.loads((oracle / "config.json").read_text())
+    (oracle / "config.json").write_text(json.dumps({**payload, "instrument": "oracle"}))
+    for allow in (False, True):  # no override for the benchmark's judge
+        with pytest.raises(FilterEvaluatorError, match="refusing the oracle evaluator 'copied_oracle'"):
+            check_filter_evaluator(oracle, allow_protocol=allow)

@@ -165,3 +165,63 @@ def test_train_half_is_recorded_and_only_two_halves_exist(folder, tmp_path):
     assert read_config(tmp_path / "half", "evaluator")["training"]["train_half"] == 1
     with pytest.raises(SystemExit):
         run(folder, tmp_path / "bad", tmp_path / "cache", "--train-half", "2")
+
+
+def test_a_single_person_evaluator_trains_on_a_humanml3d_folder_and_scores_the_prior(tmp_path, capsys):
+    from tests.fixtures import solo_folder
+    from training import train_interactor
+
+    solo = solo_folder(tmp_path / "solo", {"train": [f"s{i}" for i in range(6)], "val": ["v0", "v1"],
+                                           "test": ["e0", "e1", "e2"]})
+    cache = tmp_path / "cache"
+    assert train_evaluator.main(["--data", str(solo), "--out", str(tmp_path / "ev"), "--config", "single",
+                                 "--epochs", "1", "--batch-size", "4", "--cache-dir", str(cache),
+                                 "--device", "cpu"]) == 0
+    assert read_config(tmp_path / "ev", "evaluator")["config"]["motion_layout"] == "single"
+    # the wrong kind of data for a config is refused with what is accepted
+    pairs = build_folder(tmp_path / "pairs", {"train": ["t0", "t1"], "val": ["v0", "v1"]})
+    assert train_evaluator.main(["--data", str(pairs), "--out", str(tmp_path / "bad"), "--config", "single",
+                                 "--epochs", "1", "--cache-dir", str(cache), "--device", "cpu"]) == 2
+    assert "--config single with HumanML3D-layout folders" in capsys.readouterr().err
+    assert train_interactor.main(["--data", str(solo), "--out", str(tmp_path / "prior"), "--config", "single-tiny",
+                                  "--batch-size", "4", "--steps", "2", "--quiet", "--eval-every", "0",
+                                  "--cache-dir", str(cache), "--device", "cpu"]) == 0
+    out_json = tmp_path / "prior.json"
+    assert evaluate.main(["--data", str(solo), "--split", "test", "--evaluator", str(tmp_path / "ev"),
+                          "--generator", str(tmp_path / "prior"), "--replications", "1", "--steps", "2",
+                          "--mm-captions", "0", "--json", str(out_json), "--cache-dir", str(cache),
+                          "--device", "cpu"]) == 0
+    numbers = json.loads(out_json.read_text())
+    assert numbers["clips"] == 3 and len(numbers["r_precision"]) == 3
+    assert "inter_person_penetration" not in numbers and numbers["jitter"] > 0
+    # a pair evaluator cannot score one person: a clear error, no traceback
+    assert evaluate.main(["--data", str(solo), "--split", "test", "--evaluator", str(tmp_path / "ev_pairs_missing"),
+                          "--cache-dir", str(cache)]) == 2
+
+
+def test_several_data_roots_train_one_evaluator_with_their_ids_kept_apart(folder, tmp_path):
+    other = build_folder(tmp_path / "other", {"train": ["t0", "t1", "x2"], "val": ["v0"]})
+    cache = tmp_path / "cache"
+    assert train_evaluator.main(["--data", str(folder), "--data", str(other), "--out", str(tmp_path / "ev"),
+                                 "--epochs", "1", "--batch-size", "4", "--cache-dir", str(cache),
+                                 "--device", "cpu"]) == 0
+    payload = read_config(tmp_path / "ev", "evaluator")
+    assert payload["data"] == [str(folder), str(other)]
+    merged = train_evaluator.open_split([folder, other], "train", "eval", 300, cache)
+    assert merged.clip_ids == [f"t{i}" for i in range(6)] + ["root1/t0", "root1/t1", "root1/x2"]
+    assert len({e.features_path for e in merged.entries}) == 9  # root1/t0 is the other folder's clip
+
+
+def test_an_oracle_evaluator_is_marked_and_refused_by_training_that_picks_checkpoints(folder, tmp_path, capsys):
+    from training import train_interactor
+
+    cache = tmp_path / "cache"
+    assert run(folder, tmp_path / "oracle", cache, "--oracle", "--stop-after", "1") == 0
+    assert read_config(tmp_path / "oracle", "evaluator")["instrument"] == "oracle"
+    assert run(folder, tmp_path / "oracle", cache, "--resume") == 0  # a resumed oracle stays one
+    assert read_config(tmp_path / "oracle" / "best", "evaluator")["instrument"] == "oracle"
+    assert "instrument" not in read_config(tmp_path / "oracle", "evaluator")["training"]
+    code = train_interactor.main(["--data", str(folder), "--out", str(tmp_path / "m"), "--config", "tiny",
+                                  "--batch-size", "4", "--steps", "1", "--quiet", "--cache-dir", str(cache),
+                                  "--device", "cpu", "--evaluator", str(tmp_path / "oracle")])
+    assert code == 2 and "refusing the oracle evaluator 'oracle'" in capsys.readouterr().err

@@ -174,6 +174,23 @@ def test_single_person_prior_trains_on_individual_tracks_and_captions(folder, tm
     assert "needs them" in capsys.readouterr().err
 
 
+def test_single_person_prior_trains_on_a_humanml3d_folder_alone_or_mixed_with_pairs(folder, tmp_path, capsys):
+    from tests.fixtures import solo_folder
+
+    solo = solo_folder(tmp_path / "solo", {"train": [f"s{i}" for i in range(4)]})
+    out = tmp_path / "solo_run"
+    assert cli(solo, out, tmp_path / "c", "--steps", "2", "--config", "single-tiny") == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["config"]["persons"] == 1 and saved["data"][0]["path"] == str(solo)
+    # both kinds of root in one batch: the pair items give person 1's track
+    mixed = train_interactor.main(["--data", f"{solo}:0.5", "--data", f"{folder}:0.5", "--out", str(tmp_path / "mix"),
+                                   "--config", "single-tiny", "--batch-size", "4", "--steps", "2", "--quiet",
+                                   "--cache-dir", str(tmp_path / "c"), "--eval-every", "0", "--device", "cpu"])
+    assert mixed == 0
+    assert cli(solo, tmp_path / "pair", tmp_path / "c", "--steps", "1") == 2
+    assert "HumanML3D-layout folder (one person a clip): it trains a single-person model" in capsys.readouterr().err
+
+
 def test_data_specs_take_a_ratio_after_the_last_colon_only_when_it_is_a_number(tmp_path):
     parse = train_interactor.DataRoot.parse
     (tmp_path / "a:b").mkdir()
