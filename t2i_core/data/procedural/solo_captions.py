@@ -48,9 +48,8 @@ def phrase(spec: SoloSpec, k: int) -> str:
     times, num = _times(n), NUMBER_WORDS.get(n, str(n))
     d = o.get("direction", "")
     if kind == "jump_in_place":
-        high = " high" if float(o.get("height", 0.22)) >= 0.26 else ""   # the amplitude drawn for the clip
-        return (f"jumps{high}{a} in place {times}", f"jumps up and down{high}{a} {times}",
-                f"jumps straight up{high}{a} {times} on the spot")[k]
+        return (f"jumps{a} in place {times}", f"jumps up and down{a} {times}",
+                f"jumps straight up{a} {times} on the spot")[k]
     if kind == "jump_direction":
         where = {"forward": "forward", "backward": "backward", "left": "to the left", "right": "to the right"}[d]
         return (f"jumps{a} {where} {times}", f"leaps {where}{a} {times}",
