@@ -9,6 +9,10 @@ writes the evaluated generator's numbers with keys ``r_precision`` (3), ``fid``,
 contrast twins: how often a caption is closer to the motion generated from it than to the one
 generated from its twin's caption, i.e. phases in order, roles not swapped), their 95% ``intervals``,
 and the ground truth's numbers under ``ground_truth``.
+
+Subsets get ``<subset>_r1`` (and, with ``--subset-metrics``, every metric): the order-sensitive clips,
+the held-out phase combinations, and on an out-of-distribution build (``build_dataset --vocabulary
+ood``; evaluate it whole with ``--split all``) each relation kind as ``relation_<kind>``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from pathlib import Path
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError, order_sensitive_list
-from t2i_core.data.manifest import held_out_ids
+from t2i_core.data.manifest import held_out_ids, read_records
+from t2i_core.data.procedural.writer import relation_list
 from t2i_core.data.solo import SoloMotionDataset, is_humanml3d_folder
 from t2i_core.data.twins import read_twin_records, twin_pairs
 from t2i_core.io import atomic_write_text
@@ -63,6 +68,10 @@ def load_items(data: Path, split: str, cache_dir: Path | None, max_clips: int | 
     held = held_out_ids(data)  # the procedural set's held-out phase combinations (its manifest)
     if held:
         subsets[HELD_OUT] = [i for i, item in enumerate(items) if item.clip_id in held]
+    # an out-of-distribution set's relation kinds (in turn, at once, together, ...): results per kind
+    relation = {r["id"]: r["relation"] for r in read_records(data) if r.get("relation")}
+    for kind in sorted(set(relation.values())):
+        subsets[relation_list(kind)] = [i for i, item in enumerate(items) if relation.get(item.clip_id) == kind]
     return items, subsets
 
 
@@ -105,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--physics", action="store_true", help="sample with physical guidance")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
+    parser.add_argument("--subset-metrics", action="store_true",
+                        help="every metric per subset (relation kinds, held-out combinations), not only R@1")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -116,10 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         source = load_source(args.generator, device, args.steps, args.guidance, args.physics)
         items, subsets = load_items(args.data, args.split, args.cache_dir, args.max_clips)
         pairs = contrast_pairs(args.data, items)
-        rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets, twins=pairs)}
+        rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets, twins=pairs,
+                                             subset_metrics=args.subset_metrics)}
         twins = contrast_accuracy(scorer, items, pairs)
         if not isinstance(source, GroundTruth):
-            rows[source.name] = run_protocol(items, scorer, source, settings, subsets, twins=pairs)
+            rows[source.name] = run_protocol(items, scorer, source, settings, subsets, twins=pairs,
+                                             subset_metrics=args.subset_metrics)
     except (CheckpointError, DataFolderError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

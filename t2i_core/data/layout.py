@@ -67,10 +67,21 @@ class InterHumanLayout:
         return self.individual_dir(person) / f"{clip_id}.txt"
 
     # -- split files ---------------------------------------------------------------------
+    def clip_lists(self) -> list[str]:
+        """Names of the other clip lists in ``split/`` (``all``, ``relation_<kind>``, ``test_order_sensitive``...)."""
+        if not self.split_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.split_dir.glob("*.txt") if p.stem not in SPLITS and p.stem != "ignore_list")
+
     def split_file(self, split: str) -> Path | None:
-        """``split/<split>.txt`` (InterMask, in2IN) or ``<split>.txt`` (InterGen), else None."""
+        """``split/<split>.txt`` (InterMask, in2IN) or ``<split>.txt`` (InterGen), else None. Besides the three
+        splits, any clip list of ``split/`` (an OOD build's ``all`` and ``relation_<kind>``) is accepted."""
         if split not in SPLITS:
-            raise ValueError(f"unknown split {split!r}; accepted: {', '.join(SPLITS)}")
+            if split in self.clip_lists():
+                return self.split_dir / f"{split}.txt"
+            lists = self.clip_lists()
+            raise ValueError(f"unknown split {split!r}; accepted: {', '.join(SPLITS)}"
+                             + (f", or a clip list of this folder: {', '.join(lists)}" if lists else ""))
         for candidate in (self.split_dir / f"{split}.txt", self.root / f"{split}.txt"):
             if candidate.is_file():
                 return candidate

@@ -19,6 +19,8 @@ from t2i_core.data.procedural.solo import SOLO_ACTIONS
 from t2i_core.data.procedural.solo_captions import KEYWORDS
 from training.build_dataset import BuildRequestError, build, main
 
+REPO = Path(__file__).resolve().parents[2]
+
 # sha256 over (relative path, bytes) of every file of `build(out, clips=8, seed=5)`, recorded with
 # the code before issue 23 (commit 3e72acc): the base two-person set must keep these exact bytes.
 BASE_DIGEST = "80cb4aa152b03c46457946bf51aa950db1f3237c2f6c139a5e9a591c8335da22"
@@ -70,6 +72,7 @@ def test_ood_set_is_an_interhuman_folder_with_relation_lists(ood):
     layout.require_folders()
     ids = [i for split in ("train", "val", "test") for i in layout.split_ids(split)]
     assert sorted(ids) == [f"{i:06d}" for i in range(100)]
+    assert layout.split_ids("all") == [f"{i:06d}" for i in range(100)]  # a benchmark build is evaluated whole
     manifest = json.loads((ood / "manifest.json").read_text())
     assert manifest["vocabulary"] == "ood" and set(manifest["relations"]) == set(RELATIONS)
     listed = {}
@@ -173,3 +176,16 @@ def test_ood_manifest_names_an_initiator_only_where_one_person_acts(ood):
             spans = labelled[r["id"]]
             assert [s.initiator for s in spans] == [p["person"] for p in r["phases"]]
             assert len({s.initiator for s in spans}) == 2
+
+
+def test_an_ood_build_is_evaluated_whole_with_results_per_relation_kind(ood, tmp_path):
+    from training import evaluate
+
+    out = tmp_path / "gt.json"
+    assert evaluate.main(["--data", str(ood), "--split", "all", "--evaluator", str(REPO / "assets" / "evaluator"),
+                          "--generator", "gt", "--replications", "1", "--subset-metrics", "--json", str(out),
+                          "--cache-dir", str(tmp_path / "cache"), "--device", "cpu"]) == 0
+    numbers = json.loads(out.read_text())
+    assert numbers["clips"] == 100
+    for kind in RELATIONS:
+        assert f"relation_{kind}_r1" in numbers and f"relation_{kind}_fid" in numbers, kind

@@ -88,6 +88,9 @@ def write_index(root: Path, records: list[dict], seed: int) -> dict[str, list[st
     return ids
 
 
+ALL_CLIPS = "all"  # the split-file-like list of every clip of an OOD set: a benchmark build is evaluated whole
+
+
 def relation_list(kind: str) -> str:
     """The split-file-like list of an OOD set's clips of one relation kind (all splits)."""
     return f"relation_{kind}"
@@ -107,6 +110,7 @@ def write_ood_index(root: Path, records: list[dict], seed: int, relations: tuple
     for name, members in ids.items():
         write_split(root, name, members)
     write_split(root, order_sensitive_list("test"), [])
+    write_split(root, ALL_CLIPS, [r["id"] for r in records])
     per_relation = {kind: [r["id"] for r in records if r["relation"] == kind] for kind in relations}
     for kind, members in per_relation.items():
         write_split(root, relation_list(kind), members)
