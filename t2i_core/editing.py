@@ -117,9 +117,10 @@ def check_window(frames: int, start, stop) -> tuple[int, int]:
 
 def fill(pipe, features: np.ndarray, start: int, stop: int, prompt: str, seed: int = 0, person: int | None = None,
          guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, physics: Physics = False,
-         callback: Progress | None = None) -> np.ndarray:
+         callback: Progress | None = None, blend: bool = True) -> np.ndarray:
     """``features`` (2, T, 262) with frames ``[start, stop)`` generated for ``prompt``: both persons, or only
-    ``person`` (0 or 1) with the other kept. Every other entry is returned unchanged (a copy)."""
+    ``person`` (0 or 1) with the other kept. Every other entry is returned unchanged (a copy). ``blend=False``
+    leaves out ``blend_seams`` (for measuring what inpainting alone does)."""
     features = np.asarray(features)
     if features.ndim != 3 or features.shape[0] != 2 or features.shape[2] != FEATURE_DIM:
         raise EditError(f"a pair's motion is (2, frames, {FEATURE_DIM}), got {features.shape}")
@@ -146,8 +147,9 @@ def fill(pipe, features: np.ndarray, start: int, stop: int, prompt: str, seed: i
         made = where.to_world(made[:, inside]).astype(np.float32)
         rows = slice(None) if person is None else slice(person, person + 1)
         out[rows, chunk.start:chunk.stop] = made[rows]
-        out[rows] = blend_seams(out[rows], chunk.start, chunk.stop, left=chunk.left < chunk.start,
-                                right=chunk.right > chunk.stop)
+        if blend:
+            out[rows] = blend_seams(out[rows], chunk.start, chunk.stop, left=chunk.left < chunk.start,
+                                    right=chunk.right > chunk.stop)
     return out
 
 
@@ -156,9 +158,9 @@ def blend_seams(features: np.ndarray, start: int, stop: int, left: bool = True, 
     """Fade out what inpainting leaves of a jump where generated frames ``[start, stop)`` meet given ones.
 
     Inpainting sees the given frames only noised, so the first generated frame can miss where the last
-    given one was heading by centimetres. Each joint's miss (at ``start``: the given frame before plus its
-    velocity, against the generated frame; at ``stop``: the given frame against the last generated one plus
-    its velocity) is added to the generated frames with a weight falling from 1 at the seam to 0
+    given one was heading by centimetres. Each joint's miss (at ``start``: the last given frame plus its last
+    step, against the first generated frame; at ``stop``: the first given frame after, less its first step,
+    against the last generated one) is added to the generated frames with a weight falling from 1 at the seam to 0
     ``frames`` later (half a cosine); the generated velocities are then recomputed. Given frames are
     not touched. ``features`` (P, T, 262) is returned as a new array.
     """
@@ -169,11 +171,13 @@ def blend_seams(features: np.ndarray, start: int, stop: int, left: bool = True, 
     inside = np.arange(start, stop)
     shift = np.zeros((persons, stop - start, positions.shape[2], 3), dtype=np.float32)
     fade = 0.5 * (1 + np.cos(np.pi * np.minimum(np.arange(stop - start), frames) / frames))
-    if left and start > 0:
-        miss = positions[:, start - 1] + velocities[:, start - 1] - positions[:, start]
+    if left and start > 0:  # where the given frames were heading: their last step repeated
+        heading = positions[:, start - 1] - positions[:, start - 2] if start > 1 else velocities[:, start - 1]
+        miss = positions[:, start - 1] + heading - positions[:, start]
         shift += fade[None, :, None, None] * miss[:, None]
-    if right and stop < length:
-        miss = positions[:, stop] - (positions[:, stop - 1] + velocities[:, stop - 1])
+    if right and stop < length:  # and where the given frames after came from
+        heading = positions[:, stop + 1] - positions[:, stop] if stop + 1 < length else velocities[:, stop - 1]
+        miss = positions[:, stop] - heading - positions[:, stop - 1]
         shift += fade[::-1][None, :, None, None] * miss[:, None]
     positions[:, inside] += shift
     ahead = positions[:, start + 1:min(stop + 1, length)] - positions[:, start:min(stop + 1, length) - 1]
@@ -189,7 +193,7 @@ def _settings(scene: Scene, physics: Physics) -> dict:
 
 
 def generate_scene(pipe, scene: Scene, physics: Physics = False,
-                   callback: Callable[[int, int, int], None] | None = None) -> SceneMotion:
+                   callback: Callable[[int, int, int], None] | None = None, blend: bool = True) -> SceneMotion:
     """The whole scene as one motion in segment 1's canonical frame. ``scene.physics``, when set, overrides
     ``physics``; ``callback(segment, step, steps)`` reports each segment's progress (segment from 0)."""
     physics = physics if scene.physics is None else scene.physics
@@ -199,7 +203,7 @@ def generate_scene(pipe, scene: Scene, physics: Physics = False,
         features = np.concatenate([features, np.zeros((2, segment.frames, FEATURE_DIM), dtype=np.float32)], axis=1)
         features = fill(pipe, features, begin, begin + segment.frames, segment.prompt, seed=scene.seed + k,
                         guidance_scale=scene.guidance, steps=scene.steps, physics=physics,
-                        callback=None if callback is None else (lambda i, n, k=k: callback(k, i, n)))
+                        callback=None if callback is None else (lambda i, n, k=k: callback(k, i, n)), blend=blend)
     return SceneMotion(features, scene.segments, _settings(scene, physics))
 
 
