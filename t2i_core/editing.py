@@ -31,6 +31,7 @@ from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, FPS, Physics, phy
 from t2i_core.scene import Scene, SceneMotion, Segment
 
 CONTEXT_FRAMES = 21  # frames given clean on each side of a generated chunk (0.7 s: seven 3-frame motion tokens)
+EDGE_FRAMES = 6  # the model's last frames (its last two 3-frame tokens) jump: generated past a free end, then dropped
 BLEND_FRAMES = 15  # generated frames over which a seam's remaining offset is faded out (0.5 s)
 CHUNK_SEED_STRIDE = 100_003  # a long window's later chunks draw their noise from seed + c * stride
 
@@ -83,9 +84,11 @@ class Chunk:
     right: int
 
 
-def plan_chunks(frames: int, start: int, stop: int, max_frames: int, context: int = CONTEXT_FRAMES) -> list[Chunk]:
+def plan_chunks(frames: int, start: int, stop: int, max_frames: int, context: int = CONTEXT_FRAMES,
+                edge: int = EDGE_FRAMES) -> list[Chunk]:
     """Chunks that generate ``[start, stop)`` of a ``frames``-long motion, each at most ``max_frames`` long,
-    with up to ``context`` given frames before it and, for the last, after it."""
+    with up to ``context`` given frames before it and, for the last, after it. A chunk that is not the last
+    ends free, so its last ``edge`` frames are generated again by the next one (which starts there)."""
     if max_frames <= 2 * context:
         raise ValueError(f"the model's clip ({max_frames} frames) is too short for {context} context frames a side")
     chunks, cursor = [], start
@@ -97,9 +100,9 @@ def plan_chunks(frames: int, start: int, stop: int, max_frames: int, context: in
             chunks.append(Chunk(left, cursor, stop, stop + after))
             break
         # not the last chunk (no frames after it are given): as long as it may be, leaving the last enough room
-        take = min(max_frames - (cursor - left), stop - cursor - last_room)
+        take = min(max_frames - (cursor - left), stop - cursor - last_room + edge)
         chunks.append(Chunk(left, cursor, cursor + take, cursor + take))
-        cursor += take
+        cursor += take - edge
     return chunks
 
 
@@ -127,8 +130,13 @@ def fill(pipe, features: np.ndarray, start: int, stop: int, prompt: str, seed: i
     start, stop = check_window(features.shape[1], start, stop)
     if person not in (None, 0, 1):
         raise EditError(f"the person to regenerate is 0 (person 1), 1 (person 2) or None (both), got {person!r}")
-    chunks = plan_chunks(features.shape[1], start, stop, pipe.model.config.max_frames)
+    frames = features.shape[1]
     out = np.array(features, dtype=np.float32)
+    if stop == frames:  # a free end: generate past it, so the model's jumpy last frames are not kept
+        out = np.concatenate([out, np.zeros((2, EDGE_FRAMES, FEATURE_DIM), dtype=np.float32)], axis=1)
+        if person is not None:  # the kept person's extra frames are given too: its own last frame held
+            out[1 - person, frames:] = out[1 - person, frames - 1]
+    chunks = plan_chunks(out.shape[1], start, out.shape[1] if stop == frames else stop, pipe.model.config.max_frames)
     total = len(chunks) * int(steps)
     for c, chunk in enumerate(chunks):
         # the stretch's first frame is a given one, unless it is the motion's own (canonical) first frame
@@ -150,7 +158,7 @@ def fill(pipe, features: np.ndarray, start: int, stop: int, prompt: str, seed: i
         if blend:
             out[rows] = blend_seams(out[rows], chunk.start, chunk.stop, left=chunk.left < chunk.start,
                                     right=chunk.right > chunk.stop)
-    return out
+    return out[:, :frames]
 
 
 def blend_seams(features: np.ndarray, start: int, stop: int, left: bool = True, right: bool = True,

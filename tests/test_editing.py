@@ -86,14 +86,14 @@ def test_placement_puts_person_one_at_the_origin_facing_plus_z_and_back():
 
 def test_chunks_cover_the_window_within_the_clip_with_context():
     assert plan_chunks(100, 40, 60, 60, context=10) == [Chunk(30, 40, 60, 70)]
-    chunks = plan_chunks(200, 20, 150, 60, context=10)
+    chunks = plan_chunks(200, 20, 150, 60, context=10, edge=6)
     assert chunks[0].start == 20 and chunks[-1].stop == 150 and chunks[-1].right == 160
-    assert all(b.start == a.stop for a, b in zip(chunks, chunks[1:]))
+    assert all(b.start == a.stop - 6 for a, b in zip(chunks, chunks[1:]))  # a free end is generated again
     assert all(c.right - c.left <= 60 and c.start - c.left == min(10, c.start) for c in chunks)
     assert plan_chunks(30, 0, 30, 60) == [Chunk(0, 0, 30, 30)]
     # a window just longer than the last chunk's room: no chunk runs past the window
-    assert plan_chunks(150, 30, 100, 60, context=21) == [Chunk(9, 30, 69, 69), Chunk(48, 69, 82, 82),
-                                                        Chunk(61, 82, 100, 121)]
+    assert plan_chunks(150, 30, 100, 60, context=21, edge=6) == [Chunk(9, 30, 69, 69), Chunk(42, 63, 88, 88),
+                                                                 Chunk(61, 82, 100, 121)]
 
 
 def test_a_scene_is_one_motion_whose_segments_continue_from_where_the_last_stopped(pipe):
@@ -102,9 +102,10 @@ def test_a_scene_is_one_motion_whose_segments_continue_from_where_the_last_stopp
                                                                                   "seconds": 2.5}], "steps": 2})
     motion = generate_scene(spy, scene)
     assert motion.features.shape == (2, 120, 262) and motion.frame_ranges() == [(0, 45), (45, 120)]
-    assert [c[2] for c in spy.calls] == ["shake hands", "they hug", "they hug"]  # 75 frames need two chunks
-    first, second = spy.calls[1], spy.calls[2]
-    for features, known, _ in (first, second):
+    # 75 frames (+ 6 generated past the free end and dropped) need three chunks of this 60-frame model
+    assert [c[2] for c in spy.calls] == ["shake hands", "they hug", "they hug", "they hug"]
+    first = spy.calls[1]
+    for features, known, _ in spy.calls[1:]:
         assert known[:, :CONTEXT_FRAMES].all() and not known[:, CONTEXT_FRAMES:].any()
         # the given frames are the scene's last ones, moved so that the stretch starts at the origin facing +Z
         start = features_to_joints(features[0, 0])
