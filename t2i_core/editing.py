@@ -168,8 +168,10 @@ def blend_seams(features: np.ndarray, start: int, stop: int, left: bool = True, 
     Inpainting sees the given frames only noised, so the first generated frame can miss where the last
     given one was heading by centimetres. Each joint's miss (at ``start``: the last given frame plus its last
     step, against the first generated frame; at ``stop``: the first given frame after, less its first step,
-    against the last generated one) is added to the generated frames with a weight falling from 1 at the seam to 0
-    ``frames`` later (half a cosine); the generated velocities are then recomputed. Given frames are
+    against the last generated one), plus the miss in step (the given frames' step against the generated
+    one) times the distance from the seam, is added to the generated frames with a weight falling from 1 at
+    the seam to 0 ``frames`` later (half a cosine), so that both place and speed carry across the seam
+    (a cubic Hermite-like join); the generated velocities are then recomputed. Given frames are
     not touched. ``features`` (P, T, 262) is returned as a new array.
     """
     out = np.array(features, dtype=np.float32)
@@ -177,16 +179,21 @@ def blend_seams(features: np.ndarray, start: int, stop: int, left: bool = True, 
     positions = out[..., POSITIONS].reshape(persons, length, -1, 3)
     velocities = out[..., VELOCITIES].reshape(persons, length, -1, 3)
     inside = np.arange(start, stop)
-    shift = np.zeros((persons, stop - start, positions.shape[2], 3), dtype=np.float32)
-    fade = 0.5 * (1 + np.cos(np.pi * np.minimum(np.arange(stop - start), frames) / frames))
+    count = stop - start
+    shift = np.zeros((persons, count, positions.shape[2], 3), dtype=np.float32)
+    steps = np.arange(count, dtype=np.float32)
+    fade = 0.5 * (1 + np.cos(np.pi * np.minimum(steps, frames) / frames))
     if left and start > 0:  # where the given frames were heading: their last step repeated
         heading = positions[:, start - 1] - positions[:, start - 2] if start > 1 else velocities[:, start - 1]
         miss = positions[:, start - 1] + heading - positions[:, start]
-        shift += fade[None, :, None, None] * miss[:, None]
-    if right and stop < length:  # and where the given frames after came from
-        heading = positions[:, stop + 1] - positions[:, stop] if stop + 1 < length else velocities[:, stop - 1]
-        miss = positions[:, stop] - heading - positions[:, stop - 1]
-        shift += fade[::-1][None, :, None, None] * miss[:, None]
+        own = positions[:, start + 1] - positions[:, start] if count > 1 else heading
+        shift += fade[None, :, None, None] * (miss[:, None] + steps[None, :, None, None] * (heading - own)[:, None])
+    if right and stop < length:  # and where the given frames after came from (the same, backwards in time)
+        heading = positions[:, stop] - positions[:, stop + 1] if stop + 1 < length else -velocities[:, stop - 1]
+        miss = positions[:, stop] + heading - positions[:, stop - 1]
+        own = positions[:, stop - 2] - positions[:, stop - 1] if count > 1 else heading
+        back = steps[::-1, None, None]
+        shift += fade[::-1][None, :, None, None] * (miss[:, None] + back[None] * (heading - own)[:, None])
     positions[:, inside] += shift
     ahead = positions[:, start + 1:min(stop + 1, length)] - positions[:, start:min(stop + 1, length) - 1]
     velocities[:, start:start + ahead.shape[1]] = ahead  # the last frame of the motion keeps its own velocity

@@ -165,6 +165,12 @@ def test_seam_blend_leaves_given_frames_and_removes_the_jump():
     pos, vel = (blended[0, :, s].reshape(40, 22, 3) for s in (POSITIONS, VELOCITIES))
     assert np.allclose(pos[10] - pos[9], pos[9] - pos[8], atol=1e-5)  # the given frames' last step goes on
     assert np.allclose(pos[30] - pos[29], pos[31] - pos[30], atol=1e-5)
+    # and the speed carries on: the first generated step is the given frames' last one
+    raw = features[0, :, POSITIONS].reshape(40, 22, 3)
+    before = np.abs((raw[11] - raw[10]) - (raw[9] - raw[8])).max()
+    miss = np.abs(2 * raw[9] - raw[8] - raw[10]).max()
+    after = np.abs((pos[11] - pos[10]) - (pos[9] - pos[8])).max()
+    assert after < 0.02 * (before + miss)  # what is left is the fade's own first step (1 - cos(pi/15)) / 2
     assert np.allclose(vel[10:29], pos[11:30] - pos[10:29], atol=1e-5)
 
 
