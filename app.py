@@ -22,7 +22,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import gradio as gr
 import torch
 
-from pages import about, attention, common, dataset, generate, reaction, study, weights
+from pages import about, attention, common, dataset, generate, reaction, scene, study, weights
 from t2i_core.roots import DataRoots, RootConfigError
 
 TITLE = "Text2Interact"
@@ -41,6 +41,7 @@ def build_app(model: common.Model, roots: DataRoots | None = None,
             attention.build(session)
             weights.build(session, roots)
             reaction.build(model, session, roots)
+            scene.build(model)
             dataset.build(session, roots)
             study.build(study_server or study.open_study(), demo, rater)
             about.build()

@@ -19,6 +19,7 @@ import torch
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.given_person import GivenPerson
 from t2i_core.diffusion.guidance import tile_batch
+from t2i_core.diffusion.known_frames import KnownFrames
 from t2i_core.diffusion.sampling import denoise
 from t2i_core.models.interactor import InterActor
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
@@ -323,6 +324,36 @@ class Text2InteractPipeline:
                     "guidance_scale": guidance_scale, "steps": int(steps), "frames": features.shape[2], "fps": FPS,
                     "reaction": method, "physics": physics_settings(physics)}
         return GenerationResult(prompt, features, features_to_joints(features), seeds, FPS, settings)
+
+    # -- inpainting along time: some frames of either person known (scenes and edits) ---------
+    @torch.no_grad()
+    def inpaint(self, features: np.ndarray, known: np.ndarray, prompt: str, seed: int = 0,
+                guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, callback=None,
+                physics: Physics = False) -> np.ndarray:
+        """A pair (2, T, 262), un-normalised, equal to ``features`` (2, T, 262) exactly where ``known``
+        (2, T) is True and generated for ``prompt`` elsewhere (``diffusion.known_frames``). The motion is
+        in the model's canonical frame; ``t2i_core.editing`` builds scenes and edits on this."""
+        self.check_inputs(prompt, SECONDS_RANGE[0], 1, guidance_scale, steps)
+        persons, frames = self.model.config.persons, np.shape(features)[1]
+        if np.shape(features) != (persons, frames, FEATURE_DIM) or not np.isfinite(features).all():
+            raise ValueError(f"the motion must be a finite ({persons}, frames, {FEATURE_DIM}) feature array, "
+                             f"got {np.shape(features)}")
+        if np.shape(known) != (persons, frames):
+            raise ValueError(f"the known mask must be ({persons}, {frames}), got {np.shape(known)}")
+        if not 1 <= frames <= self.model.config.max_frames:
+            raise ValueError(f"an inpainted motion is 1 to {self.model.config.max_frames} frames, got {frames}")
+        features = np.asarray(features, dtype=np.float32)
+        clean = (torch.from_numpy(features).to(self.device) - self.mean) / self.std
+        encoding = self.text_encoder([prompt.strip()]).to(self.device)
+        noise = torch.randn(persons, frames, FEATURE_DIM, generator=torch.Generator().manual_seed(int(seed)))[None]
+        given = KnownFrames(clean[None], torch.from_numpy(np.asarray(known, dtype=bool))[None], seeds=[int(seed)])
+        x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled,
+                             torch.ones(1, frames, dtype=torch.bool, device=self.device), guidance_scale,
+                             int(steps), 0.0, int(seed), callback=callback, given=given, physics=physics)
+        out = (x0[0] * self.std + self.mean).cpu().numpy()
+        known = np.asarray(known, dtype=bool)
+        out[known] = features[known]  # exactly the given frames (the normalisation round trip is not)
+        return out
 
 
 def _zeroing_padding(sample_transform, frame_mask: torch.Tensor):

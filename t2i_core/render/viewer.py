@@ -5,7 +5,10 @@
 page (the app shows it through ``gr.HTML``). The viewer exposes the frame it shows as
 ``document.body.dataset.frame`` (``data-frame``), ``data-frames`` and ``data-playing``; it accepts
 ``postMessage({type: "t2i-seek", frame})`` / ``{type: "t2i-play"}`` / ``{type: "t2i-pause"}``
-and posts ``{type: "t2i-frame", frame, viewer}`` to its parent whenever the frame changes.
+and posts ``{type: "t2i-frame", frame, viewer}`` to its parent whenever the frame changes. A scene's
+playback data may add ``segments`` (``[{start, stop, prompt}]``: boundaries marked on the scrub bar, the
+shown frame's prompt written over the stage, its index in ``data-segment``) and ``window``
+(``[start, stop)`` frames, shaded on the bar).
 """
 
 from __future__ import annotations

@@ -1,0 +1,136 @@
+"""The Scene page in a real browser: a three-part story, played, its middle regenerated, one BVH per person."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from playwright.sync_api import expect
+
+from t2i_core.render.bvh import read_bvh
+from t2i_core.skeleton import JOINT_NAMES
+from tests.pages.conftest import TIMEOUT, screenshot, wait_for_frame_change
+
+STORY = ["two people walk towards each other and shake hands.", "one person pushes the other on the shoulder.",
+         "the two people hug each other warmly."]
+
+
+def download(page, element_id: str, folder):
+    with page.expect_download(timeout=TIMEOUT) as info:
+        page.locator(f"#{element_id}").click()
+    target = folder / info.value.suggested_filename
+    info.value.save_as(target)
+    return target
+
+
+def prompt_box(page, row: int):
+    return page.locator(f"#scene-prompt-{row} textarea")
+
+
+def wait_status(page, text: str) -> None:
+    expect(page.locator("#scene-status")).to_contain_text(text, timeout=TIMEOUT)
+
+
+def open_scene_tab(page) -> None:
+    page.get_by_role("tab", name="Scene").click()
+    expect(page.locator("#scene-generate-button")).to_be_visible(timeout=TIMEOUT)
+
+
+def test_rows_are_added_reordered_and_removed(page):
+    open_scene_tab(page)
+    expect(page.locator("#scene-prompt-4")).to_be_hidden()
+    page.locator("#scene-add").click()
+    expect(page.locator("#scene-prompt-4")).to_be_visible(timeout=TIMEOUT)
+    prompt_box(page, 4).fill("they wave goodbye.")
+    page.locator("#scene-up-4").click()
+    expect(prompt_box(page, 3)).to_have_value("they wave goodbye.", timeout=TIMEOUT)
+    expect(prompt_box(page, 4)).to_have_value(prompt_box(page, 4).input_value())
+    assert prompt_box(page, 4).input_value() != "they wave goodbye."
+    third = prompt_box(page, 4).input_value()
+    page.locator("#scene-remove-3").click()
+    expect(prompt_box(page, 3)).to_have_value(third, timeout=TIMEOUT)
+    expect(page.locator("#scene-prompt-4")).to_be_hidden()
+
+
+def test_three_part_story_play_regenerate_the_middle_and_download(page, shots, tmp_path, checkpoint):
+    open_scene_tab(page)
+    for row, (text, seconds) in enumerate(zip(STORY, ("1.5", "2", "1.5")), start=1):
+        prompt_box(page, row).fill(text)
+        page.locator(f"#scene-seconds-{row} input").fill(seconds)
+    page.locator("#scene-steps input").fill("3")
+
+    # bad input first: a segment over 10 s is refused with what is accepted, nothing generated
+    page.locator("#scene-seconds-2 input").fill("12")
+    page.locator("#scene-generate-button").click()
+    wait_status(page, "segment 2 is 12 s long; a segment is 1 to 10 s")
+    page.locator("#scene-seconds-2 input").fill("2")
+
+    page.locator("#scene-generate-button").click()
+    wait_status(page, "generated a scene of 3 segments, 5 s (150 frames)")
+    wait_status(page, "Downloads ready")
+    inner = page.frame_locator("#scene-viewer-frame")
+    body = inner.locator("body")
+    expect(body).to_have_attribute("data-frames", "150", timeout=TIMEOUT)
+    expect(body).to_have_attribute("data-segments", "3")
+    expect(inner.locator("#marks .seam")).to_have_count(2)
+    first, later = wait_for_frame_change(page, "scene-viewer-frame")  # it plays
+    assert later != first
+    inner.locator("#play").click()
+    expect(body).to_have_attribute("data-playing", "0")
+    inner.locator("#scrub").fill("60")  # inside the middle segment (frames 45-105)
+    expect(body).to_have_attribute("data-segment", "1")
+    expect(inner.locator("#segment")).to_contain_text(f"Segment 2 of 3: {STORY[1]}")
+    screenshot(page, shots, "scene_page")
+    before = tmp_path / "before"
+    before.mkdir()
+    npz_before = download(page, "scene-download-npz", before)
+
+    # the edit controls point at the middle segment; regenerate it under a new prompt
+    expect(page.locator("#scene-edit-start input")).to_have_value("1.5")
+    expect(page.locator("#scene-edit-stop input")).to_have_value("3.5")
+    page.locator("#scene-edit-prompt textarea").fill("one person dances around the other.")
+    page.locator("#scene-edit-button").click()
+    wait_status(page, "regenerated segment 2 for both persons")
+    wait_status(page, "Downloads ready")
+    expect(inner.locator("#marks .window")).to_have_count(1, timeout=TIMEOUT)
+
+    after = tmp_path / "after"
+    after.mkdir()
+    npz_after = download(page, "scene-download-npz", after)
+    with np.load(npz_before, allow_pickle=False) as old, np.load(npz_after, allow_pickle=False) as new:
+        assert new["joints"].shape == (2, 150, 22, 3) and new["segment_frames"].tolist() == [[0, 45], [45, 105],
+                                                                                            [105, 150]]
+        for key in ("features", "joints"):  # frames outside the middle are the very same
+            assert np.array_equal(new[key][:, :45], old[key][:, :45])
+            assert np.array_equal(new[key][:, 105:], old[key][:, 105:])
+        assert not np.allclose(new["features"][:, 45:105], old["features"][:, 45:105])
+        joints = new["joints"].astype(np.float64)
+        segments = json.loads(str(new["segments"]))
+        settings = json.loads(str(new["settings"]))
+    assert [s["prompt"] for s in segments] == [STORY[0], "one person dances around the other.", STORY[2]]
+    assert settings["edits"][0]["window"] == [45, 105] and settings["checkpoint"] == checkpoint.name
+
+    for person in (1, 2):
+        bvh = read_bvh(download(page, f"scene-download-bvh{person}", after))
+        assert bvh.frames == 150 and set(bvh.names) == set(JOINT_NAMES)
+        positions = bvh.positions()[:, [bvh.names.index(n) for n in JOINT_NAMES]]
+        assert np.abs(positions[:, 0] - joints[person - 1, :, 0]).max() < 1e-4  # the root follows the pelvis
+    text = download(page, "scene-download-json", after).read_text()
+    assert json.loads(text)["segments"][1]["start"] == 45 and str(checkpoint.parent) not in text
+
+    # one person in a window, the other kept; and a window outside the scene is refused
+    page.locator("#scene-edit-start input").fill("0.5")
+    page.locator("#scene-edit-stop input").fill("1")
+    page.get_by_label("person 2 only (person 1 kept)").check()
+    page.locator("#scene-edit-button").click()
+    wait_status(page, "regenerated 0.5-1 s for person 2 (person 1 kept)")
+    wait_status(page, "Downloads ready")
+    latest = tmp_path / "latest"
+    latest.mkdir()
+    with np.load(download(page, "scene-download-npz", latest), allow_pickle=False) as newest:
+        assert np.array_equal(newest["features"][0], np.load(npz_after)["features"][0])
+        assert np.array_equal(newest["features"][1, :15], np.load(npz_after)["features"][1, :15])
+    page.locator("#scene-edit-stop input").fill("9")
+    page.locator("#scene-edit-button").click()
+    wait_status(page, "lies outside the scene: it must lie within 0-5 s")
+    assert "Traceback" not in page.content() and "/tmp" not in page.locator("#scene-status").inner_text()
