@@ -1,11 +1,14 @@
 """Encoded captions, cached by (encoder, text), so training does not re-encode every epoch.
 
 Each text's real tokens are kept trimmed, as float16, with its pooled vector; batches are padded
-on the way out. ``save``/``load`` persist the cache as one safetensors file (atomic write).
+on the way out. ``save``/``load`` persist the cache as one safetensors file (atomic write). Jobs that
+run side by side (a training, a compose run, an evaluation) share the file: ``save`` holds a lock and
+merges what the file gained since it was read, so no job's captions are lost to another's write.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,10 +28,13 @@ class TextFeatureCache:
         self._pooled: dict[str, torch.Tensor] = {}
         self._dirty = False
         if self.path is not None and self.path.is_file():
-            stored = load_file(str(self.path))
-            for name, tensor in stored.items():
-                kind, key = name.split(":", 1)
-                (self._tokens if kind == "t" else self._pooled)[key] = tensor
+            self._merge_stored()
+
+    def _merge_stored(self) -> None:
+        """Take every entry of the file that this cache does not hold yet."""
+        for name, tensor in load_file(str(self.path)).items():
+            kind, key = name.split(":", 1)
+            (self._tokens if kind == "t" else self._pooled).setdefault(key, tensor)
 
     def key(self, text: str) -> str:
         return hashlib.sha1(f"{self.encoder.name}\0{text}".encode()).hexdigest()
@@ -73,9 +79,14 @@ class TextFeatureCache:
     def save(self) -> None:
         if self.path is None or not self._dirty:
             return
-        tensors = {f"t:{k}": v for k, v in self._tokens.items()}
-        tensors.update({f"p:{k}": v for k, v in self._pooled.items()})
-        atomic_write_bytes(self.path, save(tensors))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; the file may have grown since it was read
+            if self.path.is_file():
+                self._merge_stored()
+            tensors = {f"t:{k}": v for k, v in self._tokens.items()}
+            tensors.update({f"p:{k}": v for k, v in self._pooled.items()})
+            atomic_write_bytes(self.path, save(tensors))
         self._dirty = False
 
 

@@ -93,6 +93,20 @@ def test_cache_encodes_each_text_once_and_persists(tmp_path):
     assert reloaded.encoder.seen == [] and torch.equal(again[0], tokens[0])
 
 
+def test_jobs_sharing_the_cache_file_keep_each_others_captions(tmp_path):
+    path = tmp_path / "text.safetensors"
+    first, second = TextFeatureCache(CountingEncoder(), path), TextFeatureCache(CountingEncoder(), path)
+    first.add(["a training caption"])
+    second.add(["an evaluation caption", "a"])
+    first.save()
+    second.save()  # read before first saved: it merges what the file gained instead of overwriting it
+    first.add(["b c"])
+    first.save()
+    merged = TextFeatureCache(CountingEncoder(), path)
+    merged.add(["a training caption", "an evaluation caption", "a", "b c"])
+    assert len(merged) == 4 and merged.encoder.seen == []
+
+
 def test_cache_gives_pooled_vectors_alone():
     encoder = CountingEncoder()
     cache = TextFeatureCache(encoder)
