@@ -32,7 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -41,6 +41,7 @@ from t2i_core.checkpoint import CheckpointError
 from t2i_core.compose.output import require_trainable
 from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_text
+from t2i_core.losses import LossConfig
 from t2i_core.models.registry import EVALUATOR, check_checkpoint
 from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings
 from training.evaluate import result_payload
@@ -61,6 +62,7 @@ from training.experiment import (
     strip,
     train_to,
 )
+from training.train_config import DataRoot, InterActorTraining, TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
@@ -182,35 +184,26 @@ def record(config: AblationConfig, variant: Variant | None) -> dict:
 
 
 # -- training ---------------------------------------------------------------------------------
-def target_steps(config: AblationConfig, variant: Variant) -> int:
-    return config.finetune_steps if variant.finetune else config.budget
-
-
-def trainer_argv(config: AblationConfig, variant: Variant, out: Path, options: RunOptions, resume: bool) -> list[str]:
-    folder = out / variant.name
-    if variant.finetune:
-        argv = ["--data", f"{config.data}:{config.ratio[0]}", "--data", f"{config.synthetic}:{config.ratio[1]}",
-                "--init-from", str(out / STAGE1_OF_FULL), "--steps", str(config.finetune_steps),
-                "--lr", str(config.finetune_lr), "--warmup-steps", str(config.finetune_warmup_steps)]
-    else:
-        argv = ["--data", config.data, "--config", config.config, "--conditioning", variant.conditioning,
-                "--steps", str(config.budget), "--lr", str(config.lr), "--warmup-steps", str(config.warmup_steps)]
-    argv += ["--out", str(folder), "--interaction", variant.interaction, "--batch-size", str(config.batch_size),
-             "--save-every", str(config.save_every), "--seed", str(config.seed), "--eval-every", "0",
-             "--device", options.device]
-    if config.train_max_clips:
-        argv += ["--max-clips", str(config.train_max_clips)]
-    if options.cache_dir is not None:
-        argv += ["--cache-dir", str(options.cache_dir)]
-    if options.quiet:
-        argv.append("--quiet")
-    return argv + (["--resume"] if resume else [])
+def train_config(config: AblationConfig, variant: Variant, out: Path) -> TrainConfig:
+    """The trainer's config of one configuration: stage 1 from scratch, or ``full`` fine-tuned from ``no_ft``."""
+    training = InterActorTraining(steps=config.budget, batch_size=config.batch_size, lr=config.lr,
+                                  warmup_steps=config.warmup_steps, save_every=config.save_every,
+                                  seed=config.seed, eval_every=0)
+    stage1 = TrainConfig(data=(DataRoot(Path(config.data)),), model=config.config, conditioning=variant.conditioning,
+                         loss=LossConfig(interaction=variant.interaction), training=training,
+                         max_clips=config.train_max_clips)
+    if not variant.finetune:
+        return stage1
+    return replace(stage1, data=(DataRoot(Path(config.data), config.ratio[0]),
+                                 DataRoot(Path(config.synthetic), config.ratio[1])),
+                   model=None, conditioning=None, init_from=str(out / STAGE1_OF_FULL),
+                   training=replace(training, steps=config.finetune_steps, lr=config.finetune_lr,
+                                    warmup_steps=config.finetune_warmup_steps))
 
 
 def train_variant(config: AblationConfig, variant: Variant, out: Path, options: RunOptions) -> str:
     """Train (or finish training) one configuration; returns what was done."""
-    return train_to(out / variant.name, target_steps(config, variant),
-                    lambda resume: trainer_argv(config, variant, out, options, resume), options, variant.name)
+    return train_to(out / variant.name, train_config(config, variant, out), options)
 
 
 # -- evaluation -------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 """Pieces shared by the resumable experiment runners (``training.ablate``, ``training.stage2``).
 
-An experiment is a list of trainer runs (``train_interactor.main(argv)``), each evaluated with the
-InterHuman protocol (``training.evaluate``'s pieces), into one OUT folder:
+An experiment is a list of trainer runs (``train_interactor.train(config, options)``, each config a
+``TrainConfig``), each evaluated with the InterHuman protocol (``training.evaluate``'s pieces), into one OUT folder:
 
 * the settings dataclass is written to ``OUT/<settings file>`` before anything runs, and a rerun with
   other settings into the same OUT is refused (``claim_out``);
 * a run's ``eval.json`` records the settings it was made with, so a rerun skips it (``finished``,
   ``cached``); a model already at its step count is evaluated, not retrained, and a training state
-  below it continues with the trainer's ``--resume`` (``train_to``);
+  below it continues from its training state (``train_to``);
 * the table cells are ``value ± 95% interval`` with several replications (``metric``, ``cell``).
 """
 
@@ -26,6 +26,7 @@ from t2i_core.protocol import ProtocolSettings, run_protocol
 from training import train_interactor
 from training.common import resolve_device
 from training.evaluate import contrast_pairs, load_items, load_source
+from training.train_config import TrainConfig, TrainOptions
 
 EVAL_FILE = "eval.json"
 
@@ -40,7 +41,11 @@ class RunOptions:
     device: str = "auto"
     cache_dir: Path | None = None
     quiet: bool = False
-    trainer: Callable[[list[str]], int] | None = None  # default: train_interactor.main, looked up when run
+    trainer: Callable[[TrainConfig, TrainOptions], Path] | None = None  # default: train_interactor.train
+
+    def train_options(self, out: Path, resume: bool) -> TrainOptions:
+        return TrainOptions(out=out, resume=resume, device=self.device, cache_dir=self.cache_dir,
+                            progress=not self.quiet)
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -78,21 +83,18 @@ def saved_step(folder: Path) -> int | None:
     return int(json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8")).get("step", 0))
 
 
-def train_to(folder: Path, target: int, argv: Callable[[bool], list[str]], options: RunOptions, name: str) -> str:
-    """Train (or finish training) the run saved in ``folder`` up to ``target`` steps; returns what was done.
+def train_to(folder: Path, config: TrainConfig, options: RunOptions) -> str:
+    """Train (or finish training) ``config`` in ``folder`` up to its step count; returns what was done.
 
-    ``argv(resume)`` is the trainer's command line; a folder with a training state below ``target``
-    continues with ``--resume``, one without starts again."""
+    A folder with a training state below the step count continues from it, one without starts again."""
     step = saved_step(folder)
-    if step is not None and step >= target:
+    if step is not None and step >= config.training.steps:
         return "trained before"
     resume = (folder / STATE_FILE).is_file()
     if not resume:
         (folder / "log.csv").unlink(missing_ok=True)  # rows of a run killed before its first save
-    trainer = options.trainer or train_interactor.main
-    code = trainer(argv(resume))
-    if code != 0:
-        raise ExperimentError(f"training {name} failed (exit {code}); the trainer's message is above")
+    trainer = options.trainer or train_interactor.train
+    trainer(config, options.train_options(folder, resume))
     return f"trained (resumed at step {step})" if resume else "trained"
 
 

@@ -52,6 +52,7 @@ from t2i_core.compose.filters import DEFAULT_DELTA, Thresholds, status_counts
 from t2i_core.compose.output import ComposeOutput, ComposeOutputError, read_compose_output, restatus
 from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_text
+from t2i_core.losses import LossConfig
 from t2i_core.models.interactor import InterActorConfig
 from t2i_core.models.registry import EVALUATOR, INTERACTOR, check_checkpoint
 from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings
@@ -74,6 +75,7 @@ from training.experiment import (
     strip,
     train_to,
 )
+from training.train_config import DataRoot, InterActorTraining, TrainConfig, command_line
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
@@ -311,24 +313,21 @@ def model_folder(config: Stage2Config, arm: Arm, out: Path) -> Path:
     return out / arm.name / "model" if arm.finetune else Path(config.stage1)
 
 
-def trainer_argv(config: Stage2Config, arm: Arm, out: Path, options: RunOptions, resume: bool) -> list[str]:
-    if arm.thresholds is None:
-        data = ["--data", config.real]
-    else:
-        synthetic = out / arm.name / "synthetic"
-        data = ["--data", f"{config.real}:{config.ratio[0]}", "--data", f"{synthetic}:{config.ratio[1]}"]
-    argv = [*data, "--init-from", config.stage1, "--out", str(model_folder(config, arm, out)),
-            "--steps", str(config.steps), "--lr", str(config.lr), "--warmup-steps", str(config.warmup_steps),
-            "--interaction", config.interaction, "--batch-size", str(config.batch_size),
-            "--save-every", str(config.save_every), "--seed", str(config.seed), "--eval-every", "0",
-            "--device", options.device]
-    if config.train_max_clips:
-        argv += ["--max-clips", str(config.train_max_clips)]
-    if options.cache_dir is not None:
-        argv += ["--cache-dir", str(options.cache_dir)]
-    if options.quiet:
-        argv.append("--quiet")
-    return argv + (["--resume"] if resume else [])
+def train_config(config: Stage2Config, arm: Arm, out: Path) -> TrainConfig:
+    """The trainer's config of a fine-tuning arm: the stage-1 model on the real data, or real + the arm's kept set."""
+    real = Path(config.real)
+    data = (DataRoot(real),) if arm.thresholds is None else \
+        (DataRoot(real, config.ratio[0]), DataRoot(out / arm.name / "synthetic", config.ratio[1]))
+    training = InterActorTraining(steps=config.steps, batch_size=config.batch_size, lr=config.lr,
+                                  warmup_steps=config.warmup_steps, save_every=config.save_every, seed=config.seed,
+                                  eval_every=0)
+    return TrainConfig(data=data, init_from=config.stage1, loss=LossConfig(interaction=config.interaction),
+                       training=training, max_clips=config.train_max_clips)
+
+
+def trainer_argv(config: Stage2Config, arm: Arm, out: Path, options: RunOptions) -> list[str]:
+    """The ``training.train_interactor`` command line of an arm's training (for the report)."""
+    return command_line(train_config(config, arm, out), options.train_options(model_folder(config, arm, out), False))
 
 
 def add_seconds(path: Path, stage: str, seconds: dict) -> None:
@@ -346,8 +345,7 @@ def train_arm(config: Stage2Config, arm: Arm, out: Path, options: RunOptions) ->
     folder = model_folder(config, arm, out)
     clock, action = Clock(), None
     try:
-        action = train_to(folder, config.steps, lambda resume: trainer_argv(config, arm, out, options, resume),
-                          options, arm.name)
+        action = train_to(folder, train_config(config, arm, out), options)
     finally:
         if action != "trained before":
             add_seconds(out / arm.name / TIMING_FILE, "train", clock.seconds())
@@ -379,7 +377,7 @@ def evaluate_arm(config: Stage2Config, arm: Arm, out: Path, evaluation: Evaluati
         train = json.loads(timing_file.read_text(encoding="utf-8")).get("train") if timing_file.is_file() else None
         return result_payload(summary, strip(truth, RECORD_KEY), str(folder), Path(config.evaluator), config.split,
                               clips, config.eval_setup().protocol, kept=kept,
-                              trainer_argv=trainer_argv(config, arm, out, options, False) if arm.finetune else None,
+                              trainer_argv=trainer_argv(config, arm, out, options) if arm.finetune else None,
                               seconds={"train": train, "eval": clock.seconds(),
                                        "measured": "time.process_time (CPU seconds of this process, all threads) "
                                                    "and wall seconds"})

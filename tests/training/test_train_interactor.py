@@ -3,6 +3,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from t2i_core.motion.features import process_pair
 from tests.fixtures import build_folder, random_raw_pair
 from training import train_interactor
 from training.mixture import MixtureSampler
+from training.train_config import DataRoot, InterActorTraining, TrainConfig, TrainOptions
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -175,13 +177,13 @@ def test_single_person_prior_trains_on_individual_tracks_and_captions(folder, tm
 
 
 def test_data_specs_take_a_ratio_after_the_last_colon_only_when_it_is_a_number(tmp_path):
-    parse = train_interactor.DataRoot.parse
+    parse = DataRoot.parse
     (tmp_path / "a:b").mkdir()
     (tmp_path / "run:2").mkdir()
-    assert parse(f"{tmp_path}/d:0.25") == train_interactor.DataRoot(tmp_path / "d", 0.25)
-    assert parse(f"{tmp_path}/a:b") == train_interactor.DataRoot(tmp_path / "a:b", 1.0)  # a folder named a:b
-    assert parse(f"{tmp_path}/a:b:1e-1") == train_interactor.DataRoot(tmp_path / "a:b", 0.1)
-    assert parse(f"{tmp_path}/run:2") == train_interactor.DataRoot(tmp_path / "run:2", 1.0)  # no folder 'run'
+    assert parse(f"{tmp_path}/d:0.25") == DataRoot(tmp_path / "d", 0.25)
+    assert parse(f"{tmp_path}/a:b") == DataRoot(tmp_path / "a:b", 1.0)  # a folder named a:b
+    assert parse(f"{tmp_path}/a:b:1e-1") == DataRoot(tmp_path / "a:b", 0.1)
+    assert parse(f"{tmp_path}/run:2") == DataRoot(tmp_path / "run:2", 1.0)  # no folder 'run'
     assert parse(str(tmp_path)).ratio == 1.0
     with pytest.raises(ValueError, match="'abc' is not a number and .* is not an existing folder; --data takes DIR"):
         parse(f"{tmp_path}/d:abc")
@@ -238,3 +240,29 @@ def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp
     assert saved["config"] == json.loads((tmp_path / "stage1" / "config.json").read_text())["config"]
     assert saved["init_from"] == str(tmp_path / "stage1")
     assert json.loads((tmp_path / "stage1" / "config.json").read_text())["init_from"] is None
+
+
+def test_a_run_folder_from_before_the_full_record_still_resumes(folder, tmp_path):
+    cache = tmp_path / "cache"
+    assert cli(folder, tmp_path / "straight", cache, "--steps", "4") == 0
+    assert cli(folder, tmp_path / "old", cache, "--steps", "4", "--stop-after", "3") == 0
+    config_file = tmp_path / "old" / "config.json"
+    saved = json.loads(config_file.read_text())
+    config_file.write_text(json.dumps({k: v for k, v in saved.items() if k != "run"}))  # the old form
+    assert cli(folder, tmp_path / "old", cache, "--resume") == 0
+    assert json.loads(config_file.read_text())["run"]["model"] == "tiny"  # from this call's flags
+    for name in ("model.safetensors", "training_state.safetensors"):
+        assert (tmp_path / "old" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+
+
+def test_code_trains_from_a_config_and_resume_reads_the_recorded_one(folder, tmp_path):
+    config = TrainConfig(data=(DataRoot(folder),), model="tiny",
+                         training=InterActorTraining(steps=2, batch_size=4, eval_every=0, lr=3e-4))
+    options = TrainOptions(out=tmp_path / "run", device="cpu", cache_dir=tmp_path / "c", progress=False)
+    train_interactor.train(config, replace(options, stop_after=1))
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert TrainConfig.from_record(recorded) == config and recorded["step"] == 1
+    # a resumed run trains what it recorded, whatever config the caller passes
+    train_interactor.train(replace(config, training=replace(config.training, lr=1.0)), replace(options, resume=True))
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert recorded["step"] == 2 and recorded["training"]["lr"] == 3e-4
