@@ -18,20 +18,20 @@ import torch
 
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.given_person import GivenPerson
-from t2i_core.diffusion.guidance import tile_batch
+from t2i_core.diffusion.guidance import DEFAULT_GUIDANCE_SCALE, tile_batch
 from t2i_core.diffusion.sampling import denoise
 from t2i_core.models.interactor import InterActor
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
 from t2i_core.motion.features import FEATURE_DIM, MIN_CLIP_FRAMES, features_to_joints
 from t2i_core.physical_guidance import PhysicalGuidance, PhysicalGuidanceConfig
+from t2i_core.skeleton import FPS
 from t2i_core.text.base import TextEncoder
 from t2i_core.text.registry import build_text_encoder
 
-FPS = 30
 SECONDS_RANGE = (1.0, 10.0)
 STEPS_RANGE = (1, 1000)
 MAX_SAMPLES = 16
-DEFAULT_GUIDANCE = 3.5
+DEFAULT_GUIDANCE = DEFAULT_GUIDANCE_SCALE  # the app's and every script's default (see the InterActor card)
 DEFAULT_STEPS = 50
 # What the app and `t2i_core.generate` do unless told otherwise (set from the InterActor card's
 # measurements: with the shipped model it lowers penetration, foot sliding and jitter without lowering

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from t2i_core.motion.raw import split_raw
-from t2i_core.skeleton import BONES
+from t2i_core.skeleton import BONES, FPS
 
 COLOURS = ((40, 110, 220), (235, 120, 30))
 PANEL = 230
@@ -133,7 +133,7 @@ def contact_sheet(clips: list[tuple[str, list[np.ndarray], str]], n_frames: int 
         y0 = row * row_h
         for col, f in enumerate(picks):
             sheet.paste(draw_panel(people, int(f), cam), (col * panel, y0))
-            draw.text((col * panel + 4, y0 + 3), f"{f / 30:.1f}s", fill=(120, 120, 120), font=small)
+            draw.text((col * panel + 4, y0 + 3), f"{f / FPS:.1f}s", fill=(120, 120, 120), font=small)
         draw.rectangle([0, y0, width - 1, y0 + panel - 1], outline=(200, 200, 200))
         draw.text((4, y0 + panel + 2), f"{clip_id}  ({length} frames)", fill=(110, 110, 110), font=small)
         for k, line in enumerate(textwrap.wrap(caption, chars)[:CAPTION_LINES]):

@@ -7,9 +7,7 @@ from pathlib import Path
 
 from t2i_core.assets import SHIPPED_EVALUATOR
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS
-from t2i_core.protocol import ProtocolSettings
-
-EVALUATION_BATCH = 32  # items generated together by the protocol; the numbers do not depend on it
+from t2i_core.protocol import EVALUATION_BATCH, ProtocolSettings
 
 
 def add_device_options(parser: argparse.ArgumentParser) -> None:
@@ -42,16 +40,16 @@ def add_evaluation_options(parser: argparse.ArgumentParser, evaluator_default: P
 
 def add_sampling_options(parser: argparse.ArgumentParser, steps_flag: str = "--steps",
                          steps_default: int = DEFAULT_STEPS) -> None:
-    """How the generators sample for evaluation: DDIM steps, guidance, and the batch (which changes no number)."""
+    """How the generators sample for evaluation: DDIM steps and guidance."""
     group = parser.add_argument_group("sampling")
     group.add_argument(steps_flag, dest="sampling_steps", type=int, default=steps_default,
                        help=f"DDIM steps of the generation (default {steps_default})")
     group.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE,
                        help=f"classifier-free guidance scale (default {DEFAULT_GUIDANCE:g})")
-    add_batch_option(group)
 
 
 def add_batch_option(parser) -> None:
+    """``--batch-size`` of the evaluation's generation (scripts that also train use that flag for training)."""
     parser.add_argument("--batch-size", dest="eval_batch_size", type=int, default=EVALUATION_BATCH,
                         help=f"items generated together (default {EVALUATION_BATCH}); each item's noise comes from "
                              "(seed, item), so the numbers do not depend on it")

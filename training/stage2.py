@@ -42,47 +42,42 @@ import math
 import os
 import shlex
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
+from t2i_core.assets import SHIPPED_EVALUATOR
 from t2i_core.checkpoint import CheckpointError, config_from_dict
 from t2i_core.compose.filters import DEFAULT_DELTA, Thresholds, status_counts
 from t2i_core.compose.output import ComposeOutput, ComposeOutputError, read_compose_output, restatus
-from t2i_core.data.layout import DataFolderError, InterHumanLayout
+from t2i_core.data.layout import DataFolderError
 from t2i_core.io import atomic_write_text
 from t2i_core.losses import LossConfig
 from t2i_core.models.interactor import InterActorConfig
-from t2i_core.models.registry import EVALUATOR, INTERACTOR, check_checkpoint
-from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings
-from training.evaluate import result_payload
+from t2i_core.models.registry import INTERACTOR, check_checkpoint
+from t2i_core.pipeline import DEFAULT_GUIDANCE
+from t2i_core.protocol import PHYSICAL_COLUMNS, ProtocolSettings
 from training.experiment import (
-    EVAL_FILE,
     METRICS,
-    Clock,
     EvalSetup,
-    Evaluation,
+    Experiment,
     ExperimentError,
     RunOptions,
-    cached,
+    as_json,
     cell,
+    check_real_and_evaluator,
     claim_out,
-    finished,
     metric,
     parse_ratio,
     plural,
+    run_experiment,
     strip,
-    train_to,
 )
+from training.experiment import Arm as RunArm
+from training.options import add_device_options, add_evaluation_options, add_sampling_options
 from training.train_config import DataRoot, InterActorTraining, TrainConfig, command_line
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
 SETTINGS_FILE = "stage2_config.json"
-GROUND_TRUTH_FILE = "ground_truth.json"
 COMMANDS_FILE = "commands.json"
-TIMING_FILE = "timing.json"
 KEPT_FILE = "kept.json"
 RECORD_KEY = "stage2"  # where an eval.json records the settings it was made with
 LINKED = ("annots", "motions_processed", "annots_individual")  # what a kept-set folder links to
@@ -129,11 +124,11 @@ class Stage2Config:
     k: int = 5                                  # the compose run's k (its distances were computed with it)
     annulus: tuple[float, float] = (0.0, 1.0)   # arm 5's radii (default: the compose run's)
     radii: list[tuple[float, float]] = field(default_factory=list)  # arm 6: one arm per pair
-    evaluator: str = str(DEFAULT_EVALUATOR)     # the protocol's evaluator (absolute), never the filter one
+    evaluator: str = str(SHIPPED_EVALUATOR)     # the protocol's evaluator (absolute), never the filter one
     split: str = "test"
     replications: int = 3
     sampling_steps: int = 10                    # DDIM steps of evaluation (the paper's protocol: 50)
-    guidance: float = 3.5
+    guidance: float = DEFAULT_GUIDANCE
     mm_captions: int = 100
     mm_generations: int = 30
     max_clips: int | None = None                # evaluate only the first N clips of the split
@@ -145,7 +140,7 @@ class Stage2Config:
                          self.max_clips, subset_metrics=True)
 
     def as_json(self) -> dict:
-        return json.loads(json.dumps(asdict(self)))  # tuples as lists, as they come back from the file
+        return as_json(self)
 
 
 def arms(config: Stage2Config) -> list[Arm]:
@@ -224,9 +219,10 @@ def stage1_interaction(folder: Path) -> str:
 
 def settings_from_args(args) -> tuple[Stage2Config, ComposeOutput]:
     """The settings, every input checked on the way (nothing is written)."""
-    for name in ("steps", "replications", "eval_steps", "batch_size"):
-        if getattr(args, name) < 1:
-            raise Stage2Error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    for flag, value in (("--steps", args.steps), ("--replications", args.replications),
+                        ("--eval-steps", args.sampling_steps), ("--batch-size", args.batch_size)):
+        if value < 1:
+            raise Stage2Error(f"{flag} must be at least 1, got {value}")
     ratio = parse_ratio(args.ratio)
     annulus = parse_radii(args.annulus) if args.annulus else None
     radii = [parse_radii(text) for text in args.radii] if args.radii is not None else None
@@ -243,7 +239,7 @@ def settings_from_args(args) -> tuple[Stage2Config, ComposeOutput]:
         train_max_clips=args.train_max_clips, seed=args.seed, delta=args.delta, k=compose.thresholds.k,
         annulus=annulus, radii=radii if radii is not None else around(annulus),
         evaluator=str(args.evaluator.expanduser().resolve()), split=args.split, replications=args.replications,
-        sampling_steps=args.eval_steps, guidance=args.guidance, mm_captions=args.mm_captions,
+        sampling_steps=args.sampling_steps, guidance=args.guidance, mm_captions=args.mm_captions,
         mm_generations=args.mm_generations, max_clips=args.max_clips)
     check_inputs(config, compose)
     return config, compose
@@ -251,19 +247,11 @@ def settings_from_args(args) -> tuple[Stage2Config, ComposeOutput]:
 
 def check_inputs(config: Stage2Config, compose: ComposeOutput) -> None:
     """The real folder, the evaluator and every arm's kept set, checked before anything trains."""
-    layout = InterHumanLayout.open(config.real)
-    layout.require_folders()
-    for split in dict.fromkeys(("train", config.split)):
-        if not layout.split_ids(split):
-            raise DataFolderError(f"{layout.root}: split {split!r} lists no clip")
+    layout = check_real_and_evaluator(config.real, config.split, config.evaluator)
     clips = min(len(layout.split_ids("train")), config.train_max_clips or math.inf)
     if 2 * clips < config.batch_size:  # the trainer's epoch holds each clip and its mirrored copy
         raise Stage2Error(f"{layout.root}: {clips} training clips (and their mirrored copies) are fewer than "
                           f"--batch-size {config.batch_size}")
-    try:
-        check_checkpoint(config.evaluator, EVALUATOR)
-    except CheckpointError as error:
-        raise CheckpointError(f"--evaluator: {error}") from None
     filter_evaluator = compose.info.get("filter_evaluator")
     if filter_evaluator and Path(filter_evaluator).expanduser().resolve() == Path(config.evaluator):
         raise Stage2Error(f"--evaluator {config.evaluator} is the compose run's filter evaluator: the protocol must "
@@ -330,58 +318,23 @@ def trainer_argv(config: Stage2Config, arm: Arm, out: Path, options: RunOptions)
     return command_line(train_config(config, arm, out), options.train_options(model_folder(config, arm, out), False))
 
 
-def add_seconds(path: Path, stage: str, seconds: dict) -> None:
-    """Add one session's seconds to ``path``'s running totals of ``stage``."""
-    timing = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    before = timing.get(stage, {"cpu_seconds": 0.0, "wall_seconds": 0.0, "sessions": 0})
-    timing[stage] = {k: round(before[k] + seconds[k], 3) for k in ("cpu_seconds", "wall_seconds")}
-    timing[stage]["sessions"] = before["sessions"] + 1
-    atomic_write_text(path, json.dumps(timing, indent=2))
-
-
-def train_arm(config: Stage2Config, arm: Arm, out: Path, options: RunOptions) -> str:
-    """Fine-tune one arm to ``config.steps`` (continuing an interrupted run); its seconds go to timing.json,
-    an interrupted session's too."""
-    folder = model_folder(config, arm, out)
-    clock, action = Clock(), None
-    try:
-        action = train_to(folder, train_config(config, arm, out), options)
-    finally:
-        if action != "trained before":
-            add_seconds(out / arm.name / TIMING_FILE, "train", clock.seconds())
-    return action
-
-
-# -- evaluation -------------------------------------------------------------------------------
-def record(config: Stage2Config, arm: Arm | None) -> dict:
-    """What an eval.json must carry to count as finished for these settings."""
-    return {"settings": config.as_json(), "arm": arm.describe() if arm else None}
-
-
-def ground_truth(config: Stage2Config, out: Path, evaluation: Evaluation) -> dict:
-    def compute() -> dict:
-        summary, clips = evaluation.protocol(GroundTruth())
-        return result_payload(summary, None, "gt", Path(config.evaluator), config.split, clips,
-                              config.eval_setup().protocol)
-    return cached(out / GROUND_TRUTH_FILE, RECORD_KEY, record(config, None), compute)
-
-
-def evaluate_arm(config: Stage2Config, arm: Arm, out: Path, evaluation: Evaluation, truth: dict,
-                 options: RunOptions, kept: dict | None) -> dict:
-    folder = model_folder(config, arm, out)
-
-    def compute() -> dict:
-        clock = Clock()
-        summary, clips = evaluation.protocol(evaluation.generator(folder))
-        timing_file = out / arm.name / TIMING_FILE
-        train = json.loads(timing_file.read_text(encoding="utf-8")).get("train") if timing_file.is_file() else None
-        return result_payload(summary, strip(truth, RECORD_KEY), str(folder), Path(config.evaluator), config.split,
-                              clips, config.eval_setup().protocol, kept=kept,
-                              trainer_argv=trainer_argv(config, arm, out, options) if arm.finetune else None,
-                              seconds={"train": train, "eval": clock.seconds(),
-                                       "measured": "time.process_time (CPU seconds of this process, all threads) "
-                                                   "and wall seconds"})
-    return cached(out / arm.name / EVAL_FILE, RECORD_KEY, record(config, arm), compute)
+# -- the experiment -------------------------------------------------------------------------
+def experiment(config: Stage2Config, compose: ComposeOutput, out: Path, options: RunOptions) -> Experiment:
+    """Every arm: trained (a synthetic arm's kept set written first) or the stage-1 model as it is."""
+    listed = []
+    for arm in arms(config):
+        kept = kept_summary(compose, arm) if arm.thresholds is not None else None
+        prepare = None
+        if arm.thresholds is not None:
+            def prepare(arm=arm):
+                materialise(compose, arm, out / arm.name / "synthetic")
+        listed.append(RunArm(arm.name, out / arm.name, model_folder(config, arm, out), arm.describe(),
+                             train=train_config(config, arm, out) if arm.finetune else None, prepare=prepare,
+                             extra={"kept": kept,
+                                    "trainer_argv": trainer_argv(config, arm, out, options) if arm.finetune else None},
+                             note=f", {kept['kept']} synthetic clips kept" if kept else ""))
+    return Experiment("a stage-2 experiment", "stage 2", SETTINGS_FILE, config.as_json(), RECORD_KEY, "arm",
+                      config.eval_setup(), tuple(listed), timed=True)
 
 
 # -- the verdict ------------------------------------------------------------------------------
@@ -518,25 +471,8 @@ def run(config: Stage2Config, compose: ComposeOutput, out: Path, options: RunOpt
         command: str | None = None) -> str:
     claim_out(out, SETTINGS_FILE, config.as_json(), "a stage-2 experiment")
     note_command(out, command)
-    evaluation = Evaluation(config.eval_setup(), options)
-    truth = ground_truth(config, out, evaluation)
-    results: dict[str, dict] = {}
-    bar = tqdm(arms(config), desc="stage 2", unit="arm", disable=options.quiet)
-    for arm in bar:
-        bar.set_postfix_str(arm.name)
-        kept = kept_summary(compose, arm) if arm.thresholds is not None else None
-        if finished(out / arm.name / EVAL_FILE, RECORD_KEY, record(config, arm)) is not None:
-            action = "finished before, skipped"
-        elif arm.finetune:
-            if arm.thresholds is not None:
-                materialise(compose, arm, out / arm.name / "synthetic")
-            action = train_arm(config, arm, out, options)
-        else:
-            action = "not fine-tuned"
-        results[arm.name] = evaluate_arm(config, arm, out, evaluation, truth, options, kept)
-        count = f", {kept['kept']} synthetic clips kept" if kept else ""
-        tqdm.write(f"{arm.name}: {action}{count}")
-    return write_report(out, config, truth, results)
+    return run_experiment(experiment(config, compose, out, options), out, options,
+                          lambda truth, results: write_report(out, config, truth, results))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -552,23 +488,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=Stage2Config.batch_size)
     p.add_argument("--save-every", type=int, default=None, help="checkpoint interval (default min(1000, steps))")
     p.add_argument("--train-max-clips", type=int, default=None, help="train on the first N clips of each folder")
-    p.add_argument("--seed", type=int, default=0, help="of training and of the protocol")
     p.add_argument("--delta", type=float, default=DEFAULT_DELTA, help="cosine threshold of arms 4-6 (paper: 0.58)")
     p.add_argument("--annulus", default=None, metavar="R_MIN:R_MAX",
                    help="arm 5's radii (default: the compose run's default radii)")
     p.add_argument("--radii", nargs="*", default=None, metavar="R_MIN:R_MAX",
                    help="arm 6: one arm per pair (default: a narrower and a wider annulus around arm 5's)")
-    p.add_argument("--evaluator", type=Path, default=DEFAULT_EVALUATOR, help=f"default: {DEFAULT_EVALUATOR}")
-    p.add_argument("--split", default="test")
-    p.add_argument("--replications", type=int, default=Stage2Config.replications)
-    p.add_argument("--eval-steps", type=int, default=Stage2Config.sampling_steps, help="DDIM steps of evaluation")
-    p.add_argument("--guidance", type=float, default=Stage2Config.guidance)
-    p.add_argument("--mm-captions", type=int, default=ProtocolSettings.mm_captions)
-    p.add_argument("--mm-generations", type=int, default=ProtocolSettings.mm_generations)
-    p.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--cache-dir", type=Path, default=None)
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_evaluation_options(p, replications=Stage2Config.replications)
+    add_sampling_options(p, "--eval-steps", Stage2Config.sampling_steps)
+    add_device_options(p)
     return p
 
 

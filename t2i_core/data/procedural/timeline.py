@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-FPS = 30
+from t2i_core.skeleton import FPS
 
 
 def frames(seconds: float) -> int:
