@@ -16,11 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from t2i_core.assets import SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.io import save_npz
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, Text2InteractPipeline
-
-SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "assets" / "interactor"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from t2i_core.data.layout import InterHumanLayout
 from t2i_core.motion.raw import split_raw
 from t2i_core.skeleton import BONES, FPS
 
@@ -142,11 +143,9 @@ def contact_sheet(clips: list[tuple[str, list[np.ndarray], str]], n_frames: int 
 
 
 def load_clip(root: Path, clip_id: str) -> tuple[list[np.ndarray], str]:
-    people = []
-    for person in ("person1", "person2"):
-        raw = np.load(root / "motions_processed" / person / f"{clip_id}.npy")
-        people.append(split_raw(raw)[0])
-    lines = (root / "annots" / f"{clip_id}.txt").read_text(encoding="utf-8").splitlines()
+    layout = InterHumanLayout(root)
+    people = [split_raw(np.load(layout.motion_file(clip_id, person)))[0] for person in (1, 2)]
+    lines = layout.caption_file(clip_id).read_text(encoding="utf-8").splitlines()
     return people, (lines[0] if lines else "")
 
 
@@ -161,9 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.split:
-        ids = (args.data / "split" / f"{args.split}.txt").read_text().split()
+        ids = (InterHumanLayout(args.data).split_dir / f"{args.split}.txt").read_text().split()
     else:
-        ids = sorted(p.stem for p in (args.data / "annots").glob("*.txt"))
+        ids = sorted(p.stem for p in InterHumanLayout(args.data).annots_dir.glob("*.txt"))
     if args.seed:
         ids = list(np.random.default_rng(args.seed).permutation(ids))
     clips = []

@@ -46,10 +46,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from t2i_core.assets import SHIPPED_EVALUATOR
-from t2i_core.checkpoint import CheckpointError, config_from_dict
+from t2i_core.checkpoint import CONFIG_FILE, CheckpointError, config_from_dict
 from t2i_core.compose.filters import DEFAULT_DELTA, Thresholds, status_counts
-from t2i_core.compose.output import ComposeOutput, ComposeOutputError, read_compose_output, restatus
-from t2i_core.data.layout import DataFolderError
+from t2i_core.compose.output import (
+    ComposeOutput,
+    ComposeOutputError,
+    read_compose_output,
+    restatus,
+    write_kept_split,
+)
+from t2i_core.data.layout import ANNOTS, INDIVIDUAL, MOTIONS, DataFolderError
 from t2i_core.io import atomic_write_text
 from t2i_core.losses import LossConfig
 from t2i_core.models.interactor import InterActorConfig
@@ -80,7 +86,7 @@ SETTINGS_FILE = "stage2_config.json"
 COMMANDS_FILE = "commands.json"
 KEPT_FILE = "kept.json"
 RECORD_KEY = "stage2"  # where an eval.json records the settings it was made with
-LINKED = ("annots", "motions_processed", "annots_individual")  # what a kept-set folder links to
+LINKED = (ANNOTS, MOTIONS, INDIVIDUAL)  # what a kept-set folder links to
 PAPER_ARM, CONTROLS = "annulus", ("real_only", "unfiltered", "delta")
 METRIC_NAMES = {"fid": "FID", "r3": "R@3"}
 SUBSET_METRICS = (("R@1", "r1"), ("R@2", "r2"), ("R@3", "r3"), ("FID", "fid"), ("MM Dist", "mm_dist"),
@@ -99,8 +105,7 @@ class Arm:
     def describe(self) -> dict:
         payload = {"name": self.name, "label": self.label, "finetune": self.finetune, "thresholds": None}
         if self.thresholds is not None:
-            t = self.thresholds.to_dict()
-            payload["thresholds"] = {**t, "r_max": None if math.isinf(t["r_max"]) else t["r_max"]}
+            payload["thresholds"] = self.thresholds.to_json()
         return payload
 
 
@@ -198,7 +203,7 @@ def open_compose(folder: Path) -> ComposeOutput:
         compose = read_compose_output(folder)
     except ComposeOutputError as error:
         raise ComposeOutputError(f"--compose: {error}") from None
-    if not (compose.root / "motions_processed").is_dir():
+    if not (compose.root / MOTIONS).is_dir():
         raise ComposeOutputError(f"--compose: {compose.root} lacks its motions (motions_processed/): a demo set "
                                  "cannot be trained on; give a full InterCompose output "
                                  "(python -m training.compose run)")
@@ -211,7 +216,7 @@ def stage1_interaction(folder: Path) -> str:
         payload = check_checkpoint(folder, INTERACTOR)
     except CheckpointError as error:
         raise CheckpointError(f"--stage1: {error}") from None
-    config = config_from_dict(InterActorConfig, payload.get("config", {}), source=folder / "config.json")
+    config = config_from_dict(InterActorConfig, payload.get("config", {}), source=folder / CONFIG_FILE)
     if config.persons != 2:
         raise CheckpointError(f"--stage1: {folder} is a single-person prior, not a two-person InterActor")
     return (payload.get("loss") or {}).get("interaction", "adaptive")
@@ -290,7 +295,7 @@ def materialise(compose: ComposeOutput, arm: Arm, folder: Path) -> Path:
         if (compose.root / name).is_dir():
             link((compose.root / name).resolve(), folder / name)
     ids = kept_ids(compose, arm)
-    atomic_write_text(folder / "split" / "train.txt", "".join(f"{i}\n" for i in ids))
+    write_kept_split(folder, ids)
     atomic_write_text(folder / KEPT_FILE, json.dumps({**kept_summary(compose, arm), "compose": str(compose.root),
                                                       "set_id": compose.info.get("set_id")}, indent=2))
     return folder
