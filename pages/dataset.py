@@ -56,7 +56,6 @@ TABLE_ROWS = 200       # rows of a selection shown in the table
 THEME_ROWS = 12        # themes listed in the counts
 HOVER_CHARS = 120
 TABLE_COLUMNS = ["id", "status", "theme", "cosine", "distance", "description"]
-SYNTHETIC_TRACE = 1    # index of the synthetic points in the map's traces (real first, below them)
 
 
 def is_compose_output(folder: Path) -> bool:

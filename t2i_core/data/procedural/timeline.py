@@ -44,11 +44,6 @@ def wrap_angle(a: np.ndarray | float) -> np.ndarray:
     return (np.asarray(a) + np.pi) % (2.0 * np.pi) - np.pi
 
 
-def angle_lerp(a0: float, a1: float, w: np.ndarray) -> np.ndarray:
-    """Interpolate headings along the shorter arc."""
-    return a0 + wrap_angle(a1 - a0) * w
-
-
 def heading_to(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Yaw (from +Z towards +X) of the ground direction src -> dst; (..., 2) x,z arrays."""
     d = np.asarray(dst) - np.asarray(src)
