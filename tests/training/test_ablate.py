@@ -41,6 +41,7 @@ def finished(data, tmp_path_factory):
     return out, recorder.calls
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_the_table_lists_the_five_configurations_with_numbers(finished):
     out, _ = finished
     table = json.loads((out / "table.json").read_text())
@@ -63,6 +64,7 @@ def test_the_table_lists_the_five_configurations_with_numbers(finished):
     assert eval_json["clips"] == 4 and eval_json["settings"]["replications"] == 1
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_each_configuration_trains_with_its_switches(finished):
     out, calls = finished
     assert [name for name, _, _ in calls] == NAMES
@@ -81,6 +83,7 @@ def test_each_configuration_trains_with_its_switches(finished):
     assert json.loads((out / "ablate_config.json").read_text())["budget"] == 2
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_second_run_skips_what_is_finished(data, finished, monkeypatch):
     out, _ = finished
     files = [out / name / f for name in NAMES for f in ("model.safetensors", "eval.json")]
@@ -100,6 +103,7 @@ def test_a_second_run_skips_what_is_finished(data, finished, monkeypatch):
                                                                                    "model.safetensors"]
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_killed_run_resumes_and_gives_the_same_models(data, finished, tmp_path, monkeypatch):
     reference, _ = finished
     out = tmp_path / "out"
@@ -120,6 +124,7 @@ def test_a_killed_run_resumes_and_gives_the_same_models(data, finished, tmp_path
     assert rows == json.loads((reference / "table.json").read_text())["rows"]
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_other_settings_into_the_same_out_are_refused(data, finished, monkeypatch, capsys):
     out, _ = finished
     saved = (out / "ablate_config.json").read_text()
@@ -131,6 +136,7 @@ def test_other_settings_into_the_same_out_are_refused(data, finished, monkeypatc
     assert (out / "ablate_config.json").read_text() == saved
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_without_synthetic_data_the_full_model_is_reported_not_run(data, finished, tmp_path, monkeypatch):
     reference, _ = finished
     out = tmp_path / "out"

@@ -85,6 +85,7 @@ def finished(data, tmp_path_factory):
                                                                                                           after)}
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_every_arm_is_reported_with_numbers(finished):
     out = finished["out"]
     report = json.loads((out / "report.json").read_text())
@@ -105,6 +106,7 @@ def test_every_arm_is_reported_with_numbers(finished):
     assert report["verdict"]["text"] in markdown
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_the_verdict_is_computed_from_the_numbers(finished):
     report = json.loads((finished["out"] / "report.json").read_text())
     results = {row["name"]: row["results"] for row in report["rows"]}
@@ -128,6 +130,7 @@ def test_the_verdict_is_computed_from_the_numbers(finished):
                                                       "better than real_only.")
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_kept_counts_follow_the_filters(data, finished):
     out = finished["out"]
     settings = json.loads((out / "stage2_config.json").read_text())
@@ -158,11 +161,13 @@ def test_kept_counts_follow_the_filters(data, finished):
         (data["compose"] / "motions_processed").resolve()
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_the_compose_output_is_left_as_it_was(finished):
     before, after = finished["compose_hashes"]
     assert before == after
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_every_arm_trains_with_the_same_recipe(data, finished):
     out = finished["out"]
     calls = finished["first"] + finished["second"]
@@ -184,6 +189,7 @@ def test_every_arm_trains_with_the_same_recipe(data, finished):
     assert json.loads((out / "stage1" / "eval.json").read_text())["generator"] == str(data["stage1"].resolve())
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_seconds_are_recorded(finished):
     out = finished["out"]
     for name in FINETUNED:
@@ -193,12 +199,14 @@ def test_seconds_are_recorded(finished):
     assert json.loads((out / "stage1" / "eval.json").read_text())["seconds"]["train"] is None
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_killed_run_resumes_where_it_stopped(finished):
     killed = finished["killed"]
     assert killed["eval"] == {n: n in ("stage1", "real_only", "unfiltered") for n in NAMES}
     assert killed["delta_step"] == 1
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_second_run_skips_what_is_finished(data, finished, monkeypatch):
     out = finished["out"]
     files = [out / name / "eval.json" for name in NAMES] + [out / name / "model" / "model.safetensors"
@@ -209,6 +217,7 @@ def test_a_second_run_skips_what_is_finished(data, finished, monkeypatch):
     assert {f: f.stat().st_mtime_ns for f in files} == before
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_other_settings_into_the_same_out_are_refused(data, finished, monkeypatch, capsys):
     out = finished["out"]
     saved = (out / "stage2_config.json").read_text()

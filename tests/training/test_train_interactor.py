@@ -28,6 +28,7 @@ def folder(tmp_path_factory):
     return build_folder(root / "d", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"]})
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_tiny_model_overfits_four_clips():
     torch.manual_seed(0)
     clips = torch.stack([torch.from_numpy(process_pair(*random_raw_pair(i, 31))[0]).float() for i in range(4)])
@@ -67,6 +68,7 @@ def cli(folder, out, cache, *extra):
                                   "--device", "cpu", *extra])
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_training_resumes_exactly(folder, tmp_path):
     cache = tmp_path / "cache"
     loss = ("--loss-weight", "vc=5", "--disable-loss", "ro")
@@ -88,6 +90,7 @@ def test_training_resumes_exactly(folder, tmp_path):
     assert "loss_ail" in log[0] and log[1].split(",")[0] == "1"
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_run_writes_its_configuration_before_the_first_step(folder, tmp_path, monkeypatch):
     def fail_at_the_first_step(*args, **kwargs):
         raise RuntimeError("first step")
@@ -120,6 +123,7 @@ def test_bad_arguments_are_clear_errors(folder, tmp_path, capsys):
         in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_two_process_torchrun_keeps_ranks_identical(folder, tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
@@ -146,6 +150,7 @@ def test_reaction_rows_give_at_most_one_clean_person_with_timestep_zero():
     assert not train_interactor.reaction_rows(50, t[:50], 0.0, "cpu")[0].any()
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_reaction_training_and_loss_weights_run_and_are_recorded(folder, tmp_path, capsys):
     out = tmp_path / "reaction"
     assert cli(folder, out, tmp_path / "c", "--steps", "2", "--reaction-prob", "0.5", "--loss-weight", "vc=30") == 0
@@ -158,6 +163,7 @@ def test_reaction_training_and_loss_weights_run_and_are_recorded(folder, tmp_pat
     assert "TERM=WEIGHT" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_single_person_prior_trains_on_individual_tracks_and_captions(folder, tmp_path, capsys):
     out = tmp_path / "single"
     assert cli(folder, out, tmp_path / "c", "--steps", "2", "--config", "single-tiny") == 0
@@ -226,6 +232,7 @@ def test_stage2_bad_input_is_refused_before_training(folder, tmp_path, capsys):
     assert "has conditioning 'word', not --conditioning 'sentence'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp_path):
     from tests.fixtures import build_compose_output
 
@@ -242,6 +249,7 @@ def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp
     assert json.loads((tmp_path / "stage1" / "config.json").read_text())["init_from"] is None
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_run_folder_from_before_the_full_record_still_resumes(folder, tmp_path):
     cache = tmp_path / "cache"
     assert cli(folder, tmp_path / "straight", cache, "--steps", "4") == 0
@@ -255,6 +263,7 @@ def test_a_run_folder_from_before_the_full_record_still_resumes(folder, tmp_path
         assert (tmp_path / "old" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_code_trains_from_a_config_and_resume_reads_the_recorded_one(folder, tmp_path):
     config = TrainConfig(data=(DataRoot(folder),), model="tiny",
                          training=InterActorTraining(steps=2, batch_size=4, eval_every=0, lr=3e-4))
