@@ -36,9 +36,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from t2i_core.assets import SHIPPED_EVALUATOR
-from t2i_core.checkpoint import CheckpointError
 from t2i_core.compose.output import require_trainable
-from t2i_core.data.layout import DataFolderError
 from t2i_core.io import atomic_write_text
 from t2i_core.losses import LossConfig
 from t2i_core.pipeline import DEFAULT_GUIDANCE
@@ -56,6 +54,7 @@ from training.experiment import (
     metric,
     parse_ratio,
     plural,
+    run_cli,
     run_experiment,
     strip,
 )
@@ -278,13 +277,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    options = RunOptions(args.device, args.cache_dir, args.quiet)
-    try:
-        print(run(settings_from_args(args), args.out, options))
-    except (AblationError, CheckpointError, DataFolderError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return run_cli(lambda: run(settings_from_args(args), args.out, RunOptions.from_args(args)))
 
 
 if __name__ == "__main__":

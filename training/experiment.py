@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -49,6 +50,11 @@ class RunOptions:
     cache_dir: Path | None = None
     quiet: bool = False
     trainer: Callable[[TrainConfig, TrainOptions], Path] | None = None  # default: train_interactor.train
+
+    @classmethod
+    def from_args(cls, args) -> RunOptions:
+        """From the device-and-cache option group (``training.options.add_device_options``)."""
+        return cls(args.device, args.cache_dir, args.quiet)
 
     def train_options(self, out: Path, resume: bool) -> TrainOptions:
         return TrainOptions(out=out, resume=resume, device=self.device, cache_dir=self.cache_dir,
@@ -314,6 +320,17 @@ def run_experiment(experiment: Experiment, out: Path, options: RunOptions,
         results[arm.name] = evaluate_arm(experiment, arm, evaluation, truth)
         tqdm.write(f"{arm.name}: {action}{arm.note}")
     return report(truth, results)
+
+
+def run_cli(body: Callable[[], str]) -> int:
+    """An experiment's command line: print the report ``body()`` returns, or one line saying what was wrong with
+    the input (exit status 2)."""
+    try:
+        print(body())
+    except (ExperimentError, CheckpointError, DataFolderError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 # -- table cells ------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ from t2i_core.compose.output import (
     restatus,
     write_kept_split,
 )
-from t2i_core.data.layout import ANNOTS, INDIVIDUAL, MOTIONS, DataFolderError
+from t2i_core.data.layout import ANNOTS, INDIVIDUAL, MOTIONS
 from t2i_core.io import atomic_write_text
 from t2i_core.losses import LossConfig
 from t2i_core.models.interactor import InterActorConfig
@@ -75,6 +75,7 @@ from training.experiment import (
     metric,
     parse_ratio,
     plural,
+    run_cli,
     run_experiment,
     strip,
 )
@@ -507,14 +508,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(given)
-    options = RunOptions(args.device, args.cache_dir, args.quiet)
-    try:
+
+    def body() -> str:
         config, compose = settings_from_args(args)
-        print(run(config, compose, args.out, options, f"python -m training.stage2 {shlex.join(given)}"))
-    except (ExperimentError, CheckpointError, DataFolderError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+        command = f"python -m training.stage2 {shlex.join(given)}"
+        return run(config, compose, args.out, RunOptions.from_args(args), command)
+    return run_cli(body)
 
 
 if __name__ == "__main__":
