@@ -275,3 +275,14 @@ def test_code_trains_from_a_config_and_resume_reads_the_recorded_one(folder, tmp
     train_interactor.train(replace(config, training=replace(config.training, lr=1.0)), replace(options, resume=True))
     recorded = json.loads((tmp_path / "run" / "config.json").read_text())
     assert recorded["step"] == 2 and recorded["training"]["lr"] == 3e-4
+
+
+@pytest.mark.slow  # trains or runs torchrun
+def test_resume_needs_only_the_output_folder(folder, tmp_path, capsys):
+    assert cli(folder, tmp_path / "run", tmp_path / "c", "--steps", "2", "--stop-after", "1", "--max-clips", "4") == 0
+    assert train_interactor.main(["--out", str(tmp_path / "run"), "--resume", "--quiet", "--device", "cpu",
+                                  "--cache-dir", str(tmp_path / "c")]) == 0
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["step"] == 2 and saved["run"]["max_clips"] == 4 and saved["data"][0]["path"] == str(folder)
+    assert train_interactor.main(["--out", str(tmp_path / "new"), "--quiet"]) == 2
+    assert "--data is required" in capsys.readouterr().err
