@@ -42,7 +42,7 @@ import math
 import os
 import shlex
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from t2i_core.assets import SHIPPED_EVALUATOR
@@ -308,15 +308,19 @@ def model_folder(config: Stage2Config, arm: Arm, out: Path) -> Path:
 
 
 def train_config(config: Stage2Config, arm: Arm, out: Path) -> TrainConfig:
-    """The trainer's config of a fine-tuning arm: the stage-1 model on the real data, or real + the arm's kept set."""
+    """The trainer's config of a fine-tuning arm: the stage-1 model on the real data (arm 2), every synthetic arm
+    the same run on real + its kept set."""
     real = Path(config.real)
-    data = (DataRoot(real),) if arm.thresholds is None else \
-        (DataRoot(real, config.ratio[0]), DataRoot(out / arm.name / "synthetic", config.ratio[1]))
     training = InterActorTraining(steps=config.steps, batch_size=config.batch_size, lr=config.lr,
                                   warmup_steps=config.warmup_steps, save_every=config.save_every, seed=config.seed,
                                   eval_every=0)
-    return TrainConfig(data=data, init_from=config.stage1, loss=LossConfig(interaction=config.interaction),
-                       training=training, max_clips=config.train_max_clips)
+    real_only = TrainConfig(data=(DataRoot(real),), init_from=config.stage1,
+                            loss=LossConfig(interaction=config.interaction), training=training,
+                            max_clips=config.train_max_clips)
+    if arm.thresholds is None:
+        return real_only
+    return replace(real_only, data=(DataRoot(real, config.ratio[0]),
+                                    DataRoot(out / arm.name / "synthetic", config.ratio[1])))
 
 
 def trainer_argv(config: Stage2Config, arm: Arm, out: Path, options: RunOptions) -> list[str]:
