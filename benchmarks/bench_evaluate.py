@@ -15,6 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from t2i_core.assets import SHIPPED_EVALUATOR  # noqa: E402
 from t2i_core.models.scorer import TextMotionScorer  # noqa: E402
 from t2i_core.protocol import GroundTruth, ProtocolSettings, run_protocol  # noqa: E402
 from training.evaluate import load_items  # noqa: E402
@@ -23,7 +24,7 @@ from training.evaluate import load_items  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--evaluator", type=Path, default=REPO / "assets" / "evaluator")
+    parser.add_argument("--evaluator", type=Path, default=SHIPPED_EVALUATOR)
     parser.add_argument("--replications", type=int, default=20)
     args = parser.parse_args()
     start = time.perf_counter()

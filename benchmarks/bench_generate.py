@@ -20,6 +20,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from t2i_core.assets import SHIPPED_MODEL  # noqa: E402
 from t2i_core.models.interactor import InterActor, InterActorConfig  # noqa: E402
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, Text2InteractPipeline  # noqa: E402
 
@@ -33,7 +34,7 @@ def sync(device: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--checkpoint", type=Path, default=REPO / "assets" / "interactor")
+    parser.add_argument("--checkpoint", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

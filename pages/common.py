@@ -17,6 +17,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from t2i_core.assets import SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError, read_config
 from t2i_core.models.registry import INTERACTOR
 from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
@@ -25,7 +26,7 @@ from t2i_core.render.export import ExportedFiles
 from t2i_core.roots import public_path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CHECKPOINT = REPO / "assets" / "interactor"
+DEFAULT_CHECKPOINT = SHIPPED_MODEL
 SESSION_ROOT = Path(tempfile.gettempdir()) / "text2interact-sessions"
 COMPUTE = "compute"  # the concurrency group of CPU-heavy events (generation, video): one at a time
 LIGHT_LIMIT = 2      # concurrent light events (figures, files)

@@ -25,7 +25,13 @@ import plotly.graph_objects as go
 
 from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
 from t2i_core.compose.filters import DEFAULT_DELTA, KEPT, STATUSES, UNSPLITTABLE, Thresholds, status_codes
-from t2i_core.compose.output import COMPOSE_FILE, ComposeOutputError, read_compose_output
+from t2i_core.compose.output import (
+    COMPOSE_FILE,
+    THRESHOLDS_FILE,
+    ComposeOutputError,
+    read_compose_output,
+    write_kept_split,
+)
 from t2i_core.compose.playback import PlaybackStore
 from t2i_core.data.browse import CLIP_ID, load_clip
 from t2i_core.data.clips import ClipError
@@ -50,7 +56,6 @@ TABLE_ROWS = 200       # rows of a selection shown in the table
 THEME_ROWS = 12        # themes listed in the counts
 HOVER_CHARS = 120
 TABLE_COLUMNS = ["id", "status", "theme", "cosine", "distance", "description"]
-SYNTHETIC_TRACE = 1    # index of the synthetic points in the map's traces (real first, below them)
 
 
 def is_compose_output(folder: Path) -> bool:
@@ -97,9 +102,8 @@ class ComposeSet:
 
 def _thresholds_from_defaults(payload, k: int) -> Thresholds:
     payload = dict(payload or {})
-    r_max = payload.get("r_max")
-    return Thresholds(delta=payload.get("delta", DEFAULT_DELTA), r_min=payload.get("r_min", 0.0),
-                      r_max=math.inf if r_max is None else r_max, k=k)
+    return Thresholds.from_json({"delta": payload.get("delta", DEFAULT_DELTA), "r_min": payload.get("r_min", 0.0),
+                                 "r_max": payload.get("r_max"), "k": k})
 
 
 def open_set(roots: DataRoots, name) -> ComposeSet:
@@ -156,8 +160,7 @@ def slider_payload(data: ComposeSet, thresholds: Thresholds, colour_by: str) -> 
     """What the page's script applies: one status digit per synthetic point, and the threshold lines."""
     codes = data.codes(thresholds)
     digits = (codes + ord("0")).astype(np.uint8).tobytes().decode("ascii")
-    lines = {"delta": thresholds.delta, "r_min": thresholds.r_min,
-             "r_max": None if math.isinf(thresholds.r_max) else thresholds.r_max}
+    lines = {k: v for k, v in thresholds.to_json().items() if k != "k"}
     return json.dumps({"codes": digits if colour_by == "status" else "", "lines": lines,
                        "palette": [STATUS_COLORS[s] for s in STATUSES]}), codes
 
@@ -389,10 +392,7 @@ def export_ids(data: ComposeSet | None, session: Session, delta, r_min, r_max):
         thresholds = data.thresholds(delta, r_min, r_max)
         codes = data.codes(thresholds)
         kept = data.candidates["id"].astype(str).to_numpy()[codes == STATUSES.index(KEPT)].tolist()
-        threshold_json = thresholds.to_dict()
-        if math.isinf(threshold_json["r_max"]):
-            threshold_json["r_max"] = None  # as thresholds.json writes it: null means no outer radius
-        payload = {"set_id": data.set_id, "folder": data.name, "thresholds": threshold_json,
+        payload = {"set_id": data.set_id, "folder": data.name, "thresholds": thresholds.to_json(),
                    "counts": {s: int(n) for s, n in zip(STATUSES, np.bincount(codes, minlength=len(STATUSES)))},
                    "kept": kept}
         path = session.ensure_folder() / f"kept_{data.set_id[:12] or 'set'}.json"
@@ -432,10 +432,8 @@ def export_folder(roots: DataRoots, data: ComposeSet | None, session: Session, d
                 if real.is_file():
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(real, dst)
-        atomic_write_text(target.split_dir / "train.txt", "".join(f"{c}\n" for c in kept))
-        threshold_json = thresholds.to_dict()
-        threshold_json["r_max"] = None if math.isinf(threshold_json["r_max"]) else threshold_json["r_max"]
-        atomic_write_text(work / "thresholds.json", json.dumps({"set_id": data.set_id, **threshold_json}) + "\n")
+        write_kept_split(work, [str(c) for c in kept])
+        atomic_write_text(work / THRESHOLDS_FILE, json.dumps({"set_id": data.set_id, **thresholds.to_json()}) + "\n")
         archive = Path(shutil.make_archive(str(work), "zip", root_dir=work.parent, base_dir=stem))
         shutil.rmtree(work, ignore_errors=True)
     except (TypeError, ValueError) as error:  # OutsideRootsError included

@@ -26,6 +26,7 @@ from pathlib import Path
 import gradio as gr
 
 from pages.common import escape, message, unexpected
+from t2i_core.assets import DEMO_STUDY
 from t2i_core.data.clips import default_cache_dir
 from t2i_core.io import atomic_write_text
 from t2i_core.render.figures import empty_figure
@@ -38,7 +39,7 @@ from t2i_core.study.store import StoreError, VoteStore
 from t2i_core.study.trials import CHOICE_LABELS, CHOICES, QUESTIONS, Trial, arrangement, gold_answer, rater_order
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_STUDY = REPO / "assets" / "study_demo"
+DEFAULT_STUDY = DEMO_STUDY
 DEFAULT_DB = default_cache_dir().parent / "study" / "votes.sqlite"
 TOKEN_ENV = "T2I_STUDY_TOKEN"
 STUDY_GROUP = "study"      # concurrency group of the study's events: votes are light, many at once

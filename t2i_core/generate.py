@@ -25,13 +25,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from t2i_core.assets import SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.editing import generate_scene
 from t2i_core.io import save_npz
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, Text2InteractPipeline
 from t2i_core.scene import load_scene, save_scene
-
-SHIPPED_MODEL = Path(__file__).resolve().parents[1] / "assets" / "interactor"
 
 
 def main(argv: list[str] | None = None) -> int:

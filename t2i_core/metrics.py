@@ -19,13 +19,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-from t2i_core.skeleton import bone_lengths
+from t2i_core.skeleton import FPS, bone_lengths
 
 EMBEDDING_SCALE = 6.0
 R_PRECISION_GROUP = 96
 DIVERSITY_PAIRS = 300
 MULTIMODALITY_PAIRS = 10
-FPS = 30
 
 
 def scaled(embeddings: np.ndarray) -> np.ndarray:

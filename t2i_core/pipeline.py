@@ -5,7 +5,12 @@
     result.joints  # (num_samples, 2, T, 22, 3), metres, Y-up, 30 fps
 
 The pipeline holds the denoiser, the (weight-free) DDIM scheduler, the frozen text encoder and
-the normalisation statistics; the denoising loop is the shared ``diffusion.sampling.denoise``.
+the normalisation statistics. Every entry point (``__call__``, ``generate_batch``,
+``generate_for_evaluation``, ``react_batch``, ``react``) runs the same named steps, which other
+modules may call too: ``check_inputs`` / ``check_lengths``, ``encode_prompt``, ``prepare_noise``
+(each item's noise from its own seed at its own length), ``frame_mask``, ``denoise`` (the shared
+``diffusion.sampling.denoise`` loop with guidance, inpainting and physics) and ``decode``
+(un-normalised features cut to each length).
 """
 
 from __future__ import annotations
@@ -16,23 +21,24 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from t2i_core.diffusion import sampling
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.given_person import GivenPerson
-from t2i_core.diffusion.guidance import tile_batch
+from t2i_core.diffusion.guidance import DEFAULT_GUIDANCE_SCALE, tile_batch
 from t2i_core.diffusion.known_frames import KnownFrames
-from t2i_core.diffusion.sampling import denoise
 from t2i_core.models.interactor import InterActor
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
 from t2i_core.motion.features import FEATURE_DIM, MIN_CLIP_FRAMES, features_to_joints
 from t2i_core.physical_guidance import PhysicalGuidance, PhysicalGuidanceConfig
-from t2i_core.text.base import TextEncoder
+from t2i_core.protocol import EVALUATION_BATCH
+from t2i_core.skeleton import FPS
+from t2i_core.text.base import TextEncoder, TextEncoding
 from t2i_core.text.registry import build_text_encoder
 
-FPS = 30
 SECONDS_RANGE = (1.0, 10.0)
 STEPS_RANGE = (1, 1000)
 MAX_SAMPLES = 16
-DEFAULT_GUIDANCE = 3.5
+DEFAULT_GUIDANCE = DEFAULT_GUIDANCE_SCALE  # the app's and every script's default (see the InterActor card)
 DEFAULT_STEPS = 50
 # What the app and `t2i_core.generate` do unless told otherwise (set from the InterActor card's
 # measurements: with the shipped model it lowers penetration, foot sliding and jitter without lowering
@@ -128,22 +134,18 @@ class Text2InteractPipeline:
                  return_attention: bool = False, callback=None, physics: Physics = False) -> GenerationResult:
         """``callback(step, total)``, when given, is called after each denoising step (for progress bars);
         ``physics`` (True or a ``PhysicalGuidanceConfig``) turns on physical guidance."""
-        seeds = list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
+        seeds = sample_seeds(seed, num_samples)
         self.check_inputs(prompt, seconds, len(seeds), guidance_scale, steps)
-        frames = round(float(seconds) * FPS)
-        encoding = self.text_encoder([prompt.strip()])
+        frames, count = round(float(seconds) * FPS), len(seeds)
+        encoding = self.encode_prompt([prompt])
         warnings = []
         if encoding.truncated[0]:
             warnings.append(f"the prompt was cut to the text encoder's limit of {self.text_encoder.max_tokens} tokens")
-        count = len(seeds)
-        noise = torch.stack([torch.randn(self.model.config.persons, frames, self.model.config.feature_dim,
-                                         generator=torch.Generator().manual_seed(s)) for s in seeds])
-        x0, maps = self._sample(noise.to(self.device), encoding.tokens.expand(count, -1, -1),
-                                encoding.mask.expand(count, -1), encoding.pooled.expand(count, -1),
-                                torch.ones(count, frames, dtype=torch.bool, device=self.device),
-                                guidance_scale, int(steps), eta, seeds[0], return_attention, callback,
-                                physics=physics)
-        features = (x0 * self.std + self.mean).cpu().numpy()
+        lengths = [frames] * count
+        x0, maps = self.denoise(self.prepare_noise(seeds, lengths), encoding.expand(count),
+                                self.frame_mask(lengths), guidance_scale, int(steps), eta, seeds[0],
+                                return_attention, callback, physics=physics)
+        features = np.stack(self.decode(x0, lengths))
         attention = None
         if return_attention:
             attention = self._attention_maps(maps, encoding, frames)
@@ -153,12 +155,48 @@ class Text2InteractPipeline:
         return GenerationResult(prompt, features, features_to_joints(features), seeds, FPS, settings, warnings,
                                 attention)
 
-    def _sample(self, noise, words, word_mask, pooled, frame_mask, guidance_scale, steps, eta, seed,
-                need_weights=False, callback=None, given: GivenPerson | None = None, physics: Physics = False,
+    # -- the steps every entry point runs ----------------------------------------------------
+    def check_lengths(self, lengths: list[int]) -> list[int]:
+        """Frame counts the model can generate, as ints (ValueError naming the accepted range)."""
+        lengths = [int(n) for n in lengths]
+        for n in lengths:
+            if not MIN_CLIP_FRAMES <= n <= self.model.config.max_frames:
+                raise ValueError(f"lengths must be {MIN_CLIP_FRAMES} to {self.model.config.max_frames} frames, got {n}")
+        return lengths
+
+    @torch.no_grad()
+    def encode_prompt(self, texts: list[str]) -> TextEncoding:
+        """The text encoder's tokens, masks and pooled features of ``texts`` (stripped), on the device."""
+        return self.text_encoder([t.strip() for t in texts]).to(self.device)
+
+    def prepare_noise(self, seeds: list[int], lengths: list[int], persons: int | None = None) -> torch.Tensor:
+        """(N, persons, longest, 262) initial noise: item i's drawn from ``seeds[i]`` at its own length (zeros
+        past it), so an item never depends on what else is in the batch."""
+        persons = persons or self.model.config.persons
+        noise = torch.zeros(len(seeds), persons, max(lengths), FEATURE_DIM)
+        for i, (seed, n) in enumerate(zip(seeds, lengths)):
+            noise[i, :, :n] = torch.randn(persons, n, FEATURE_DIM, generator=torch.Generator().manual_seed(int(seed)))
+        return noise.to(self.device)
+
+    def frame_mask(self, lengths: list[int]) -> torch.Tensor:
+        """(N, longest) bool, True on each item's own frames."""
+        return (torch.arange(max(lengths))[None] < torch.tensor(lengths)[:, None]).to(self.device)
+
+    def decode(self, x0: torch.Tensor, lengths: list[int]) -> list[np.ndarray]:
+        """Un-normalised features (persons, length_i, 262) per item."""
+        features = (x0 * self.std + self.mean).detach().cpu().numpy()
+        return [features[i, :, :n] for i, n in enumerate(lengths)]
+
+    @torch.no_grad()
+    def denoise(self, noise: torch.Tensor, encoding: TextEncoding, frame_mask: torch.Tensor, guidance_scale: float,
+                steps: int, eta: float = 0.0, seed: int = 0, need_weights: bool = False, callback=None,
+                given: GivenPerson | KnownFrames | None = None, physics: Physics = False,
                 zero_padding: bool = False):
-        """The shared DDIM loop on InterActor; with ``need_weights`` also each step's attention maps;
-        with ``given`` one person's clean motion is known and only the other is generated; with
-        ``zero_padding`` frames past each item's length are zeroed after every step (batch independence)."""
+        """The shared DDIM loop on InterActor from ``noise`` to normalised x0; with ``need_weights`` also each
+        step's attention maps; with ``given`` one person's clean motion is known and only the other is
+        generated; with ``zero_padding`` frames past each item's length are zeroed after every step (batch
+        independence). ``seed`` seeds the stochastic part (eta > 0, inpainting's re-noising)."""
+        words, word_mask, pooled = encoding.tokens, encoding.mask, encoding.pooled
         generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
         count = noise.shape[0]
         collected = []
@@ -193,7 +231,7 @@ class Text2InteractPipeline:
         if zero_padding and not bool(frame_mask.all()):
             sample_transform = _zeroing_padding(sample_transform, frame_mask)
 
-        x0 = denoise(model_fn, noise, self.scheduler, steps, guidance_scale, eta=eta, generator=generator,
+        x0 = sampling.denoise(model_fn, noise, self.scheduler, steps, guidance_scale, eta=eta, generator=generator,
                      callback=callback, x0_transform=x0_transform if transforms else None,
                      sample_transform=sample_transform)
         return x0, collected
@@ -220,21 +258,14 @@ class Text2InteractPipeline:
     @torch.no_grad()
     def generate_for_evaluation(self, texts: list[str], lengths: list[int], seed: int,
                                 guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS,
-                                batch_size: int = 32, physics: Physics = False) -> list[np.ndarray]:
-        """One motion (2, length, 262) per text, un-normalised, for the evaluation protocol."""
+                                batch_size: int = EVALUATION_BATCH, physics: Physics = False) -> list[np.ndarray]:
+        """One motion (persons, length, 262) per text, un-normalised, for the evaluation protocol. Item i's noise
+        comes from ``item_seed(seed, i)``, so the motions (and every metric) do not depend on ``batch_size``."""
         out: list[np.ndarray] = []
-        generator = torch.Generator().manual_seed(seed)
         for start in range(0, len(texts), batch_size):
-            chunk, sizes = texts[start:start + batch_size], lengths[start:start + batch_size]
-            longest = max(sizes)
-            encoding = self.text_encoder(chunk).to(self.device)
-            noise = torch.randn(len(chunk), self.model.config.persons, longest, self.model.config.feature_dim,
-                                generator=generator)
-            frame_mask = (torch.arange(longest)[None] < torch.tensor(sizes)[:, None]).to(self.device)
-            x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled,
-                                 frame_mask, guidance_scale, steps, 0.0, seed, physics=physics)
-            features = (x0 * self.std + self.mean).cpu().numpy()
-            out += [features[i, :, :n] for i, n in enumerate(sizes)]
+            stop = min(start + batch_size, len(texts))
+            out += self._generate(texts[start:stop], [int(n) for n in lengths[start:stop]],
+                                  [item_seed(seed, i) for i in range(start, stop)], guidance_scale, steps, physics)
         return out
 
     @torch.no_grad()
@@ -249,20 +280,12 @@ class Text2InteractPipeline:
         if not len(texts) == len(lengths) == len(seeds) or not texts:
             raise ValueError(f"need one length and one seed per text, got {len(texts)} texts, {len(lengths)} "
                              f"lengths and {len(seeds)} seeds")
-        lengths = [int(n) for n in lengths]
-        for n in lengths:
-            if not MIN_CLIP_FRAMES <= n <= self.model.config.max_frames:
-                raise ValueError(f"lengths must be {MIN_CLIP_FRAMES} to {self.model.config.max_frames} frames, got {n}")
-        persons, longest = self.model.config.persons, max(lengths)
-        noise = torch.zeros(len(texts), persons, longest, FEATURE_DIM)
-        for i, (seed, n) in enumerate(zip(seeds, lengths)):
-            noise[i, :, :n] = torch.randn(persons, n, FEATURE_DIM, generator=torch.Generator().manual_seed(int(seed)))
-        encoding = self.text_encoder([t.strip() for t in texts]).to(self.device)
-        frame_mask = (torch.arange(longest)[None] < torch.tensor(lengths)[:, None]).to(self.device)
-        x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled, frame_mask,
+        return self._generate(texts, self.check_lengths(lengths), seeds, guidance_scale, steps, physics)
+
+    def _generate(self, texts, lengths, seeds, guidance_scale, steps, physics) -> list[np.ndarray]:
+        x0, _ = self.denoise(self.prepare_noise(seeds, lengths), self.encode_prompt(texts), self.frame_mask(lengths),
                              guidance_scale, int(steps), 0.0, int(seeds[0]), physics=physics, zero_padding=True)
-        features = (x0 * self.std + self.mean).cpu().numpy()
-        return [features[i, :, :n] for i, n in enumerate(lengths)]
+        return self.decode(x0, lengths)
 
     # -- reaction: person 2 for a given person 1 -----------------------------------------------
     @torch.no_grad()
@@ -280,32 +303,23 @@ class Text2InteractPipeline:
         if not len(person1) == len(texts) == len(seeds) or not person1:
             raise ValueError(f"need one text and one seed per person-1 motion, got {len(person1)} motions, "
                              f"{len(texts)} texts and {len(seeds)} seeds")
-        lengths = []
         for motion in person1:
             if motion.ndim != 2 or motion.shape[1] != FEATURE_DIM or not np.isfinite(motion).all():
                 raise ValueError(f"person 1 must be a finite (frames, {FEATURE_DIM}) feature array, got {motion.shape}")
             if not MIN_CLIP_FRAMES <= motion.shape[0] <= self.model.config.max_frames:
                 raise ValueError(f"person 1 must have {MIN_CLIP_FRAMES} to {self.model.config.max_frames} frames, "
                                  f"got {motion.shape[0]}")
-            lengths.append(motion.shape[0])
-        longest = max(lengths)
-        clean = torch.zeros(len(person1), longest, FEATURE_DIM)
+        lengths = [motion.shape[0] for motion in person1]
+        frame_mask = self.frame_mask(lengths)
+        clean = torch.zeros(len(person1), max(lengths), FEATURE_DIM)
         for i, motion in enumerate(person1):
             clean[i, : lengths[i]] = torch.from_numpy(np.asarray(motion, dtype=np.float32))
-        clean = ((clean.to(self.device) - self.mean) / self.std)
-        frame_mask = (torch.arange(longest)[None] < torch.tensor(lengths)[:, None]).to(self.device)
-        clean = clean * frame_mask[..., None]
-        noise = torch.zeros(len(seeds), 2, longest, FEATURE_DIM)
-        for i, (seed, n) in enumerate(zip(seeds, lengths)):  # each pair's noise at its own length
-            noise[i, :, :n] = torch.randn(2, n, FEATURE_DIM, generator=torch.Generator().manual_seed(int(seed)))
-        noise = noise.to(self.device)
-        encoding = self.text_encoder([t.strip() for t in texts]).to(self.device)
+        clean = ((clean.to(self.device) - self.mean) / self.std) * frame_mask[..., None]
         given = GivenPerson(clean, person=0, method=method, seeds=[int(s) for s in seeds], lengths=lengths)
-        x0, _ = self._sample(noise, encoding.tokens, encoding.mask, encoding.pooled, frame_mask, guidance_scale,
-                             int(steps), 0.0, int(seeds[0]), callback=callback, given=given, physics=physics,
-                             zero_padding=True)
-        features = (x0 * self.std + self.mean).cpu().numpy()
-        out = [features[i, :, :n] for i, n in enumerate(lengths)]
+        x0, _ = self.denoise(self.prepare_noise(seeds, lengths, persons=2), self.encode_prompt(texts), frame_mask,
+                             guidance_scale, int(steps), 0.0, int(seeds[0]), callback=callback, given=given,
+                             physics=physics, zero_padding=True)
+        out = self.decode(x0, lengths)
         for pair, motion in zip(out, person1):
             pair[0] = motion  # exactly the given motion (the round trip through the normalisation is not)
         return out
@@ -314,7 +328,7 @@ class Text2InteractPipeline:
               guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, method: str = "trained",
               callback=None, physics: Physics = False) -> GenerationResult:
         """Person 2 reacting to ``person1`` (T, 262) as ``prompt`` says, as a ``GenerationResult``."""
-        seeds = list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
+        seeds = sample_seeds(seed, num_samples)
         self.check_inputs(prompt, SECONDS_RANGE[0], len(seeds), guidance_scale, steps)
         person1 = np.asarray(person1, dtype=np.float32)
         pairs = self.react_batch([person1] * len(seeds), [prompt] * len(seeds), seeds, guidance_scale, steps,
@@ -343,17 +357,25 @@ class Text2InteractPipeline:
         if not 1 <= frames <= self.model.config.max_frames:
             raise ValueError(f"an inpainted motion is 1 to {self.model.config.max_frames} frames, got {frames}")
         features = np.asarray(features, dtype=np.float32)
-        clean = (torch.from_numpy(features).to(self.device) - self.mean) / self.std
-        encoding = self.text_encoder([prompt.strip()]).to(self.device)
-        noise = torch.randn(persons, frames, FEATURE_DIM, generator=torch.Generator().manual_seed(int(seed)))[None]
-        given = KnownFrames(clean[None], torch.from_numpy(np.asarray(known, dtype=bool))[None], seeds=[int(seed)])
-        x0, _ = self._sample(noise.to(self.device), encoding.tokens, encoding.mask, encoding.pooled,
-                             torch.ones(1, frames, dtype=torch.bool, device=self.device), guidance_scale,
-                             int(steps), 0.0, int(seed), callback=callback, given=given, physics=physics)
-        out = (x0[0] * self.std + self.mean).cpu().numpy()
         known = np.asarray(known, dtype=bool)
+        clean = (torch.from_numpy(features).to(self.device) - self.mean) / self.std
+        given = KnownFrames(clean[None], torch.from_numpy(known)[None], seeds=[int(seed)])
+        x0, _ = self.denoise(self.prepare_noise([int(seed)], [frames]), self.encode_prompt([prompt]),
+                             self.frame_mask([frames]), guidance_scale, int(steps), 0.0, int(seed), callback=callback,
+                             given=given, physics=physics)
+        out = self.decode(x0, [frames])[0]
         out[known] = features[known]  # exactly the given frames (the normalisation round trip is not)
         return out
+
+
+def sample_seeds(seed: int | list[int], num_samples: int) -> list[int]:
+    """A list of seeds as given, or ``num_samples`` consecutive ones from ``seed``."""
+    return list(seed) if isinstance(seed, list | tuple) else [int(seed) + i for i in range(int(num_samples))]
+
+
+def item_seed(seed: int, index: int) -> int:
+    """The noise seed of item ``index`` of an evaluation run with ``seed``: a function of the two only."""
+    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0])
 
 
 def _zeroing_padding(sample_transform, frame_mask: torch.Tensor):

@@ -18,6 +18,10 @@ from tqdm import tqdm
 from t2i_core import metrics
 from t2i_core.motion.features import features_to_joints
 
+# Items a generator makes together for the protocol; each item's noise comes from (seed, item index), so no
+# number depends on it.
+EVALUATION_BATCH = 32
+
 
 @dataclass
 class EvalItem:

@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from t2i_core.assets import DEMO_SETS
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 # The one reply to every refused name or path, whatever the reason: the same text for a place that
@@ -55,7 +57,7 @@ class DataRoot:
 # The demo sets shipped with the project, always offered: a set placed in ``assets/demo/<set>/``
 # appears as ``demo/<set>``. A page or app that ships sets elsewhere passes a longer tuple to
 # ``DataRoots.from_operator(..., builtin=BUILTIN_ROOTS + (DataRoot(name, path),))``.
-BUILTIN_ROOTS: tuple[DataRoot, ...] = (DataRoot("demo", PROJECT / "assets" / "demo"),)
+BUILTIN_ROOTS: tuple[DataRoot, ...] = (DataRoot("demo", DEMO_SETS),)
 
 
 def _real(path: str | Path) -> Path:

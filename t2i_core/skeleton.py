@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+FPS = 30  # frames per second of every motion in the project (InterHuman's rate)
 NUM_JOINTS = 22
 NUM_BONES = 21
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives Chromium (it uses the ``browser`` fixture, directly or through ``page``) is marked
+    ``browser``, so ``-m "not browser"`` leaves them out; ``slow`` is marked by hand on tests that train."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Debian Chromium for every browser test (Playwright's sync API allows one per thread)."""

@@ -145,3 +145,29 @@ def test_physical_guidance_is_a_switch_recorded_in_the_settings(pipe):
     from t2i_core.metrics import inter_person_penetration
 
     assert inter_person_penetration(guided.joints[0]) < inter_person_penetration(plain.joints[0])
+
+
+def test_evaluation_motions_do_not_depend_on_the_batch_size(pipe):
+    texts = ["one person waves", "they hug", "a person bows to the other", "two people dance", "one pushes"]
+    lengths = [30, 45, 31, 60, 36]
+    alone = pipe.generate_for_evaluation(texts, lengths, seed=4, steps=3, batch_size=1)
+    for batch_size in (2, 5, 32):
+        motions = pipe.generate_for_evaluation(texts, lengths, seed=4, steps=3, batch_size=batch_size)
+        assert [m.shape for m in motions] == [(2, n, 262) for n in lengths]
+        for motion, reference in zip(motions, alone):
+            np.testing.assert_allclose(motion, reference, atol=1e-4, rtol=1e-4)
+    other_seed = pipe.generate_for_evaluation(texts, lengths, seed=5, steps=3, batch_size=5)
+    assert not np.allclose(other_seed[0], alone[0])
+
+
+def test_the_named_steps_compose_into_a_generation(pipe):
+    """What another module (e.g. a scene builder) does with the steps gives what generate_batch gives."""
+    texts, lengths, seeds = ["one person waves", "they hug"], [30, 40], [3, 9]
+    encoding = pipe.encode_prompt(texts)
+    x0, _ = pipe.denoise(pipe.prepare_noise(seeds, lengths), encoding, pipe.frame_mask(lengths), 3.5, 2,
+                         zero_padding=True)
+    by_steps = pipe.decode(x0, lengths)
+    for a, b in zip(by_steps, pipe.generate_batch(texts, lengths, seeds, steps=2)):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="lengths must be 15 to"):
+        pipe.check_lengths([3])

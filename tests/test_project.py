@@ -34,3 +34,12 @@ def test_dev_requirements_include_the_runtime_ones():
 def test_ruff_is_clean():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", str(REPO)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_fast_loop_is_named_and_its_markers_are_registered():
+    import tomllib
+
+    markers = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["markers"]
+    assert {m.split(":", 1)[0] for m in markers} >= {"browser", "slow"}
+    assert '-m pytest -q -m "not browser and not slow"' in (REPO / "README.md").read_text()
+    assert "-m" not in readme_commands()[1].split("pytest", 1)[1]  # the README's (and CI's) command runs all

@@ -2,7 +2,8 @@
 
 tests/reference/shipped_checkpoints.npz holds, per output, its sum, its absolute sum and 16 evenly
 spaced values (float64). A change that alters what the shipped models generate or embed fails
-here. Shipping new weights is the one reason to record it again, with the code that checks it:
+here. Shipping new weights, or a deliberate change of what the code generates (as when evaluation noise
+became per item, issue 22), is the reason to record it again, with the code that checks it:
 
     python -m tests.test_shipped_checkpoints --record
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from t2i_core.assets import SHIPPED_EVALUATOR, SHIPPED_MODEL
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.pipeline import Text2InteractPipeline
 
@@ -39,7 +41,7 @@ def summary(values: np.ndarray) -> np.ndarray:
 
 
 def load_pipeline() -> Text2InteractPipeline:
-    return Text2InteractPipeline.from_pretrained(REPO / "assets" / "interactor")
+    return Text2InteractPipeline.from_pretrained(SHIPPED_MODEL)
 
 
 def generated(pipe: Text2InteractPipeline, index: int, guidance: float) -> dict[str, np.ndarray]:
@@ -59,7 +61,7 @@ def for_evaluation(pipe: Text2InteractPipeline) -> list[np.ndarray]:
 
 
 def embeddings(motions: list[np.ndarray]) -> dict[str, np.ndarray]:
-    scorer = TextMotionScorer.from_pretrained(REPO / "assets" / "evaluator")
+    scorer = TextMotionScorer.from_pretrained(SHIPPED_EVALUATOR)
     padded = np.zeros((len(TEXTS), 2, max(LENGTHS), 262), np.float32)
     for index, motion in enumerate(motions):
         padded[index, :, : motion.shape[1]] = motion

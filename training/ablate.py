@@ -32,41 +32,37 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from tqdm import tqdm
-
-from t2i_core.checkpoint import CheckpointError
+from t2i_core.assets import SHIPPED_EVALUATOR
 from t2i_core.compose.output import require_trainable
-from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_text
-from t2i_core.models.registry import EVALUATOR, check_checkpoint
-from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings
-from training.evaluate import result_payload
+from t2i_core.losses import LossConfig
+from t2i_core.pipeline import DEFAULT_GUIDANCE
+from t2i_core.protocol import PHYSICAL_COLUMNS, ProtocolSettings
 from training.experiment import (
-    EVAL_FILE,
     METRICS,
+    Arm,
     EvalSetup,
-    Evaluation,
+    Experiment,
     ExperimentError,
     RunOptions,
-    cached,
+    as_json,
     cell,
-    claim_out,
-    finished,
+    check_real_and_evaluator,
     metric,
     parse_ratio,
     plural,
+    run_cli,
+    run_experiment,
     strip,
-    train_to,
 )
+from training.options import add_device_options, add_evaluation_options, add_sampling_options
+from training.train_config import DataRoot, InterActorTraining, TrainConfig
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
 SETTINGS_FILE = "ablate_config.json"
 RECORD_KEY = "ablation"  # where an eval.json records the settings it was made with
-GROUND_TRUTH_FILE = "ground_truth.json"
 TRAINER_CONFIGS = ("tiny", "small", "paper")  # the two-person configs of train_interactor
 
 
@@ -111,11 +107,11 @@ class AblationConfig:
     save_every: int = 1000                    # the most steps a kill loses (default min(1000, budget))
     train_max_clips: int | None = None        # only the first N training clips of each folder (smoke runs)
     seed: int = 0                             # of the training runs and of the protocol
-    evaluator: str = str(DEFAULT_EVALUATOR)   # the protocol's evaluator (absolute)
+    evaluator: str = str(SHIPPED_EVALUATOR)   # the protocol's evaluator (absolute)
     split: str = "test"
     replications: int = 20
     sampling_steps: int = 50                  # DDIM steps of the generation for evaluation
-    guidance: float = 3.5
+    guidance: float = DEFAULT_GUIDANCE
     mm_captions: int = 100
     mm_generations: int = 30
     max_clips: int | None = None              # evaluate only the first N clips of the split
@@ -129,7 +125,7 @@ class AblationConfig:
                          self.max_clips)
 
     def as_json(self) -> dict:
-        return json.loads(json.dumps(asdict(self)))  # tuples as lists, as they come back from the file
+        return as_json(self)
 
 
 # -- settings ---------------------------------------------------------------------------------
@@ -152,84 +148,45 @@ def settings_from_args(args) -> AblationConfig:
         finetune_warmup_steps=min(default.finetune_warmup_steps, finetune // 10),
         save_every=args.save_every or min(default.save_every, args.budget), train_max_clips=args.train_max_clips,
         seed=args.seed, evaluator=str(args.evaluator.expanduser().resolve()), split=args.split,
-        replications=args.replications, sampling_steps=args.steps, guidance=args.guidance,
+        replications=args.replications, sampling_steps=args.sampling_steps, guidance=args.guidance,
         mm_captions=args.mm_captions, mm_generations=args.mm_generations, max_clips=args.max_clips)
 
 
 def check_inputs(config: AblationConfig) -> None:
     """Every folder the ablation reads, checked before anything trains."""
-    layout = InterHumanLayout.open(config.data)
-    layout.require_folders()
-    for split in dict.fromkeys(("train", config.split)):
-        if not layout.split_ids(split):
-            raise DataFolderError(f"{layout.root}: split {split!r} lists no clip")
+    check_real_and_evaluator(config.data, config.split, config.evaluator)
     if config.synthetic is not None:
         require_trainable(config.synthetic)
-    try:
-        check_checkpoint(config.evaluator, EVALUATOR)
-    except CheckpointError as error:
-        raise CheckpointError(f"--evaluator: {error}") from None
-
-
-def claim_out_for(out: Path, config: AblationConfig) -> None:
-    """Record the settings in OUT, or check that OUT's recorded settings are these."""
-    claim_out(out, SETTINGS_FILE, config.as_json(), "an ablation")
-
-
-def record(config: AblationConfig, variant: Variant | None) -> dict:
-    """What an eval.json must carry to count as finished for these settings."""
-    return {"settings": config.as_json(), "variant": json.loads(json.dumps(asdict(variant))) if variant else None}
 
 
 # -- training ---------------------------------------------------------------------------------
-def target_steps(config: AblationConfig, variant: Variant) -> int:
-    return config.finetune_steps if variant.finetune else config.budget
+def train_config(config: AblationConfig, variant: Variant, out: Path) -> TrainConfig:
+    """The trainer's config of one configuration: stage 1 from scratch, or ``full`` fine-tuned from ``no_ft``."""
+    training = InterActorTraining(steps=config.budget, batch_size=config.batch_size, lr=config.lr,
+                                  warmup_steps=config.warmup_steps, save_every=config.save_every,
+                                  seed=config.seed, eval_every=0)
+    stage1 = TrainConfig(data=(DataRoot(Path(config.data)),), model=config.config, conditioning=variant.conditioning,
+                         loss=LossConfig(interaction=variant.interaction), training=training,
+                         max_clips=config.train_max_clips)
+    if not variant.finetune:
+        return stage1
+    return replace(stage1, data=(DataRoot(Path(config.data), config.ratio[0]),
+                                 DataRoot(Path(config.synthetic), config.ratio[1])),
+                   model=None, conditioning=None, init_from=str(out / STAGE1_OF_FULL),
+                   training=replace(training, steps=config.finetune_steps, lr=config.finetune_lr,
+                                    warmup_steps=config.finetune_warmup_steps))
 
 
-def trainer_argv(config: AblationConfig, variant: Variant, out: Path, options: RunOptions, resume: bool) -> list[str]:
-    folder = out / variant.name
-    if variant.finetune:
-        argv = ["--data", f"{config.data}:{config.ratio[0]}", "--data", f"{config.synthetic}:{config.ratio[1]}",
-                "--init-from", str(out / STAGE1_OF_FULL), "--steps", str(config.finetune_steps),
-                "--lr", str(config.finetune_lr), "--warmup-steps", str(config.finetune_warmup_steps)]
-    else:
-        argv = ["--data", config.data, "--config", config.config, "--conditioning", variant.conditioning,
-                "--steps", str(config.budget), "--lr", str(config.lr), "--warmup-steps", str(config.warmup_steps)]
-    argv += ["--out", str(folder), "--interaction", variant.interaction, "--batch-size", str(config.batch_size),
-             "--save-every", str(config.save_every), "--seed", str(config.seed), "--eval-every", "0",
-             "--device", options.device]
-    if config.train_max_clips:
-        argv += ["--max-clips", str(config.train_max_clips)]
-    if options.cache_dir is not None:
-        argv += ["--cache-dir", str(options.cache_dir)]
-    if options.quiet:
-        argv.append("--quiet")
-    return argv + (["--resume"] if resume else [])
-
-
-def train_variant(config: AblationConfig, variant: Variant, out: Path, options: RunOptions) -> str:
-    """Train (or finish training) one configuration; returns what was done."""
-    return train_to(out / variant.name, target_steps(config, variant),
-                    lambda resume: trainer_argv(config, variant, out, options, resume), options, variant.name)
-
-
-# -- evaluation -------------------------------------------------------------------------------
-def ground_truth(config: AblationConfig, out: Path, evaluation: Evaluation) -> dict:
-    def compute() -> dict:
-        summary, clips = evaluation.protocol(GroundTruth())
-        return result_payload(summary, None, "gt", Path(config.evaluator), config.split, clips, config.protocol())
-    return cached(out / GROUND_TRUTH_FILE, RECORD_KEY, record(config, None), compute)
-
-
-def evaluate_variant(config: AblationConfig, variant: Variant, out: Path, evaluation: Evaluation,
-                     truth: dict) -> dict:
-    folder = out / variant.name
-
-    def compute() -> dict:
-        summary, clips = evaluation.protocol(evaluation.generator(folder))
-        return result_payload(summary, strip(truth, RECORD_KEY), str(folder), Path(config.evaluator),
-                              config.split, clips, config.protocol())
-    return cached(folder / EVAL_FILE, RECORD_KEY, record(config, variant), compute)
+def experiment(config: AblationConfig, out: Path) -> Experiment:
+    """The five configurations as arms; ``full`` is not run without synthetic data."""
+    arms = []
+    for variant in VARIANTS:
+        not_run = not_run_reason(config, variant) if variant.finetune and config.synthetic is None else None
+        folder = out / variant.name
+        arms.append(Arm(variant.name, folder, folder, json.loads(json.dumps(asdict(variant))),
+                        train=None if not_run else train_config(config, variant, out), not_run=not_run))
+    return Experiment("an ablation", "ablation", SETTINGS_FILE, config.as_json(), RECORD_KEY, "variant",
+                      config.eval_setup(), tuple(arms))
 
 
 # -- the table --------------------------------------------------------------------------------
@@ -292,22 +249,8 @@ def write_tables(out: Path, config: AblationConfig, rows: list[dict]) -> str:
 # -- the run ----------------------------------------------------------------------------------
 def run(config: AblationConfig, out: Path, options: RunOptions) -> str:
     check_inputs(config)
-    claim_out_for(out, config)
-    evaluation = Evaluation(config.eval_setup(), options)
-    truth = ground_truth(config, out, evaluation)
-    results: dict[str, dict | None] = {}
-    bar = tqdm(VARIANTS, desc="ablation", unit="config", disable=options.quiet)
-    for variant in bar:
-        bar.set_postfix_str(variant.name)
-        if variant.finetune and config.synthetic is None:
-            results[variant.name] = None
-            tqdm.write(f"{variant.name}: not run ({not_run_reason(config, variant)})")
-            continue
-        done = finished(out / variant.name / EVAL_FILE, RECORD_KEY, record(config, variant)) is not None
-        action = "finished before, skipped" if done else train_variant(config, variant, out, options)
-        results[variant.name] = evaluate_variant(config, variant, out, evaluation, truth)
-        tqdm.write(f"{variant.name}: {action}")
-    return write_tables(out, config, table_rows(config, truth, results))
+    return run_experiment(experiment(config, out), out, options,
+                          lambda truth, results: write_tables(out, config, table_rows(config, truth, results)))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -326,30 +269,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup-steps", type=int, default=None, help="stage 1 (default min(500, budget // 10))")
     p.add_argument("--save-every", type=int, default=None, help="checkpoint interval (default min(1000, budget))")
     p.add_argument("--train-max-clips", type=int, default=None, help="train on the first N clips (smoke runs)")
-    p.add_argument("--seed", type=int, default=0, help="of training and of the protocol")
-    p.add_argument("--evaluator", type=Path, default=DEFAULT_EVALUATOR, help=f"default: {DEFAULT_EVALUATOR}")
-    p.add_argument("--split", default="test")
-    p.add_argument("--replications", type=int, default=ProtocolSettings.replications)
-    p.add_argument("--steps", type=int, default=AblationConfig.sampling_steps, help="DDIM steps of evaluation")
-    p.add_argument("--guidance", type=float, default=AblationConfig.guidance)
-    p.add_argument("--mm-captions", type=int, default=ProtocolSettings.mm_captions)
-    p.add_argument("--mm-generations", type=int, default=ProtocolSettings.mm_generations)
-    p.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--cache-dir", type=Path, default=None)
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_evaluation_options(p)
+    add_sampling_options(p, "--steps", AblationConfig.sampling_steps)
+    add_device_options(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    options = RunOptions(args.device, args.cache_dir, args.quiet)
-    try:
-        print(run(settings_from_args(args), args.out, options))
-    except (AblationError, CheckpointError, DataFolderError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return run_cli(lambda: run(settings_from_args(args), args.out, RunOptions.from_args(args)))
 
 
 if __name__ == "__main__":

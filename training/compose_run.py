@@ -25,6 +25,7 @@ import math
 import sys
 from pathlib import Path
 
+from t2i_core.assets import SHIPPED_EVALUATOR, SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.compose.descriptions import SpaceDescriptions
 from t2i_core.compose.filters import DEFAULT_DELTA
@@ -51,10 +52,9 @@ from t2i_core.compose.scoring import FilterEvaluatorError, check_filter_evaluato
 from t2i_core.compose.space import NoCaptionsError, label_caption, mine_space
 from t2i_core.compose.splitter import RunSplitter
 from t2i_core.data.layout import DataFolderError
-from t2i_core.pipeline import FPS
+from t2i_core.skeleton import FPS
+from training.options import add_device_options
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = REPO / "assets" / "interactor"
 DEFAULTS = ComposeConfig()
 LIBRARY_SPLIT = "train"  # person 1 is retrieved from the real folder's training clips only
 RUN_ERRORS = (ComposeRunError, FilterEvaluatorError, CheckpointError, ComposeOutputError, LibraryError,
@@ -73,7 +73,7 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
                              "with another seed: training.train_evaluator --train-half 1 --seed 1)")
     parser.add_argument("--allow-protocol-evaluator", action="store_true",
                         help="accept assets/evaluator as the filter (then stage 2 is selected with the test metric)")
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL,
                         help="two-person InterActor checkpoint for the reaction (and person 1 with --person1 joint)")
     parser.add_argument("--person1", choices=PERSON1_CHOICES, default=DEFAULTS.person1,
                         help="retrieved: from a motion library of the real train split; generated: the single-person "
@@ -96,10 +96,7 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size,
                         help="candidates per chunk; keep it when continuing a run for bit-identical results")
     parser.add_argument("--real-split", default=DEFAULTS.real_split)
-    parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="feature cache of the real clips (the motion library is saved under it too)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_device_options(parser)
     parser.set_defaults(func=run_command)
     return parser
 
@@ -190,12 +187,12 @@ def run_command(args: argparse.Namespace) -> int:
         if args.out.exists() and not args.out.is_dir():
             raise ComposeRunError(f"--out {args.out} exists and is not a folder")
         device = str(resolve_device(args.device))
-        real = load_real_set(args.real, config.real_split, args.cache_dir, progress=not args.no_progress)
+        real = load_real_set(args.real, config.real_split, args.cache_dir, progress=not args.quiet)
         scorer = load_filter_scorer(evaluator, device=device, allow_protocol=args.allow_protocol_evaluator)
         pieces = build_pieces(config, real, args.model, scorer, device, args.single_person, args.cache_dir,
-                              progress=not args.no_progress)
+                              progress=not args.quiet)
         output = run_compose(config, real, args.out, pieces, filter_evaluator=evaluator,
-                             progress=not args.no_progress)
+                             progress=not args.quiet)
     except RUN_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -224,8 +221,8 @@ def add_reaction_eval_parser(subparsers) -> argparse.ArgumentParser:
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="InterHuman-layout folder with the split")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_MODEL, help="two-person InterActor checkpoint")
-    parser.add_argument("--evaluator", type=Path, default=REPO / "assets" / "evaluator",
+    parser.add_argument("--checkpoint", type=Path, default=SHIPPED_MODEL, help="two-person InterActor checkpoint")
+    parser.add_argument("--evaluator", type=Path, default=SHIPPED_EVALUATOR,
                         help="the evaluator that measures (the protocol's by default)")
     parser.add_argument("--methods", nargs="+", choices=REACTION_CHOICES, default=list(REACTION_CHOICES))
     parser.add_argument("--max-clips", type=int, default=None, help="first N clips of the split (default: all)")
@@ -235,9 +232,7 @@ def add_reaction_eval_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="also write the summaries here as JSON")
-    parser.add_argument("--device", default="auto", help="cpu, cuda or auto")
-    parser.add_argument("--cache-dir", type=Path, default=None, help="feature cache of the clips")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_device_options(parser)
     parser.set_defaults(func=reaction_eval_command)
     return parser
 
@@ -272,7 +267,7 @@ def reaction_eval_command(args: argparse.Namespace) -> int:
             raise ComposeRunError(f"--checkpoint {args.checkpoint.name} is a single-person model; "
                                   f"reactions need a two-person one")
         rows = evaluate_reactions(items, scorer, pipe, methods, args.guidance, args.steps, args.replications,
-                                  args.seed, args.batch_size, progress=not args.no_progress)
+                                  args.seed, args.batch_size, progress=not args.quiet)
     except RUN_ERRORS as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

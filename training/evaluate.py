@@ -1,7 +1,7 @@
 """Evaluate a generator (or the ground truth) with the InterHuman protocol.
 
     python -m training.evaluate --data DIR --split test --evaluator CKPT_DIR \
-        --generator gt|CKPT_DIR [--json OUT.json] [--replications 20]
+        --generator gt|CKPT_DIR [--json OUT.json] [--replications 20] [--batch-size 32]
 
 Prints the paper's table (the ground-truth row first) and the physical metrics; ``--json``
 writes the evaluated generator's numbers with keys ``r_precision`` (3), ``fid``, ``mm_dist``,
@@ -33,6 +33,7 @@ from t2i_core.data.twins import read_twin_records, twin_pairs
 from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.protocol import (
+    EVALUATION_BATCH,
     EvalItem,
     GroundTruth,
     ProtocolSettings,
@@ -41,6 +42,12 @@ from t2i_core.protocol import (
     run_protocol,
 )
 from training.common import resolve_device
+from training.options import (
+    add_batch_option,
+    add_device_options,
+    add_evaluation_options,
+    add_sampling_options,
+)
 
 HELD_OUT = "held_out"  # the subset of clips with a held-out phase combination
 
@@ -80,7 +87,8 @@ def contrast_pairs(data: Path, items: list[EvalItem]) -> dict[str, list[tuple[in
     return twin_pairs([item.clip_id for item in items], read_twin_records(data))
 
 
-def load_source(spec: str, device: str, steps: int, guidance: float, physics: bool = False):
+def load_source(spec: str, device: str, steps: int, guidance: float, physics: bool = False,
+                batch_size: int = EVALUATION_BATCH):
     if spec == "gt":
         return GroundTruth()
     folder = Path(spec)
@@ -89,7 +97,7 @@ def load_source(spec: str, device: str, steps: int, guidance: float, physics: bo
     from t2i_core.generator_source import PipelineSource
 
     return PipelineSource.from_pretrained(folder, device=device, steps=steps, guidance_scale=guidance,
-                                          physics=physics)
+                                          physics=physics, batch_size=batch_size)
 
 
 def result_payload(evaluated: dict, ground_truth: dict | None, generator: str, evaluator: Path, split: str,
@@ -102,36 +110,31 @@ def result_payload(evaluated: dict, ground_truth: dict | None, generator: str, e
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--split", default="test")
-    parser.add_argument("--evaluator", type=Path, required=True, help="evaluator checkpoint folder")
     parser.add_argument("--generator", default="gt", help="'gt' or a generator checkpoint folder")
     parser.add_argument("--json", type=Path, default=None, help="write the numbers here")
-    parser.add_argument("--replications", type=int, default=ProtocolSettings.replications)
-    parser.add_argument("--mm-captions", type=int, default=ProtocolSettings.mm_captions)
-    parser.add_argument("--mm-generations", type=int, default=ProtocolSettings.mm_generations)
-    parser.add_argument("--steps", type=int, default=50, help="DDIM steps of the generator (default 50)")
-    parser.add_argument("--guidance", type=float, default=3.5, help="guidance scale of the generator")
     parser.add_argument("--physics", action="store_true", help="sample with physical guidance")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
+    add_evaluation_options(parser, evaluator_default=None)
+    add_sampling_options(parser)
+    add_batch_option(parser)
+    add_device_options(parser)
     parser.add_argument("--subset-metrics", action="store_true",
                         help="every metric per subset (relation kinds, held-out combinations), not only R@1")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--cache-dir", type=Path, default=None)
     args = parser.parse_args(argv)
     settings = ProtocolSettings(replications=args.replications, mm_captions=args.mm_captions,
                                 mm_generations=args.mm_generations, seed=args.seed)
     device = str(resolve_device(args.device))
     try:
         scorer = TextMotionScorer.from_pretrained(args.evaluator, device=device)
-        source = load_source(args.generator, device, args.steps, args.guidance, args.physics)
+        source = load_source(args.generator, device, args.sampling_steps, args.guidance, args.physics,
+                             args.eval_batch_size)
         items, subsets = load_items(args.data, args.split, args.cache_dir, args.max_clips)
         pairs = contrast_pairs(args.data, items)
-        rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets, twins=pairs,
+        progress = not args.quiet
+        rows = {"Ground truth": run_protocol(items, scorer, GroundTruth(), settings, subsets, progress, twins=pairs,
                                              subset_metrics=args.subset_metrics)}
         twins = contrast_accuracy(scorer, items, pairs)
         if not isinstance(source, GroundTruth):
-            rows[source.name] = run_protocol(items, scorer, source, settings, subsets, twins=pairs,
+            rows[source.name] = run_protocol(items, scorer, source, settings, subsets, progress, twins=pairs,
                                              subset_metrics=args.subset_metrics)
     except (CheckpointError, DataFolderError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from t2i_core.data.layout import InterHumanLayout
 from t2i_core.motion.raw import split_raw
-from t2i_core.skeleton import BONES
+from t2i_core.skeleton import BONES, FPS
 
 COLOURS = ((40, 110, 220), (235, 120, 30))
 PANEL = 230
@@ -133,7 +134,7 @@ def contact_sheet(clips: list[tuple[str, list[np.ndarray], str]], n_frames: int 
         y0 = row * row_h
         for col, f in enumerate(picks):
             sheet.paste(draw_panel(people, int(f), cam), (col * panel, y0))
-            draw.text((col * panel + 4, y0 + 3), f"{f / 30:.1f}s", fill=(120, 120, 120), font=small)
+            draw.text((col * panel + 4, y0 + 3), f"{f / FPS:.1f}s", fill=(120, 120, 120), font=small)
         draw.rectangle([0, y0, width - 1, y0 + panel - 1], outline=(200, 200, 200))
         draw.text((4, y0 + panel + 2), f"{clip_id}  ({length} frames)", fill=(110, 110, 110), font=small)
         for k, line in enumerate(textwrap.wrap(caption, chars)[:CAPTION_LINES]):
@@ -142,11 +143,9 @@ def contact_sheet(clips: list[tuple[str, list[np.ndarray], str]], n_frames: int 
 
 
 def load_clip(root: Path, clip_id: str) -> tuple[list[np.ndarray], str]:
-    people = []
-    for person in ("person1", "person2"):
-        raw = np.load(root / "motions_processed" / person / f"{clip_id}.npy")
-        people.append(split_raw(raw)[0])
-    lines = (root / "annots" / f"{clip_id}.txt").read_text(encoding="utf-8").splitlines()
+    layout = InterHumanLayout(root)
+    people = [split_raw(np.load(layout.motion_file(clip_id, person)))[0] for person in (1, 2)]
+    lines = layout.caption_file(clip_id).read_text(encoding="utf-8").splitlines()
     return people, (lines[0] if lines else "")
 
 
@@ -161,9 +160,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.split:
-        ids = (args.data / "split" / f"{args.split}.txt").read_text().split()
+        ids = (InterHumanLayout(args.data).split_dir / f"{args.split}.txt").read_text().split()
     else:
-        ids = sorted(p.stem for p in (args.data / "annots").glob("*.txt"))
+        ids = sorted(p.stem for p in InterHumanLayout(args.data).annots_dir.glob("*.txt"))
     if args.seed:
         ids = list(np.random.default_rng(args.seed).permutation(ids))
     clips = []

@@ -26,6 +26,7 @@ from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.protocol import ProtocolSettings, run_protocol
 from training.common import resolve_device
 from training.evaluate import contrast_pairs, load_items, load_source
+from training.options import add_batch_option, add_device_options, add_evaluation_options
 
 COLUMNS = (("R@1", lambda s: s["r_precision"][0]), ("R@3", lambda s: s["r_precision"][2]),
            ("FID", lambda s: s["fid"]), ("MM Dist", lambda s: s["mm_dist"]),
@@ -64,17 +65,13 @@ def markdown(cells: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--split", default="test")
-    parser.add_argument("--evaluator", type=Path, required=True, help="evaluator checkpoint folder")
     parser.add_argument("--generator", type=Path, required=True, help="InterActor checkpoint folder")
     parser.add_argument("--guidance", type=float, nargs="+", default=[1.0, 2.0, 3.0, 3.5, 4.0, 5.0])
     parser.add_argument("--steps", type=int, nargs="+", default=[10])
-    parser.add_argument("--replications", type=int, default=1)
-    parser.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, required=True, help="JSON of the cells (a .md table is written beside)")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--cache-dir", type=Path, default=None)
+    add_evaluation_options(parser, evaluator_default=None, replications=1, mm=False)
+    add_batch_option(parser)
+    add_device_options(parser)
     args = parser.parse_args(argv)
     if any(g < 0 for g in args.guidance) or any(s < 1 for s in args.steps):
         parser.error("guidance scales must be 0 or more and DDIM steps 1 or more")
@@ -86,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cells = read_cells(args.out, identity)
         scorer = TextMotionScorer.from_pretrained(args.evaluator, device=device)
-        source = load_source(str(args.generator), device, args.steps[0], args.guidance[0])
+        source = load_source(str(args.generator), device, args.steps[0], args.guidance[0],
+                             batch_size=args.eval_batch_size)
         items, subsets = load_items(args.data, args.split, args.cache_dir, args.max_clips)
         pairs = contrast_pairs(args.data, items)
         for steps in args.steps:
@@ -96,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 source.steps, source.guidance_scale = steps, guidance
                 started = time.perf_counter()
-                summary = run_protocol(items, scorer, source, settings, subsets, twins=pairs)
+                summary = run_protocol(items, scorer, source, settings, subsets, not args.quiet, twins=pairs)
                 cells[key] = {"guidance": guidance, "steps": steps, "summary": summary,
                               "seconds": time.perf_counter() - started}
                 atomic_write_text(args.out, json.dumps({"identity": identity, "cells": cells}, indent=2))

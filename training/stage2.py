@@ -42,48 +42,52 @@ import math
 import os
 import shlex
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from tqdm import tqdm
-
-from t2i_core.checkpoint import CheckpointError, config_from_dict
+from t2i_core.assets import SHIPPED_EVALUATOR
+from t2i_core.checkpoint import CONFIG_FILE, CheckpointError, config_from_dict
 from t2i_core.compose.filters import DEFAULT_DELTA, Thresholds, status_counts
-from t2i_core.compose.output import ComposeOutput, ComposeOutputError, read_compose_output, restatus
-from t2i_core.data.layout import DataFolderError, InterHumanLayout
+from t2i_core.compose.output import (
+    ComposeOutput,
+    ComposeOutputError,
+    read_compose_output,
+    restatus,
+    write_kept_split,
+)
+from t2i_core.data.layout import ANNOTS, INDIVIDUAL, MOTIONS
 from t2i_core.io import atomic_write_text
+from t2i_core.losses import LossConfig
 from t2i_core.models.interactor import InterActorConfig
-from t2i_core.models.registry import EVALUATOR, INTERACTOR, check_checkpoint
-from t2i_core.protocol import PHYSICAL_COLUMNS, GroundTruth, ProtocolSettings
-from training.evaluate import result_payload
+from t2i_core.models.registry import INTERACTOR, check_checkpoint
+from t2i_core.pipeline import DEFAULT_GUIDANCE
+from t2i_core.protocol import PHYSICAL_COLUMNS, ProtocolSettings
 from training.experiment import (
-    EVAL_FILE,
     METRICS,
-    Clock,
     EvalSetup,
-    Evaluation,
+    Experiment,
     ExperimentError,
     RunOptions,
-    cached,
+    as_json,
     cell,
+    check_real_and_evaluator,
     claim_out,
-    finished,
     metric,
     parse_ratio,
     plural,
+    run_cli,
+    run_experiment,
     strip,
-    train_to,
 )
+from training.experiment import Arm as RunArm
+from training.options import add_device_options, add_evaluation_options, add_sampling_options
+from training.train_config import DataRoot, InterActorTraining, TrainConfig, command_line
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
 SETTINGS_FILE = "stage2_config.json"
-GROUND_TRUTH_FILE = "ground_truth.json"
 COMMANDS_FILE = "commands.json"
-TIMING_FILE = "timing.json"
 KEPT_FILE = "kept.json"
 RECORD_KEY = "stage2"  # where an eval.json records the settings it was made with
-LINKED = ("annots", "motions_processed", "annots_individual")  # what a kept-set folder links to
+LINKED = (ANNOTS, MOTIONS, INDIVIDUAL)  # what a kept-set folder links to
 PAPER_ARM, CONTROLS = "annulus", ("real_only", "unfiltered", "delta")
 METRIC_NAMES = {"fid": "FID", "r3": "R@3"}
 SUBSET_METRICS = (("R@1", "r1"), ("R@2", "r2"), ("R@3", "r3"), ("FID", "fid"), ("MM Dist", "mm_dist"),
@@ -102,8 +106,7 @@ class Arm:
     def describe(self) -> dict:
         payload = {"name": self.name, "label": self.label, "finetune": self.finetune, "thresholds": None}
         if self.thresholds is not None:
-            t = self.thresholds.to_dict()
-            payload["thresholds"] = {**t, "r_max": None if math.isinf(t["r_max"]) else t["r_max"]}
+            payload["thresholds"] = self.thresholds.to_json()
         return payload
 
 
@@ -127,11 +130,11 @@ class Stage2Config:
     k: int = 5                                  # the compose run's k (its distances were computed with it)
     annulus: tuple[float, float] = (0.0, 1.0)   # arm 5's radii (default: the compose run's)
     radii: list[tuple[float, float]] = field(default_factory=list)  # arm 6: one arm per pair
-    evaluator: str = str(DEFAULT_EVALUATOR)     # the protocol's evaluator (absolute), never the filter one
+    evaluator: str = str(SHIPPED_EVALUATOR)     # the protocol's evaluator (absolute), never the filter one
     split: str = "test"
     replications: int = 3
     sampling_steps: int = 10                    # DDIM steps of evaluation (the paper's protocol: 50)
-    guidance: float = 3.5
+    guidance: float = DEFAULT_GUIDANCE
     mm_captions: int = 100
     mm_generations: int = 30
     max_clips: int | None = None                # evaluate only the first N clips of the split
@@ -143,7 +146,7 @@ class Stage2Config:
                          self.max_clips, subset_metrics=True)
 
     def as_json(self) -> dict:
-        return json.loads(json.dumps(asdict(self)))  # tuples as lists, as they come back from the file
+        return as_json(self)
 
 
 def arms(config: Stage2Config) -> list[Arm]:
@@ -201,7 +204,7 @@ def open_compose(folder: Path) -> ComposeOutput:
         compose = read_compose_output(folder)
     except ComposeOutputError as error:
         raise ComposeOutputError(f"--compose: {error}") from None
-    if not (compose.root / "motions_processed").is_dir():
+    if not (compose.root / MOTIONS).is_dir():
         raise ComposeOutputError(f"--compose: {compose.root} lacks its motions (motions_processed/): a demo set "
                                  "cannot be trained on; give a full InterCompose output "
                                  "(python -m training.compose run)")
@@ -214,7 +217,7 @@ def stage1_interaction(folder: Path) -> str:
         payload = check_checkpoint(folder, INTERACTOR)
     except CheckpointError as error:
         raise CheckpointError(f"--stage1: {error}") from None
-    config = config_from_dict(InterActorConfig, payload.get("config", {}), source=folder / "config.json")
+    config = config_from_dict(InterActorConfig, payload.get("config", {}), source=folder / CONFIG_FILE)
     if config.persons != 2:
         raise CheckpointError(f"--stage1: {folder} is a single-person prior, not a two-person InterActor")
     return (payload.get("loss") or {}).get("interaction", "adaptive")
@@ -222,9 +225,10 @@ def stage1_interaction(folder: Path) -> str:
 
 def settings_from_args(args) -> tuple[Stage2Config, ComposeOutput]:
     """The settings, every input checked on the way (nothing is written)."""
-    for name in ("steps", "replications", "eval_steps", "batch_size"):
-        if getattr(args, name) < 1:
-            raise Stage2Error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    for flag, value in (("--steps", args.steps), ("--replications", args.replications),
+                        ("--eval-steps", args.sampling_steps), ("--batch-size", args.batch_size)):
+        if value < 1:
+            raise Stage2Error(f"{flag} must be at least 1, got {value}")
     ratio = parse_ratio(args.ratio)
     annulus = parse_radii(args.annulus) if args.annulus else None
     radii = [parse_radii(text) for text in args.radii] if args.radii is not None else None
@@ -241,7 +245,7 @@ def settings_from_args(args) -> tuple[Stage2Config, ComposeOutput]:
         train_max_clips=args.train_max_clips, seed=args.seed, delta=args.delta, k=compose.thresholds.k,
         annulus=annulus, radii=radii if radii is not None else around(annulus),
         evaluator=str(args.evaluator.expanduser().resolve()), split=args.split, replications=args.replications,
-        sampling_steps=args.eval_steps, guidance=args.guidance, mm_captions=args.mm_captions,
+        sampling_steps=args.sampling_steps, guidance=args.guidance, mm_captions=args.mm_captions,
         mm_generations=args.mm_generations, max_clips=args.max_clips)
     check_inputs(config, compose)
     return config, compose
@@ -249,19 +253,11 @@ def settings_from_args(args) -> tuple[Stage2Config, ComposeOutput]:
 
 def check_inputs(config: Stage2Config, compose: ComposeOutput) -> None:
     """The real folder, the evaluator and every arm's kept set, checked before anything trains."""
-    layout = InterHumanLayout.open(config.real)
-    layout.require_folders()
-    for split in dict.fromkeys(("train", config.split)):
-        if not layout.split_ids(split):
-            raise DataFolderError(f"{layout.root}: split {split!r} lists no clip")
+    layout = check_real_and_evaluator(config.real, config.split, config.evaluator)
     clips = min(len(layout.split_ids("train")), config.train_max_clips or math.inf)
     if 2 * clips < config.batch_size:  # the trainer's epoch holds each clip and its mirrored copy
         raise Stage2Error(f"{layout.root}: {clips} training clips (and their mirrored copies) are fewer than "
                           f"--batch-size {config.batch_size}")
-    try:
-        check_checkpoint(config.evaluator, EVALUATOR)
-    except CheckpointError as error:
-        raise CheckpointError(f"--evaluator: {error}") from None
     filter_evaluator = compose.info.get("filter_evaluator")
     if filter_evaluator and Path(filter_evaluator).expanduser().resolve() == Path(config.evaluator):
         raise Stage2Error(f"--evaluator {config.evaluator} is the compose run's filter evaluator: the protocol must "
@@ -300,7 +296,7 @@ def materialise(compose: ComposeOutput, arm: Arm, folder: Path) -> Path:
         if (compose.root / name).is_dir():
             link((compose.root / name).resolve(), folder / name)
     ids = kept_ids(compose, arm)
-    atomic_write_text(folder / "split" / "train.txt", "".join(f"{i}\n" for i in ids))
+    write_kept_split(folder, ids)
     atomic_write_text(folder / KEPT_FILE, json.dumps({**kept_summary(compose, arm), "compose": str(compose.root),
                                                       "set_id": compose.info.get("set_id")}, indent=2))
     return folder
@@ -311,79 +307,44 @@ def model_folder(config: Stage2Config, arm: Arm, out: Path) -> Path:
     return out / arm.name / "model" if arm.finetune else Path(config.stage1)
 
 
-def trainer_argv(config: Stage2Config, arm: Arm, out: Path, options: RunOptions, resume: bool) -> list[str]:
+def train_config(config: Stage2Config, arm: Arm, out: Path) -> TrainConfig:
+    """The trainer's config of a fine-tuning arm: the stage-1 model on the real data (arm 2), every synthetic arm
+    the same run on real + its kept set."""
+    real = Path(config.real)
+    training = InterActorTraining(steps=config.steps, batch_size=config.batch_size, lr=config.lr,
+                                  warmup_steps=config.warmup_steps, save_every=config.save_every, seed=config.seed,
+                                  eval_every=0)
+    real_only = TrainConfig(data=(DataRoot(real),), init_from=config.stage1,
+                            loss=LossConfig(interaction=config.interaction), training=training,
+                            max_clips=config.train_max_clips)
     if arm.thresholds is None:
-        data = ["--data", config.real]
-    else:
-        synthetic = out / arm.name / "synthetic"
-        data = ["--data", f"{config.real}:{config.ratio[0]}", "--data", f"{synthetic}:{config.ratio[1]}"]
-    argv = [*data, "--init-from", config.stage1, "--out", str(model_folder(config, arm, out)),
-            "--steps", str(config.steps), "--lr", str(config.lr), "--warmup-steps", str(config.warmup_steps),
-            "--interaction", config.interaction, "--batch-size", str(config.batch_size),
-            "--save-every", str(config.save_every), "--seed", str(config.seed), "--eval-every", "0",
-            "--device", options.device]
-    if config.train_max_clips:
-        argv += ["--max-clips", str(config.train_max_clips)]
-    if options.cache_dir is not None:
-        argv += ["--cache-dir", str(options.cache_dir)]
-    if options.quiet:
-        argv.append("--quiet")
-    return argv + (["--resume"] if resume else [])
+        return real_only
+    return replace(real_only, data=(DataRoot(real, config.ratio[0]),
+                                    DataRoot(out / arm.name / "synthetic", config.ratio[1])))
 
 
-def add_seconds(path: Path, stage: str, seconds: dict) -> None:
-    """Add one session's seconds to ``path``'s running totals of ``stage``."""
-    timing = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    before = timing.get(stage, {"cpu_seconds": 0.0, "wall_seconds": 0.0, "sessions": 0})
-    timing[stage] = {k: round(before[k] + seconds[k], 3) for k in ("cpu_seconds", "wall_seconds")}
-    timing[stage]["sessions"] = before["sessions"] + 1
-    atomic_write_text(path, json.dumps(timing, indent=2))
+def trainer_argv(config: Stage2Config, arm: Arm, out: Path, options: RunOptions) -> list[str]:
+    """The ``training.train_interactor`` command line of an arm's training (for the report)."""
+    return command_line(train_config(config, arm, out), options.train_options(model_folder(config, arm, out), False))
 
 
-def train_arm(config: Stage2Config, arm: Arm, out: Path, options: RunOptions) -> str:
-    """Fine-tune one arm to ``config.steps`` (continuing an interrupted run); its seconds go to timing.json,
-    an interrupted session's too."""
-    folder = model_folder(config, arm, out)
-    clock, action = Clock(), None
-    try:
-        action = train_to(folder, config.steps, lambda resume: trainer_argv(config, arm, out, options, resume),
-                          options, arm.name)
-    finally:
-        if action != "trained before":
-            add_seconds(out / arm.name / TIMING_FILE, "train", clock.seconds())
-    return action
-
-
-# -- evaluation -------------------------------------------------------------------------------
-def record(config: Stage2Config, arm: Arm | None) -> dict:
-    """What an eval.json must carry to count as finished for these settings."""
-    return {"settings": config.as_json(), "arm": arm.describe() if arm else None}
-
-
-def ground_truth(config: Stage2Config, out: Path, evaluation: Evaluation) -> dict:
-    def compute() -> dict:
-        summary, clips = evaluation.protocol(GroundTruth())
-        return result_payload(summary, None, "gt", Path(config.evaluator), config.split, clips,
-                              config.eval_setup().protocol)
-    return cached(out / GROUND_TRUTH_FILE, RECORD_KEY, record(config, None), compute)
-
-
-def evaluate_arm(config: Stage2Config, arm: Arm, out: Path, evaluation: Evaluation, truth: dict,
-                 options: RunOptions, kept: dict | None) -> dict:
-    folder = model_folder(config, arm, out)
-
-    def compute() -> dict:
-        clock = Clock()
-        summary, clips = evaluation.protocol(evaluation.generator(folder))
-        timing_file = out / arm.name / TIMING_FILE
-        train = json.loads(timing_file.read_text(encoding="utf-8")).get("train") if timing_file.is_file() else None
-        return result_payload(summary, strip(truth, RECORD_KEY), str(folder), Path(config.evaluator), config.split,
-                              clips, config.eval_setup().protocol, kept=kept,
-                              trainer_argv=trainer_argv(config, arm, out, options, False) if arm.finetune else None,
-                              seconds={"train": train, "eval": clock.seconds(),
-                                       "measured": "time.process_time (CPU seconds of this process, all threads) "
-                                                   "and wall seconds"})
-    return cached(out / arm.name / EVAL_FILE, RECORD_KEY, record(config, arm), compute)
+# -- the experiment -------------------------------------------------------------------------
+def experiment(config: Stage2Config, compose: ComposeOutput, out: Path, options: RunOptions) -> Experiment:
+    """Every arm: trained (a synthetic arm's kept set written first) or the stage-1 model as it is."""
+    listed = []
+    for arm in arms(config):
+        kept = kept_summary(compose, arm) if arm.thresholds is not None else None
+        prepare = None
+        if arm.thresholds is not None:
+            def prepare(arm=arm):
+                materialise(compose, arm, out / arm.name / "synthetic")
+        listed.append(RunArm(arm.name, out / arm.name, model_folder(config, arm, out), arm.describe(),
+                             train=train_config(config, arm, out) if arm.finetune else None, prepare=prepare,
+                             extra={"kept": kept,
+                                    "trainer_argv": trainer_argv(config, arm, out, options) if arm.finetune else None},
+                             note=f", {kept['kept']} synthetic clips kept" if kept else ""))
+    return Experiment("a stage-2 experiment", "stage 2", SETTINGS_FILE, config.as_json(), RECORD_KEY, "arm",
+                      config.eval_setup(), tuple(listed), timed=True)
 
 
 # -- the verdict ------------------------------------------------------------------------------
@@ -520,25 +481,8 @@ def run(config: Stage2Config, compose: ComposeOutput, out: Path, options: RunOpt
         command: str | None = None) -> str:
     claim_out(out, SETTINGS_FILE, config.as_json(), "a stage-2 experiment")
     note_command(out, command)
-    evaluation = Evaluation(config.eval_setup(), options)
-    truth = ground_truth(config, out, evaluation)
-    results: dict[str, dict] = {}
-    bar = tqdm(arms(config), desc="stage 2", unit="arm", disable=options.quiet)
-    for arm in bar:
-        bar.set_postfix_str(arm.name)
-        kept = kept_summary(compose, arm) if arm.thresholds is not None else None
-        if finished(out / arm.name / EVAL_FILE, RECORD_KEY, record(config, arm)) is not None:
-            action = "finished before, skipped"
-        elif arm.finetune:
-            if arm.thresholds is not None:
-                materialise(compose, arm, out / arm.name / "synthetic")
-            action = train_arm(config, arm, out, options)
-        else:
-            action = "not fine-tuned"
-        results[arm.name] = evaluate_arm(config, arm, out, evaluation, truth, options, kept)
-        count = f", {kept['kept']} synthetic clips kept" if kept else ""
-        tqdm.write(f"{arm.name}: {action}{count}")
-    return write_report(out, config, truth, results)
+    return run_experiment(experiment(config, compose, out, options), out, options,
+                          lambda truth, results: write_report(out, config, truth, results))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -554,37 +498,26 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=Stage2Config.batch_size)
     p.add_argument("--save-every", type=int, default=None, help="checkpoint interval (default min(1000, steps))")
     p.add_argument("--train-max-clips", type=int, default=None, help="train on the first N clips of each folder")
-    p.add_argument("--seed", type=int, default=0, help="of training and of the protocol")
     p.add_argument("--delta", type=float, default=DEFAULT_DELTA, help="cosine threshold of arms 4-6 (paper: 0.58)")
     p.add_argument("--annulus", default=None, metavar="R_MIN:R_MAX",
                    help="arm 5's radii (default: the compose run's default radii)")
     p.add_argument("--radii", nargs="*", default=None, metavar="R_MIN:R_MAX",
                    help="arm 6: one arm per pair (default: a narrower and a wider annulus around arm 5's)")
-    p.add_argument("--evaluator", type=Path, default=DEFAULT_EVALUATOR, help=f"default: {DEFAULT_EVALUATOR}")
-    p.add_argument("--split", default="test")
-    p.add_argument("--replications", type=int, default=Stage2Config.replications)
-    p.add_argument("--eval-steps", type=int, default=Stage2Config.sampling_steps, help="DDIM steps of evaluation")
-    p.add_argument("--guidance", type=float, default=Stage2Config.guidance)
-    p.add_argument("--mm-captions", type=int, default=ProtocolSettings.mm_captions)
-    p.add_argument("--mm-generations", type=int, default=ProtocolSettings.mm_generations)
-    p.add_argument("--max-clips", type=int, default=None, help="evaluate only the first N clips")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--cache-dir", type=Path, default=None)
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_evaluation_options(p, replications=Stage2Config.replications)
+    add_sampling_options(p, "--eval-steps", Stage2Config.sampling_steps)
+    add_device_options(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(given)
-    options = RunOptions(args.device, args.cache_dir, args.quiet)
-    try:
+
+    def body() -> str:
         config, compose = settings_from_args(args)
-        print(run(config, compose, args.out, options, f"python -m training.stage2 {shlex.join(given)}"))
-    except (ExperimentError, CheckpointError, DataFolderError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+        command = f"python -m training.stage2 {shlex.join(given)}"
+        return run(config, compose, args.out, RunOptions.from_args(args), command)
+    return run_cli(body)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from t2i_core.assets import SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
@@ -25,14 +26,12 @@ from t2i_core.motion.features import features_to_joints
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, Text2InteractPipeline
 from training.common import resolve_device
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="an InterHuman-layout folder (captions, real clips)")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--generator", type=Path, default=REPO / "assets" / "interactor")
+    parser.add_argument("--generator", type=Path, default=SHIPPED_MODEL)
     parser.add_argument("--clips", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)

@@ -11,6 +11,9 @@ AdamW with warm-up then cosine decay, gradient clipping, EMA weights (saved as t
 bf16 autocast on a GPU, a progress bar, a CSV log (``log.csv``; ``--tensorboard`` adds event
 files when tensorboard is installed), periodic evaluation with an evaluator checkpoint, and exact
 resumption from the training state saved next to the weights.
+
+The command line only parses into a ``TrainConfig`` (what is trained, recorded in ``config.json``)
+and ``TrainOptions`` (how it runs); ``train(config, options)`` is the entry point for code.
 """
 
 from __future__ import annotations
@@ -18,12 +21,10 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 import os
-import re
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +33,21 @@ import torch.distributed as dist
 from torch.utils.data import ConcatDataset, DataLoader, default_collate
 from tqdm import tqdm
 
-from t2i_core.checkpoint import CheckpointError, config_from_dict, load_training_state, save_training_state
+from t2i_core.assets import SHIPPED_EVALUATOR
+from t2i_core.checkpoint import (
+    CONFIG_FILE,
+    CheckpointError,
+    config_from_dict,
+    load_training_state,
+    save_training_state,
+)
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.data.solo import SoloMotionDataset, is_humanml3d_folder
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.guidance import drop_condition_mask
-from t2i_core.losses import PAIR_TERMS, TERMS, InteractionLoss, LossConfig
+from t2i_core.io import atomic_write_text
+from t2i_core.losses import TERMS, InteractionLoss
 from t2i_core.metrics import frechet_distance, r_precision
 from t2i_core.models.instruments import refuse_oracle
 from t2i_core.models.interactor import InterActor, InterActorConfig
@@ -50,68 +59,23 @@ from t2i_core.text.cache import TextFeatureCache, text_cache_path
 from t2i_core.text.registry import build_text_encoder
 from training.common import CsvLog, dataset_captions, resolve_device, warmup_cosine
 from training.mixture import MixtureSampler
+from training.options import add_device_options
+from training.train_config import (
+    CONFIGS,
+    DataRoot,
+    InterActorTraining,
+    TrainConfig,
+    TrainOptions,
+    build_loss,
+    single_person_loss,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_EVALUATOR = REPO / "assets" / "evaluator"
-CONFIGS = {"small": InterActorConfig.small, "paper": InterActorConfig.paper, "tiny": InterActorConfig.tiny,
-           "single": InterActorConfig.single, "single-tiny": lambda **o: InterActorConfig.tiny(persons=1, **o)}
-
-
-@dataclass
-class InterActorTraining:
-    steps: int = 20000
-    batch_size: int = 32
-    lr: float = 1e-4               # InterGen's; the paper's stage 1 uses 5e-5, stage 2 5e-6
-    weight_decay: float = 2e-5
-    warmup_steps: int = 500
-    grad_clip: float = 0.5
-    ema_decay: float = 0.999
-    text_dropout: float = 0.1      # classifier-free guidance training
-    # Reaction training (InterMask's trick carried to diffusion): with this probability a sample's
-    # person (1 or 2 at random) is given clean, with timestep 0, and only the other is noised and
-    # supervised, so one checkpoint generates pairs and reactions p(x2 | x1, text).
-    reaction_prob: float = 0.0
-    max_frames: int = 300
-    eval_every: int = 2000
-    eval_clips: int = 64
-    eval_steps: int = 10           # DDIM steps of the periodic evaluation (cheap)
-    save_every: int = 1000
-    log_every: int = 50
-    seed: int = 0
+LOG_COLUMNS = ["step", "epoch", "loss", *[f"loss_{k}" for k in TERMS],
+               "lr", "seconds", "eval_r1", "eval_r3", "eval_fid", "eval_gt_r1"]
 
 
-NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-DATA_FORM = ("--data takes DIR or DIR:RATIO, RATIO a positive number after the last ':' "
-             "(e.g. runs/compose:0.5)")
-
-
-@dataclass
-class DataRoot:
-    path: Path
-    ratio: float = 1.0
-
-    @classmethod
-    def parse(cls, spec: str) -> DataRoot:
-        """``DIR`` or ``DIR:RATIO``. The part after the last ':' is the ratio when it is a number
-        (``a:b:0.5`` is the folder ``a:b`` at 0.5), unless ``spec`` itself is an existing folder and
-        the part before is not; any other tail belongs to the folder's name, which must then exist
-        (``DIR:abc`` with no folder of that name is an error, never a silent ratio of 1)."""
-        head, sep, tail = spec.rpartition(":")
-        if sep and head and NUMBER.fullmatch(tail):
-            if Path(spec).is_dir() and not Path(head).is_dir():
-                return cls(Path(spec))
-            ratio = float(tail)
-            if not ratio > 0 or not math.isfinite(ratio):
-                raise ValueError(f"--data {spec!r}: the mixing ratio must be positive, got {tail} "
-                                 "(leave out a folder that should add nothing)")
-            return cls(Path(head), ratio)
-        if sep and head and not Path(spec).exists():
-            raise ValueError(f"--data {spec!r}: {tail!r} is not a number and {spec!r} is not an existing folder; "
-                             + DATA_FORM)
-        return cls(Path(spec))
-
-
-def check_data_roots(roots: list[DataRoot]) -> None:
+# -- the inputs, checked before anything runs ---------------------------------------------------
+def check_data_roots(roots) -> None:
     """Every folder exists; a compose output is complete and keeps at least one candidate."""
     from t2i_core.compose.output import is_compose_folder, require_trainable  # pandas, only for this check
 
@@ -122,43 +86,48 @@ def check_data_roots(roots: list[DataRoot]) -> None:
             require_trainable(root.path)
 
 
-def training_set(path: Path, max_frames: int, cache_dir, progress: bool):
-    """The train split of a data root: pairs (InterHuman layout, compose output) or single persons
-    (HumanML3D layout, read through the converter)."""
-    if is_humanml3d_folder(path):
-        return SoloMotionDataset(path, "train", mode="train", max_frames=max_frames, cache_dir=cache_dir,
-                                 progress=progress)
-    return InterHumanDataset(path, "train", mode="train", max_frames=max_frames, cache_dir=cache_dir,
-                             progress=progress)
-
-
-def first_person_collate(items: list[dict]) -> dict:
-    """A single-person model's batch: person 1 of pair items (a swapped item put person 2 there, in its
-    own frame) and the one person of HumanML3D items, so both kinds of root mix in one batch."""
-    return default_collate([{**item, "features": item["features"][:1]} for item in items])
-
-
-def check_init_from(args) -> None:
-    """``--init-from`` holds an InterActor checkpoint whose architecture agrees with the flags given."""
+def check_init_from(config: TrainConfig) -> None:
+    """``init_from`` holds an InterActor checkpoint whose architecture agrees with the config's choices."""
+    folder = Path(config.init_from)
     try:
-        payload = check_checkpoint(args.init_from, INTERACTOR)
+        payload = check_checkpoint(folder, INTERACTOR)
     except CheckpointError as error:
         raise CheckpointError(f"--init-from: {error}") from None
-    stored = config_from_dict(InterActorConfig, payload.get("config", {}), source=args.init_from / "config.json")
-    if args.config is not None:
-        wanted = CONFIGS[args.config]()
+    stored = config_from_dict(InterActorConfig, payload.get("config", {}), source=folder / CONFIG_FILE)
+    if config.model is not None:
+        wanted = CONFIGS[config.model]()
         if wanted.persons != stored.persons:
             names = {1: "a single-person prior", 2: "a two-person model"}
-            raise CheckpointError(f"--init-from {args.init_from} is {names[stored.persons]}, but --config "
-                                  f"{args.config} is {names[wanted.persons]}")
+            raise CheckpointError(f"--init-from {folder} is {names[stored.persons]}, but --config "
+                                  f"{config.model} is {names[wanted.persons]}")
         differ = [f.name for f in fields(wanted) if getattr(wanted, f.name) != getattr(stored, f.name)]
         if differ:
-            raise CheckpointError(f"--init-from {args.init_from} differs from --config {args.config} in "
+            raise CheckpointError(f"--init-from {folder} differs from --config {config.model} in "
                                   f"{', '.join(differ)}; leave out --config: the checkpoint sets the architecture")
     for name in ("conditioning", "head"):
-        if getattr(args, name) and getattr(args, name) != getattr(stored, name):
-            raise CheckpointError(f"--init-from {args.init_from} has {name} {getattr(stored, name)!r}, not "
-                                  f"--{name} {getattr(args, name)!r}; the checkpoint sets the architecture")
+        if getattr(config, name) and getattr(config, name) != getattr(stored, name):
+            raise CheckpointError(f"--init-from {folder} has {name} {getattr(stored, name)!r}, not "
+                                  f"--{name} {getattr(config, name)!r}; the checkpoint sets the architecture")
+
+
+def settled_config(config: TrainConfig, options: TrainOptions) -> TrainConfig:
+    """The config the run trains with, its inputs checked: a resumed run's own recorded one (its
+    ``config.json``; a folder from before the full record takes the missing fields from ``config``)."""
+    if options.resume:
+        if load_training_state(options.out) is None:
+            raise CheckpointError(f"nothing to resume in {options.out}: no training state found")
+        payload = json.loads((options.out / CONFIG_FILE).read_text(encoding="utf-8"))
+        saved = TrainConfig.from_record(payload, fallback=config, source=options.out / CONFIG_FILE)
+        differ = [f.name for f in fields(TrainConfig) if getattr(saved, f.name) != getattr(config, f.name)]
+        if differ and options.progress and int(os.environ.get("RANK", "0")) == 0:
+            print(f"resuming with the run's saved settings; this call's {', '.join(differ)} are ignored")
+        config = saved
+    check_data_roots(config.data)
+    if config.init_from and not options.resume:
+        check_init_from(config)
+    if config.evaluator:
+        refuse_oracle(config.evaluator, "the periodic evaluation that picks checkpoints")
+    return config
 
 
 class Distributed:
@@ -189,12 +158,85 @@ class Distributed:
             dist.destroy_process_group()
 
 
+
+def training_set(path: Path, max_frames: int, cache_dir: Path | None, progress: bool):
+    """The train split of a data root: pairs (InterHuman layout, compose output) or single persons
+    (HumanML3D layout, read through the converter)."""
+    kind = SoloMotionDataset if is_humanml3d_folder(path) else InterHumanDataset
+    return kind(path, "train", mode="train", max_frames=max_frames, cache_dir=cache_dir, progress=progress)
+
+
+def first_person_collate(items: list[dict]) -> dict:
+    """A single-person model's batch: person 1 of pair items (a swapped item put person 2 there, in its
+    own frame) and the one person of HumanML3D items, so both kinds of root mix in one batch."""
+    return default_collate([{**item, "features": item["features"][:1]} for item in items])
+
+
+def open_data(config: TrainConfig, cache_dir: Path | None, progress: bool) -> list[InterHumanDataset]:
+    """The train split of every data root (the first ``max_clips`` clips of each), each with a usable clip."""
+    datasets = [training_set(root.path, config.training.max_frames, cache_dir, progress) for root in config.data]
+    for d in datasets:
+        if config.max_clips:
+            d.entries = d.entries[: config.max_clips]
+        if not d.entries:
+            raise DataFolderError(f"{d.layout.root} has no usable clip in its train split")
+    return datasets
+
+
+def keep_individual_tracks(datasets: list[InterHumanDataset]) -> None:
+    """The single-person prior learns from each person's own track (a swapped item puts person 2 first, in
+    its own frame) and that person's own caption: only clips with per-person captions stay."""
+    for d in datasets:
+        d.entries = [e for e in d.entries if e.person_captions]
+        if not d.entries:
+            raise DataFolderError(f"{d.layout.root} has no per-person captions (annots_individual/person1, "
+                                  "person2): a single-person model needs them")
+
+
+def starting_point(config: TrainConfig, out: Path, state: dict | None, datasets: list[InterHumanDataset]):
+    """(model, mean, std): the run's own checkpoint when resuming, ``init_from``'s when fine-tuning, else a
+    new model with the given or computed statistics."""
+    if state is not None or config.init_from:
+        loaded = load_checkpoint(out if state is not None else config.init_from, INTERACTOR)
+        stats = loaded.tensors[NORMALIZATION_FILE]
+        return loaded.model, stats["mean"], stats["std"]
+    model = InterActor(config.model_config())
+    if config.stats:
+        stats = np.load(config.stats, allow_pickle=False)
+        return model, torch.from_numpy(stats["mean"]), torch.from_numpy(stats["std"])
+    first = datasets[0]
+    mean, std = feature_stats(first.full_features(i) for i in range(len(first.entries)))
+    return model, torch.from_numpy(mean), torch.from_numpy(std)
+
+
+def caption_features(encoder, datasets, cache_dir: Path | None, per_person: bool, env, progress: bool):
+    """Every caption's text features, computed once by the main process and read by the others."""
+    path = text_cache_path(cache_dir, encoder.name)
+    texts = TextFeatureCache(encoder, path)
+    if env.main:
+        texts.add([c for d in datasets for c in dataset_captions(d, per_person=per_person)], progress=progress)
+        texts.save()
+    env.barrier()
+    return texts if env.main else TextFeatureCache(encoder, path)
+
+
+def periodic_scorer(config: TrainConfig, device):
+    """The evaluator of the periodic evaluation, or None (off, or no evaluator there)."""
+    evaluator_dir = Path(config.evaluator) if config.evaluator else SHIPPED_EVALUATOR
+    if not (evaluator_dir / CONFIG_FILE).is_file():
+        print(f"note: no evaluator at {evaluator_dir}; periodic evaluation is off", file=sys.stderr)
+        return None
+    from t2i_core.models.scorer import TextMotionScorer
+
+    return TextMotionScorer.from_pretrained(evaluator_dir, device=str(device))
+
+
 def parameter_checksum(model: torch.nn.Module) -> list[float]:
     flat = torch.cat([p.detach().double().flatten().cpu() for p in model.parameters()])
     return [float(flat.sum()), float((flat**2).sum())]
 
 
-def evaluate_quick(model, ema, scheduler, encoder, mean, std, val_set, scorer, settings, device) -> dict:
+def evaluate_quick(ema, scheduler, encoder, mean, std, val_set, scorer, settings, device) -> dict:
     """R-precision and FID of EMA samples for the first ``eval_clips`` validation clips."""
     pipe = Text2InteractPipeline(ema, scheduler, encoder, mean, std, device)
     count = min(settings.eval_clips, len(val_set))
@@ -209,20 +251,6 @@ def evaluate_quick(model, ema, scheduler, encoder, mean, std, val_set, scorer, s
             "gt_r1": float(r_precision(text_emb, real_emb, group=min(32, count))[0])}
 
 
-def loss_weights(specs: list[str] | None) -> dict[str, float]:
-    """``["vc=30", "ja=0"]`` -> {"vc": 30.0, "ja": 0.0}, with a clear error for anything else."""
-    weights = {}
-    for spec in specs or []:
-        name, sep, value = spec.partition("=")
-        if not sep or name not in TERMS:
-            raise ValueError(f"--loss-weight takes TERM=WEIGHT with TERM one of {', '.join(TERMS)}; got {spec!r}")
-        try:
-            weights[name] = float(value)
-        except ValueError:
-            raise ValueError(f"--loss-weight {spec!r}: {value!r} is not a number") from None
-    return weights
-
-
 def reaction_rows(batch: int, t: torch.Tensor, prob: float, device, persons: int = 2
                   ) -> tuple[torch.Tensor, torch.Tensor]:
     """(B, P) bool of the persons given clean (at most one per sample, never the only person) and the
@@ -233,153 +261,155 @@ def reaction_rows(batch: int, t: torch.Tensor, prob: float, device, persons: int
     return given, torch.where(given, torch.zeros_like(t)[:, None], t[:, None])
 
 
-def train(args, settings: InterActorTraining) -> Path:
-    if not 0.0 <= settings.reaction_prob <= 1.0:
-        raise ValueError(f"--reaction-prob must lie in [0, 1], got {settings.reaction_prob}")
-    roots = [DataRoot.parse(spec) for spec in args.data]  # every input checked before anything runs
-    check_data_roots(roots)
-    if args.init_from and not args.resume:
-        check_init_from(args)
-    env = Distributed(args.device)
-    torch.manual_seed(settings.seed + env.rank)
-    out: Path = args.out
-    show = env.main and not args.quiet
-    datasets = [training_set(r.path, settings.max_frames, args.cache_dir, show) for r in roots]
-    if args.max_clips:
-        for d in datasets:
-            d.entries = d.entries[: args.max_clips]
-    for d in datasets:
-        if not d.entries:
-            raise DataFolderError(f"{d.layout.root} has no usable clip in its train split")
+class Trainer:
+    """One run: built from a settled config (every input checked), then ``run()`` to the last step."""
 
-    state = load_training_state(out) if args.resume else None
-    if args.resume and state is None:
-        raise CheckpointError(f"nothing to resume in {out}: no training state found")
-    if state is not None or args.init_from:
-        source = out if state is not None else args.init_from
-        loaded = load_checkpoint(source, INTERACTOR)
-        model, stats = loaded.model, loaded.tensors[NORMALIZATION_FILE]
-        mean, std = stats["mean"], stats["std"]
-        config = model.config
-    else:
-        overrides = {name: getattr(args, name) for name in ("conditioning", "head") if getattr(args, name)}
-        config = CONFIGS[args.config or "small"](**overrides)
-        model = InterActor(config)
-        if args.stats:
-            stats = np.load(args.stats, allow_pickle=False)
-            mean, std = torch.from_numpy(stats["mean"]), torch.from_numpy(stats["std"])
-        else:
-            first = datasets[0]
-            m, s = feature_stats(first.full_features(i) for i in range(len(first.entries)))
-            mean, std = torch.from_numpy(m), torch.from_numpy(s)
-    if state is not None:
-        model.load_state_dict(state["raw_weights"])
-    model.to(env.device).train()
-    ema = copy.deepcopy(model).eval()
-    if state is not None:
-        ema.load_state_dict(state["ema_weights"])
-    for p in ema.parameters():
-        p.requires_grad_(False)
-    mean, std = mean.to(env.device), std.to(env.device)
+    def __init__(self, config: TrainConfig, options: TrainOptions):
+        config = settled_config(config, options)
+        self.options, self.out = options, options.out
+        self.env = env = Distributed(options.device)
+        torch.manual_seed(config.training.seed + env.rank)
+        self.show = env.main and options.progress
+        self.datasets = open_data(config, options.cache_dir, self.show)
+        self.state = load_training_state(self.out) if options.resume else None
+        model, mean, std = starting_point(config, self.out, self.state, self.datasets)
+        if self.state is not None:
+            model.load_state_dict(self.state["raw_weights"])
+        self.model = model.to(env.device).train()
+        self.ema = copy.deepcopy(model).eval()
+        if self.state is not None:
+            self.ema.load_state_dict(self.state["ema_weights"])
+        for p in self.ema.parameters():
+            p.requires_grad_(False)
+        self.mean, self.std = mean.to(env.device), std.to(env.device)
+        self.single = model.config.persons == 1
+        solo_roots = [str(d.layout.root) for d in self.datasets if isinstance(d, SoloMotionDataset)]
+        if solo_roots and not self.single:
+            raise DataFolderError(f"{solo_roots[0]} is a HumanML3D-layout folder (one person a clip): it trains a "
+                                  "single-person model (--config single or single-tiny), not a two-person one")
+        if self.single:
+            keep_individual_tracks(self.datasets)
+            if config.training.reaction_prob:
+                raise ValueError("--reaction-prob needs a two-person model; this config has one person")
+            config = replace(config, loss=single_person_loss(config.loss))
+        self.config, self.settings = config, config.training
+        self.encoder = build_text_encoder(model.config.text_encoder, device=str(env.device))
+        self.texts = caption_features(self.encoder, self.datasets, options.cache_dir, self.single, env, self.show)
+        self.criterion = InteractionLoss(config.loss, self.mean, self.std).to(env.device)
+        # a resumed run keeps the scheduler it saved (its sampling spacing); a new one takes today's default
+        self.scheduler = DDIMScheduler.of_checkpoint(self.out) if self.state is not None else DDIMScheduler()
+        self._build_optimisation()
+        self.scorer, self.val_set = None, None
+        if env.main and self.settings.eval_every > 0 and not self.single:  # the evaluator scores pairs
+            self.scorer = periodic_scorer(config, env.device)
+        if self.scorer is not None:
+            self.val_set = InterHumanDataset(config.data[0].path, "val", mode="eval",
+                                             max_frames=self.settings.max_frames, cache_dir=options.cache_dir,
+                                             progress=False)
+        self.log = CsvLog(self.out / "log.csv", LOG_COLUMNS) if env.main else None
+        self.board = None
+        if env.main and options.tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
 
-    single = config.persons == 1
-    solo_roots = [str(d.layout.root) for d in datasets if isinstance(d, SoloMotionDataset)]
-    if solo_roots and not single:
-        raise DataFolderError(f"{solo_roots[0]} is a HumanML3D-layout folder (one person a clip): it trains a "
-                              "single-person model (--config single or single-tiny), not a two-person one")
-    if single:
-        # the single-person prior learns from each person's own track (a swapped item puts person 2 first,
-        # in its own frame) and that person's own caption
-        for d in datasets:
-            d.entries = [e for e in d.entries if e.person_captions]
-            if not d.entries:
-                raise DataFolderError(f"{d.layout.root} has no per-person captions (annots_individual/person1, "
-                                      "person2): a single-person model needs them")
-        if settings.reaction_prob:
-            raise ValueError("--reaction-prob needs a two-person model; this config has one person")
-    encoder = build_text_encoder(config.text_encoder, device=str(env.device))
-    text_cache_file = text_cache_path(args.cache_dir, encoder.name)
-    texts = TextFeatureCache(encoder, text_cache_file)
-    if env.main:
-        texts.add([c for d in datasets for c in dataset_captions(d, per_person=single)], progress=show)
-        texts.save()
-    env.barrier()
-    if not env.main:
-        texts = TextFeatureCache(encoder, text_cache_file)
+            self.board = SummaryWriter(str(self.out / "tensorboard"))
 
-    weights = {**(dict.fromkeys(PAIR_TERMS, 0.0) if single else {}), **loss_weights(args.loss_weight)}
-    loss_config = LossConfig(interaction=args.interaction, **weights)
-    for name in args.disable_loss or []:
-        if name not in TERMS:
-            raise ValueError(f"unknown loss term {name!r}; accepted: {', '.join(TERMS)}")
-        setattr(loss_config, name, 0.0)
-    # the checkpoint a run started from is part of its record, kept when it resumes
-    init_from = str(args.init_from) if args.init_from else None
-    if state is not None:  # the saved run's loss, like its other settings, wins over the flags
-        saved_run = loaded.payload  # the run's own config.json (source is out when resuming)
-        init_from = saved_run.get("init_from")
-        saved = config_from_dict(LossConfig, saved_run.get("loss", {}), source=out / "config.json")
-        if saved != loss_config and show:
-            print("resuming with the run's saved loss settings; the loss flags of this call are ignored")
-        loss_config = saved
-    criterion = InteractionLoss(loss_config, mean, std).to(env.device)
-    # a resumed run keeps the scheduler it saved (its sampling spacing); a new one takes today's default
-    scheduler = DDIMScheduler.of_checkpoint(out) if state is not None else DDIMScheduler()
-    alphas = scheduler.config.num_train_timesteps
+    def _build_optimisation(self) -> None:
+        """The mixture sampler and loader, the optimiser and its schedule; a resumed run's states restored."""
+        settings, env = self.settings, self.env
+        self.sampler = MixtureSampler([len(d) for d in self.datasets], [r.ratio for r in self.config.data],
+                                      seed=settings.seed, rank=env.rank, world_size=env.world)
+        self.per_rank_batch = max(settings.batch_size // env.world, 1)
+        if self.sampler.per_rank < self.per_rank_batch:  # every epoch would be empty: training would never advance
+            raise ValueError(f"an epoch has {self.sampler.per_rank} items (clips and mirrored copies) per process, "
+                             f"fewer than the batch size {self.per_rank_batch}: lower --batch-size or add clips")
+        # A generator of its own, so creating a loader iterator never draws from the global RNG.
+        self.loader_rng = torch.Generator().manual_seed(settings.seed + env.rank)
+        self.loader = DataLoader(ConcatDataset(self.datasets), batch_size=self.per_rank_batch, sampler=self.sampler,
+                                 drop_last=True, num_workers=self.options.num_workers, generator=self.loader_rng,
+                                 collate_fn=first_person_collate if self.single else None)
+        self.net = torch.nn.parallel.DistributedDataParallel(self.model) if env.world > 1 else self.model
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=settings.lr,
+                                           weight_decay=settings.weight_decay)
+        self.lr_schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer,
+                                                             warmup_cosine(settings.warmup_steps, settings.steps))
+        self.step, self.epoch, self.batch_in_epoch = 0, 0, 0
+        state = self.state
+        if state is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.lr_schedule.load_state_dict(state["lr_schedule"])
+            self.step, self.epoch, self.batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
+            self.loader_rng.set_state(state["loader_rng"][env.rank])
+            if self.batch_in_epoch * self.per_rank_batch >= self.sampler.per_rank:  # saved at an epoch's very end
+                self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+            torch.set_rng_state(state["torch_rng"][env.rank] if env.world > 1 else state["torch_rng"][0])
+        self.autocast = torch.autocast("cuda", dtype=torch.bfloat16) if env.device.type == "cuda" \
+            else torch.autocast("cpu", enabled=False)
 
-    combined = ConcatDataset(datasets)
-    sampler = MixtureSampler([len(d) for d in datasets], [r.ratio for r in roots], seed=settings.seed,
-                             rank=env.rank, world_size=env.world)
-    per_rank_batch = max(settings.batch_size // env.world, 1)
-    if sampler.per_rank < per_rank_batch:  # every epoch would be empty: training would never advance
-        raise ValueError(f"an epoch has {sampler.per_rank} items (clips and mirrored copies) per process, "
-                         f"fewer than the batch size {per_rank_batch}: lower --batch-size or add clips")
-    # A generator of its own, so creating a loader iterator never draws from the global RNG.
-    loader_rng = torch.Generator().manual_seed(settings.seed + env.rank)
-    loader = DataLoader(combined, batch_size=per_rank_batch, sampler=sampler, drop_last=True,
-                        num_workers=args.num_workers, generator=loader_rng,
-                        collate_fn=first_person_collate if single else None)
-    net = torch.nn.parallel.DistributedDataParallel(model) if env.world > 1 else model
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    lr_schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_cosine(settings.warmup_steps, settings.steps))
-    step, epoch, batch_in_epoch = 0, 0, 0
-    if state is not None:
-        optimizer.load_state_dict(state["optimizer"])
-        lr_schedule.load_state_dict(state["lr_schedule"])
-        step, epoch, batch_in_epoch = state["step"], state["epoch"], state["batch_in_epoch"]
-        loader_rng.set_state(state["loader_rng"][env.rank])
-        if batch_in_epoch * per_rank_batch >= sampler.per_rank:  # saved at an epoch's very end
-            epoch, batch_in_epoch = epoch + 1, 0
-        torch.set_rng_state(state["torch_rng"][env.rank] if env.world > 1 else state["torch_rng"][0])
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if env.device.type == "cuda" \
-        else torch.autocast("cpu", enabled=False)
+    # -- one step ----------------------------------------------------------------------------
+    def train_step(self, batch: dict) -> dict[str, float]:
+        """One optimiser step on ``batch``; the loss and its terms."""
+        device, settings = self.env.device, self.settings
+        longest = int(batch["length"].max())  # clips are padded to max_frames: drop the shared padding
+        features = batch["features"][:, :1] if self.single else batch["features"]
+        x0 = (features[:, :, :longest].to(device) - self.mean) / self.std
+        frame_mask = batch["mask"][:, :longest].to(device)
+        x0 = x0 * frame_mask[:, None, :, None]
+        captions = batch["text_person1"] if self.single else batch["text"]
+        words, word_mask, pooled = (t.to(device) for t in self.texts.batch(list(captions)))
+        t = torch.randint(0, self.scheduler.config.num_train_timesteps, (x0.shape[0],), device=device)
+        noisy = self.scheduler.add_noise(x0, torch.randn_like(x0), t)
+        drop = drop_condition_mask(x0.shape[0], settings.text_dropout, device=device)
+        given, person_t = reaction_rows(x0.shape[0], t, settings.reaction_prob, device, x0.shape[1])
+        noisy = torch.where(given[:, :, None, None], x0, noisy)
+        with self.autocast:
+            pred = self.net(noisy, person_t, words, word_mask, pooled, frame_mask, drop)
+        # the given person is known: its "prediction" is the truth, so it adds no error and the
+        # interaction terms compare the other person against its real partner
+        pred = torch.where(given[:, :, None, None], x0, pred.float())
+        loss, terms = self.criterion(pred, x0, frame_mask, t)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), settings.grad_clip)
+        self.optimizer.step()
+        self.lr_schedule.step()
+        self.step += 1
+        decay = min(settings.ema_decay, (1 + self.step) / (10 + self.step))
+        with torch.no_grad():
+            for e, p in zip(self.ema.parameters(), self.model.parameters()):
+                e.lerp_(p, 1 - decay)
+        return {"loss": loss.item(), **{k: v.item() for k, v in terms.items()}}
 
-    scorer = None
-    if env.main and settings.eval_every > 0 and not single:  # the evaluator scores pairs
-        evaluator_dir = args.evaluator or DEFAULT_EVALUATOR
-        refuse_oracle(evaluator_dir, "the periodic evaluation that picks checkpoints")
-        if (evaluator_dir / "config.json").is_file():
-            from t2i_core.models.scorer import TextMotionScorer
+    # -- logging, evaluation and saving ------------------------------------------------------
+    def log_row(self, window: list[dict], began: float) -> dict | None:
+        """The CSV row of this step (mean losses since the last row, the periodic evaluation), or None."""
+        settings, step = self.settings, self.step
+        row = None
+        if self.env.main and (step % settings.log_every == 0 or step == settings.steps):
+            row = {"step": step, "epoch": self.epoch, "lr": f"{self.lr_schedule.get_last_lr()[0]:.3e}",
+                   "seconds": f"{time.time() - began:.1f}",
+                   **{("loss" if k == "loss" else f"loss_{k}"): f"{np.mean([w[k] for w in window]):.5f}"
+                      for k in window[0]}}
+        if self.scorer is not None and (step % settings.eval_every == 0 or step == settings.steps):
+            result = evaluate_quick(self.ema, self.scheduler, self.encoder, self.mean, self.std, self.val_set,
+                                    self.scorer, settings, self.env.device)
+            row = row or {"step": step, "epoch": self.epoch}
+            row.update({f"eval_{k}": f"{v:.4f}" for k, v in result.items()})
+            tqdm.write(f"step {step}: eval R@1 {result['r1']:.3f} R@3 {result['r3']:.3f} FID {result['fid']:.3f}"
+                       f" (ground truth R@1 {result['gt_r1']:.3f})")
+        return row
 
-            scorer = TextMotionScorer.from_pretrained(evaluator_dir, device=str(env.device))
-        else:
-            print(f"note: no evaluator at {evaluator_dir}; periodic evaluation is off", file=sys.stderr)
-    val_set = None
-    if scorer is not None:
-        val_set = InterHumanDataset(roots[0].path, "val", mode="eval", max_frames=settings.max_frames,
-                                    cache_dir=args.cache_dir, progress=False)
+    def write_row(self, row: dict) -> None:
+        self.log.write(**row)
+        if self.board is not None:
+            for k, v in row.items():
+                if k not in ("step", "epoch"):
+                    self.board.add_scalar(k, float(v), self.step)
 
-    columns = ["step", "epoch", "loss", *[f"loss_{k}" for k in TERMS],
-               "lr", "seconds", "eval_r1", "eval_r3", "eval_fid", "eval_gt_r1"]
-    log = CsvLog(out / "log.csv", columns) if env.main else None
-    board = None
-    if env.main and args.tensorboard:
-        from torch.utils.tensorboard import SummaryWriter
-
-        board = SummaryWriter(str(out / "tensorboard"))
-
-    def save_all() -> None:
-        checksums, rng, loader_states = [parameter_checksum(model)], [torch.get_rng_state()], [loader_rng.get_state()]
+    def save(self) -> None:
+        """The EMA model with the run's config, the exact training state, and every rank's checksum."""
+        env, model = self.env, self.model
+        checksums, rng, loader_states = [parameter_checksum(model)], [torch.get_rng_state()], \
+            [self.loader_rng.get_state()]
         if env.world > 1:
             gathered: list = [None] * env.world
             dist.all_gather_object(gathered, (checksums[0], rng[0].tolist(), loader_states[0].tolist()))
@@ -388,143 +418,118 @@ def train(args, settings: InterActorTraining) -> Path:
             loader_states = [torch.tensor(g[2], dtype=torch.uint8) for g in gathered]
         if not env.main:
             return
-        pipe = Text2InteractPipeline(ema, scheduler, encoder, mean, std, env.device)
-        pipe.save_pretrained(out, step=step, training=asdict(settings), loss=asdict(loss_config),
-                             data=[{"path": str(r.path), "ratio": r.ratio} for r in roots], world_size=env.world,
-                             init_from=init_from)
-        save_training_state(out, {"step": step, "epoch": epoch, "raw_weights": model.state_dict(),
-                                  "ema_weights": ema.state_dict(), "optimizer": optimizer.state_dict(),
-                                  "batch_in_epoch": batch_in_epoch,
-                                  "lr_schedule": lr_schedule.state_dict(), "torch_rng": rng,
-                                  "loader_rng": loader_states,
-                                  "settings": asdict(settings)})
-        from t2i_core.io import atomic_write_text
+        pipe = Text2InteractPipeline(self.ema, self.scheduler, self.encoder, self.mean, self.std, env.device)
+        pipe.save_pretrained(self.out, step=self.step, world_size=env.world, **self.config.record())
+        save_training_state(self.out, {"step": self.step, "epoch": self.epoch, "raw_weights": model.state_dict(),
+                                       "ema_weights": self.ema.state_dict(), "optimizer": self.optimizer.state_dict(),
+                                       "batch_in_epoch": self.batch_in_epoch,
+                                       "lr_schedule": self.lr_schedule.state_dict(), "torch_rng": rng,
+                                       "loader_rng": loader_states, "settings": asdict(self.settings)})
+        atomic_write_text(self.out / "ranks.json", json.dumps({"step": self.step, "parameter_checksums": checksums}))
 
-        atomic_write_text(out / "ranks.json", json.dumps({"step": step, "parameter_checksums": checksums}))
-
-    if state is None:
-        save_all()  # the run's configuration sits beside it from its first step, not only at the first save
-    last_step = settings.steps if args.stop_after is None else min(settings.steps, args.stop_after)
-    bar = tqdm(total=settings.steps, initial=step, desc="training", unit="step", disable=not show)
-    began, window = time.time(), []
-    while step < last_step:
-        sampler.set_epoch(epoch, skip=batch_in_epoch * per_rank_batch)  # skip > 0 only when resuming mid-epoch
-        for batch in loader:
-            if step >= last_step:
-                break
-            batch_in_epoch += 1
-            longest = int(batch["length"].max())  # clips are padded to max_frames: drop the shared padding
-            features = batch["features"][:, :1] if single else batch["features"]
-            x0 = ((features[:, :, :longest].to(env.device) - mean) / std)
-            frame_mask = batch["mask"][:, :longest].to(env.device)
-            x0 = x0 * frame_mask[:, None, :, None]
-            captions = batch["text_person1"] if single else batch["text"]
-            words, word_mask, pooled = (t.to(env.device) for t in texts.batch(list(captions)))
-            t = torch.randint(0, alphas, (x0.shape[0],), device=env.device)
-            noisy = scheduler.add_noise(x0, torch.randn_like(x0), t)
-            drop = drop_condition_mask(x0.shape[0], settings.text_dropout, device=env.device)
-            given, person_t = reaction_rows(x0.shape[0], t, settings.reaction_prob, env.device, x0.shape[1])
-            noisy = torch.where(given[:, :, None, None], x0, noisy)
-            with autocast:
-                pred = net(noisy, person_t, words, word_mask, pooled, frame_mask, drop)
-            # the given person is known: its "prediction" is the truth, so it adds no error and the
-            # interaction terms compare the other person against its real partner
-            pred = torch.where(given[:, :, None, None], x0, pred.float())
-            loss, terms = criterion(pred, x0, frame_mask, t)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
-            optimizer.step()
-            lr_schedule.step()
-            step += 1
-            decay = min(settings.ema_decay, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for e, p in zip(ema.parameters(), model.parameters()):
-                    e.lerp_(p, 1 - decay)
-            window.append({"loss": loss.item(), **{k: v.item() for k, v in terms.items()}})
-            bar.update(1)
-            if show:
-                bar.set_postfix(loss=f"{np.mean([w['loss'] for w in window[-50:]]):.4f}")
-            row = None
-            if env.main and (step % settings.log_every == 0 or step == settings.steps):
-                row = {"step": step, "epoch": epoch, "lr": f"{lr_schedule.get_last_lr()[0]:.3e}",
-                       "seconds": f"{time.time() - began:.1f}",
-                       "loss": f"{np.mean([w['loss'] for w in window]):.5f}"}
-                for k in window[0]:
-                    if k != "loss":
-                        row[f"loss_{k}"] = f"{np.mean([w[k] for w in window]):.5f}"
-                window = []
-            if scorer is not None and (step % settings.eval_every == 0 or step == settings.steps):
-                result = evaluate_quick(model, ema, scheduler, encoder, mean, std, val_set, scorer, settings,
-                                        env.device)
-                row = row or {"step": step, "epoch": epoch}
-                row.update({f"eval_{k}": f"{v:.4f}" for k, v in result.items()})
-                tqdm.write(f"step {step}: eval R@1 {result['r1']:.3f} R@3 {result['r3']:.3f} FID {result['fid']:.3f}"
-                           f" (ground truth R@1 {result['gt_r1']:.3f})")
-            if row is not None:
-                log.write(**row)
-                if board is not None:
-                    for k, v in row.items():
-                        if k not in ("step", "epoch"):
-                            board.add_scalar(k, float(v), step)
-            if step % settings.save_every == 0 or step == last_step:
-                save_all()
-        epoch, batch_in_epoch = epoch + 1, 0
-    bar.close()
-    env.barrier()
-    env.close()
-    return out
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self) -> Path:
+        settings, stop_after = self.settings, self.options.stop_after
+        if self.state is None:
+            self.save()  # the run's configuration sits beside it from its first step, not only at the first save
+        last_step = settings.steps if stop_after is None else min(settings.steps, stop_after)
+        bar = tqdm(total=settings.steps, initial=self.step, desc="training", unit="step", disable=not self.show)
+        began, window = time.time(), []
+        while self.step < last_step:
+            # skip > 0 only when resuming mid-epoch
+            self.sampler.set_epoch(self.epoch, skip=self.batch_in_epoch * self.per_rank_batch)
+            for batch in self.loader:
+                if self.step >= last_step:
+                    break
+                self.batch_in_epoch += 1
+                window.append(self.train_step(batch))
+                bar.update(1)
+                if self.show:
+                    bar.set_postfix(loss=f"{np.mean([w['loss'] for w in window[-50:]]):.4f}")
+                row = self.log_row(window, began)
+                if row is not None:
+                    if "loss" in row:
+                        window = []
+                    self.write_row(row)
+                if self.step % settings.save_every == 0 or self.step == last_step:
+                    self.save()
+            self.epoch, self.batch_in_epoch = self.epoch + 1, 0
+        bar.close()
+        self.env.barrier()
+        self.env.close()
+        return self.out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", action="append", required=True, metavar="DIR[:RATIO]",
-                        help="InterHuman-layout folder, InterCompose output or (single-person models) HumanML3D-layout "
-                             "folder, optionally with a positive mixing "
-                             "ratio after the last ':' (a tail that is not a number is part of the folder's name, "
-                             "which must then exist); repeat for several")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--config", choices=sorted(CONFIGS), default=None,
-                        help="model size (default small; with --init-from the checkpoint's, which it must match)")
-    parser.add_argument("--conditioning", choices=("word", "sentence"), default=None)
-    parser.add_argument("--head", choices=("linear", "conv"), default=None,
-                        help="how tokens become frames (default: the config's; small uses conv)")
-    parser.add_argument("--interaction", choices=("adaptive", "distance_map"), default="adaptive",
-                        help="adaptive = Text2Interact's AIL; distance_map = InterGen's DM (the ablation)")
-    parser.add_argument("--disable-loss", action="append", metavar="TERM",
-                        help="set a LossConfig weight to 0 (e.g. --disable-loss ail), repeatable")
+def train(config: TrainConfig, options: TrainOptions) -> Path:
+    """Train ``config`` into ``options.out`` (or continue it there with ``options.resume``)."""
+    return Trainer(config, options).run()
+
+
+# -- the command line ---------------------------------------------------------------------------
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", action="append", metavar="DIR[:RATIO]",
+                   help="InterHuman-layout folder, InterCompose output or (single-person models) HumanML3D-layout "
+                        "folder, optionally with a positive mixing "
+                        "ratio after the last ':' (a tail that is not a number is part of the folder's name, "
+                        "which must then exist); repeat for several (with --resume: the run's own)")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--config", choices=sorted(CONFIGS), default=None,
+                   help="model size (default small; with --init-from the checkpoint's, which it must match)")
+    p.add_argument("--conditioning", choices=("word", "sentence"), default=None)
+    p.add_argument("--head", choices=("linear", "conv"), default=None,
+                   help="how tokens become frames (default: the config's; small uses conv)")
+    p.add_argument("--interaction", choices=("adaptive", "distance_map"), default="adaptive",
+                   help="adaptive = Text2Interact's AIL; distance_map = InterGen's DM (the ablation)")
+    p.add_argument("--disable-loss", action="append", metavar="TERM",
+                   help="set a LossConfig weight to 0 (e.g. --disable-loss ail), repeatable")
     defaults = InterActorTraining()
     for name in ("steps", "batch_size", "warmup_steps", "eval_every", "eval_clips", "save_every", "log_every",
                  "seed", "max_frames"):
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
-    parser.add_argument("--lr", type=float, default=defaults.lr)
-    parser.add_argument("--reaction-prob", type=float, default=defaults.reaction_prob,
-                        help="probability that one person of a sample is given clean (reaction training)")
-    parser.add_argument("--ema-decay", type=float, default=defaults.ema_decay)
-    parser.add_argument("--loss-weight", action="append", metavar="TERM=WEIGHT",
-                        help="set a LossConfig weight (e.g. --loss-weight vc=30), repeatable")
-    parser.add_argument("--init-from", type=Path, default=None,
-                        help="start from this InterActor checkpoint folder (fine-tuning); checked before training")
-    parser.add_argument("--stats", type=Path, default=None, help="normalisation .npz (default: computed)")
-    parser.add_argument("--evaluator", type=Path, default=None, help=f"default: {DEFAULT_EVALUATOR}")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the run saved in --out (its saved settings win over the flags)")
-    parser.add_argument("--stop-after", type=int, default=None,
-                        help="stop (and save) after this many steps of the schedule; continue with --resume")
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--num-workers", type=int, default=0)
-    parser.add_argument("--cache-dir", type=Path, default=None)
-    parser.add_argument("--max-clips", type=int, default=None, help="use only the first N clips (smoke tests)")
-    parser.add_argument("--tensorboard", action="store_true")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    settings = InterActorTraining(**{k: getattr(args, k) for k in asdict(defaults) if hasattr(args, k)})
-    if args.resume:
-        state = load_training_state(args.out)
-        if state is not None:
-            settings = InterActorTraining(**state["settings"])
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
+    p.add_argument("--lr", type=float, default=defaults.lr)
+    p.add_argument("--reaction-prob", type=float, default=defaults.reaction_prob,
+                   help="probability that one person of a sample is given clean (reaction training)")
+    p.add_argument("--ema-decay", type=float, default=defaults.ema_decay)
+    p.add_argument("--loss-weight", action="append", metavar="TERM=WEIGHT",
+                   help="set a LossConfig weight (e.g. --loss-weight vc=30), repeatable")
+    p.add_argument("--init-from", type=Path, default=None,
+                   help="start from this InterActor checkpoint folder (fine-tuning); checked before training")
+    p.add_argument("--stats", type=Path, default=None, help="normalisation .npz (default: computed)")
+    p.add_argument("--evaluator", type=Path, default=None, help=f"default: {SHIPPED_EVALUATOR}")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run saved in --out (its saved settings win over the flags)")
+    p.add_argument("--stop-after", type=int, default=None,
+                   help="stop (and save) after this many steps of the schedule; continue with --resume")
+    p.add_argument("--num-workers", type=int, default=0)
+    p.add_argument("--max-clips", type=int, default=None, help="use only the first N clips (smoke tests)")
+    p.add_argument("--tensorboard", action="store_true")
+    add_device_options(p)
+    return p
+
+
+def parse(argv: list[str] | None = None) -> tuple[TrainConfig, TrainOptions]:
+    """The command line as a config and options; ValueError for a bad value."""
+    args = parser().parse_args(argv)
+    options = TrainOptions(out=args.out, resume=args.resume, stop_after=args.stop_after, device=args.device,
+                           num_workers=args.num_workers, cache_dir=args.cache_dir, tensorboard=args.tensorboard,
+                           progress=not args.quiet)
+    if not args.data and not args.resume:
+        raise ValueError("--data is required (with --resume the run's own folders are used)")
+    defaults = asdict(InterActorTraining())
+    training = InterActorTraining(**{k: getattr(args, k) for k in defaults if hasattr(args, k)})
+    config = TrainConfig(
+        data=tuple(DataRoot.parse(spec) for spec in args.data) if args.data else (DataRoot(args.out),),
+        model=args.config, conditioning=args.conditioning, head=args.head,
+        init_from=str(args.init_from) if args.init_from else None, stats=str(args.stats) if args.stats else None,
+        loss=build_loss(args.interaction, args.loss_weight, args.disable_loss), training=training,
+        max_clips=args.max_clips, evaluator=str(args.evaluator) if args.evaluator else None)
+    return config, options
+
+
+def main(argv: list[str] | None = None) -> int:
     try:
-        train(args, settings)
+        train(*parse(argv))
     except (DataFolderError, CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -56,6 +56,21 @@ class Thresholds:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def to_json(self) -> dict:
+        """The JSON form (thresholds.json, exports, reports): JSON has no infinity, so null is no outer radius."""
+        payload = self.to_dict()
+        if math.isinf(payload["r_max"]):
+            payload["r_max"] = None
+        return payload
+
+    @classmethod
+    def from_json(cls, payload: dict) -> Thresholds:
+        """The inverse of ``to_json``."""
+        payload = dict(payload)
+        if payload.get("r_max") is None:
+            payload["r_max"] = math.inf
+        return cls.from_dict(payload)
+
     @classmethod
     def from_dict(cls, payload: dict) -> Thresholds:
         unknown = set(payload) - {"delta", "r_min", "r_max", "k"}

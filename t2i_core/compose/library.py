@@ -40,7 +40,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from t2i_core.data.clips import ClipError, FeatureCache, default_cache_dir
 from t2i_core.data.interhuman import MAX_FRAMES
-from t2i_core.data.layout import DataFolderError, InterHumanLayout
+from t2i_core.data.layout import MOTIONS, DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_bytes, atomic_write_text, load_npy_safely
 from t2i_core.motion.features import MIN_CLIP_FRAMES, recanonicalize
 from t2i_core.motion.humanml3d import (
@@ -94,7 +94,7 @@ class RetrievedMotion:
 def detect_kind(folder: Path) -> str:
     if (folder / VECTORS_DIR).is_dir():
         return "humanml3d"
-    if (folder / "motions_processed").is_dir():
+    if (folder / MOTIONS).is_dir():
         return "interhuman"
     raise LibraryError(
         f"{folder} is neither an InterHuman-layout folder (motions_processed/) nor a HumanML3D-layout "

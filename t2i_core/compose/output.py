@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pandas as pd
 from safetensors.numpy import load_file, save
 
 from t2i_core.compose.filters import STATUSES, UNSPLITTABLE, Thresholds, status_counts, statuses
+from t2i_core.data.layout import MOTIONS, SPLIT_DIR
 from t2i_core.data.writer import write_clip
 from t2i_core.io import atomic_write_bytes, atomic_write_text
 from t2i_core.motion.features import ROTATIONS, positions_with_next_frame
@@ -106,24 +106,16 @@ def typed_real(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
 def _write_kept(out: Path, candidates: pd.DataFrame, thresholds: Thresholds) -> None:
     """The files that follow from the thresholds; thresholds.json last, so it names what is on disk."""
     kept = candidates.loc[candidates["status"] == "kept", "id"].tolist()
-    atomic_write_text(out / "split" / "train.txt", _lines(kept))
+    write_kept_split(out, kept)
     atomic_write_text(out / KEPT_FILE, _lines(kept))
     write_parquet(out / CANDIDATES_FILE, candidates)
-    write_json(out / THRESHOLDS_FILE, _thresholds_json(thresholds))
+    write_json(out / THRESHOLDS_FILE, thresholds.to_json())
 
 
-def _thresholds_json(thresholds: Thresholds) -> dict:
-    payload = thresholds.to_dict()
-    if math.isinf(payload["r_max"]):
-        payload["r_max"] = None  # JSON has no infinity: null means no outer radius
-    return payload
-
-
-def _thresholds_from_json(payload: dict) -> Thresholds:
-    payload = dict(payload)
-    if payload.get("r_max") is None:
-        payload["r_max"] = math.inf
-    return Thresholds.from_dict(payload)
+def write_kept_split(folder: str | Path, kept: list[str]) -> None:
+    """A kept set as the training split of an InterHuman-layout folder (``split/train.txt``), which is what
+    ``train_interactor --data`` reads; every writer of a kept set goes through here."""
+    atomic_write_text(Path(folder) / SPLIT_DIR / "train.txt", _lines(kept))
 
 
 def write_output(out: str | Path, info: dict, candidates: pd.DataFrame, real: pd.DataFrame,
@@ -133,7 +125,7 @@ def write_output(out: str | Path, info: dict, candidates: pd.DataFrame, real: pd
     out = Path(out)
     candidates = typed_candidates(candidates)
     with_motion = candidates.loc[candidates["frames"] > 0, "id"].tolist()
-    atomic_write_text(out / "split" / f"{ALL_SPLIT}.txt", _lines(with_motion))
+    atomic_write_text(out / SPLIT_DIR / f"{ALL_SPLIT}.txt", _lines(with_motion))
     write_parquet(out / REAL_FILE, typed_real(real))
     write_safetensors(out / EMBEDDINGS_FILE, embeddings)
     write_safetensors(out / PROJECTION_FILE, projection)
@@ -217,7 +209,7 @@ def read_compose_output(folder: str | Path) -> ComposeOutput:
     if not candidates["index"].is_monotonic_increasing or candidates["id"].duplicated().any():
         raise ComposeOutputError(f"{CANDIDATES_FILE} must list each candidate once, in candidate order")
     try:
-        thresholds = _thresholds_from_json(json.loads((root / THRESHOLDS_FILE).read_text(encoding="utf-8")))
+        thresholds = Thresholds.from_json(json.loads((root / THRESHOLDS_FILE).read_text(encoding="utf-8")))
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as error:
         raise ComposeOutputError(f"{THRESHOLDS_FILE} is not valid: {error}") from None
     return ComposeOutput(root, info, candidates, real, thresholds)
@@ -261,8 +253,8 @@ def require_trainable(folder: str | Path) -> ComposeOutput:
     non-empty kept set (``split/train.txt``); anything else is a ComposeOutputError saying what to do."""
     output = read_compose_output(folder)
     root = output.root
-    kept_file = root / "split" / "train.txt"
-    if not kept_file.is_file() or not (root / "motions_processed").is_dir():
+    kept_file = root / SPLIT_DIR / "train.txt"
+    if not kept_file.is_file() or not (root / MOTIONS).is_dir():
         demo = (root / "playback.npz").is_file()
         what = "is a demo set (playback only, no features)" if demo else "lacks its motions or split/train.txt"
         raise ComposeOutputError(f"{root} {what}: training needs a full InterCompose output "

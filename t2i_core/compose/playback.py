@@ -39,18 +39,18 @@ from t2i_core.data.clips import FeatureCache
 from t2i_core.data.layout import InterHumanLayout
 from t2i_core.io import load_npy_safely, save_npz
 from t2i_core.motion.features import features_to_joints
+from t2i_core.skeleton import FPS
 
 PLAYBACK_FILE = "playback.npz"
 PLAYBACK_FPS = 15
-SOURCE_FPS = 30
 MAX_MM = np.iinfo(np.int16).max
 
 
 def write_playback(folder: str | Path, ids: list[str], joints: list[np.ndarray], fps: int = PLAYBACK_FPS) -> Path:
     """``joints[i]`` (2, T, 22, 3) metres at 30 fps -> ``playback.npz`` at ``fps`` (a divisor of 30)."""
-    if SOURCE_FPS % fps:
-        raise ValueError(f"the playback rate must divide {SOURCE_FPS}, got {fps}")
-    step = SOURCE_FPS // fps
+    if FPS % fps:
+        raise ValueError(f"the playback rate must divide {FPS}, got {fps}")
+    step = FPS // fps
     frames = [np.rint(np.asarray(j, dtype=np.float64)[:, ::step] * 1000.0).transpose(1, 0, 2, 3) for j in joints]
     stacked = np.concatenate(frames) if frames else np.zeros((0, 2, 22, 3))
     if np.abs(stacked).max(initial=0) > MAX_MM:

@@ -57,7 +57,6 @@ from t2i_core.compose.interfaces import (
     Splitter,
 )
 from t2i_core.compose.output import (
-    COMPOSE_FILE,
     JOURNAL_DIR,
     ComposeOutput,
     candidate_id,
@@ -488,7 +487,3 @@ def report(candidates: pd.DataFrame) -> str:
     for reason, count in reasons.items():
         lines.append(f"  unsplittable, {count}: {reason}")
     return "\n".join(lines)
-
-
-def is_complete(out: str | Path) -> bool:
-    return (Path(out) / COMPOSE_FILE).is_file()

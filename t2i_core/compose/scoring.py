@@ -19,12 +19,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from t2i_core.assets import SHIPPED_EVALUATOR
 from t2i_core.compose.annulus import distance_percentiles
 from t2i_core.models.instruments import OracleRefusedError, refuse_oracle
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.text.cache import TextFeatureCache
 
-PROTOCOL_EVALUATOR = Path(__file__).resolve().parents[2] / "assets" / "evaluator"
+PROTOCOL_EVALUATOR = SHIPPED_EVALUATOR
 
 
 class FilterEvaluatorError(ValueError):

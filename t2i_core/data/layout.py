@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SPLITS = ("train", "val", "test")
+ANNOTS = "annots"                        # the folder names of the layout, spelled only here
+MOTIONS = "motions_processed"
+INDIVIDUAL = "annots_individual"
+SPLIT_DIR = "split"
 
 
 def order_sensitive_list(split: str) -> str:
@@ -44,18 +48,18 @@ class InterHumanLayout:
     # -- folders -------------------------------------------------------------------------
     @property
     def annots_dir(self) -> Path:
-        return self.root / "annots"
+        return self.root / ANNOTS
 
     @property
     def split_dir(self) -> Path:
         """Where split files are written (they are also read from the root, as InterGen has them)."""
-        return self.root / "split"
+        return self.root / SPLIT_DIR
 
     def motion_dir(self, person: int) -> Path:
-        return self.root / "motions_processed" / f"person{person}"
+        return self.root / MOTIONS / f"person{person}"
 
     def individual_dir(self, person: int) -> Path:
-        return self.root / "annots_individual" / f"person{person}"
+        return self.root / INDIVIDUAL / f"person{person}"
 
     def motion_file(self, clip_id: str, person: int) -> Path:
         return self.motion_dir(person) / f"{clip_id}.npy"

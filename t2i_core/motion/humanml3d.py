@@ -40,10 +40,9 @@ from t2i_core.io import atomic_write_text, load_npy_safely, save_npy
 from t2i_core.motion.features import person_features_from_joints
 from t2i_core.motion.rotation import heading_angle, yaw_matrix
 from t2i_core.motion.solver import solve_local_rotations
-from t2i_core.skeleton import FOOT_CONTACT_JOINTS, HIPS, JOINT_INDEX, NUM_JOINTS
+from t2i_core.skeleton import FOOT_CONTACT_JOINTS, FPS, HIPS, JOINT_INDEX, NUM_JOINTS
 
 HUMANML3D_FPS = 20
-OUR_FPS = 30
 VECTOR_DIM = 263
 YAW_VELOCITY = 0
 ROOT_VELOCITY = slice(1, 3)
@@ -191,13 +190,13 @@ def features_from_humanml3d(positions: np.ndarray, fps: float = HUMANML3D_FPS) -
     Resampled on positions, then our own feature and rotation solver (``person_features_from_joints``):
     the person alone, in its own canonical frame.
     """
-    joints = resample_positions(validate_joints(positions, "positions"), fps, OUR_FPS)
+    joints = resample_positions(validate_joints(positions, "positions"), fps, FPS)
     return person_features_from_joints(joints).astype(np.float32)
 
 
 def frames_at_our_fps(frames: int, fps: float = HUMANML3D_FPS) -> int:
     """How many 262-D features a clip of ``frames`` positions at ``fps`` becomes (resampled, minus one)."""
-    return math.floor((frames - 1) * OUR_FPS / fps + 1e-9)
+    return math.floor((frames - 1) * FPS / fps + 1e-9)
 
 
 # -- captions --------------------------------------------------------------------------------------
@@ -317,7 +316,7 @@ class HumanML3DLayout:
 
 
 def write_clip(root: str | Path, clip_id: str, positions: np.ndarray, captions: list[str | Caption],
-               fps: float = OUR_FPS) -> Path:
+               fps: float = FPS) -> Path:
     """Export one person's joints (T, 22, 3) at ``fps`` as a HumanML3D clip (vectors, joints, texts).
 
     Resampled to 20 fps; ``new_joints`` holds the positions the vectors give back, as HumanML3D's.

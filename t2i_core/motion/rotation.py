@@ -92,13 +92,3 @@ def yaw_matrix(angle: np.ndarray | float) -> np.ndarray:
 def heading_angle(forward: np.ndarray) -> np.ndarray:
     """Yaw of a horizontal direction measured from +Z towards +X: (..., 3) -> (...)."""
     return np.arctan2(forward[..., 0], forward[..., 2])
-
-
-def look_rotation(forward: np.ndarray, up: np.ndarray | None = None) -> np.ndarray:
-    """Rotation whose +Z axis points along ``forward`` and whose +Y is as close to ``up`` (+Y) as possible."""
-    up = np.array([0.0, 1.0, 0.0]) if up is None else up
-    z = forward / np.linalg.norm(forward, axis=-1, keepdims=True).clip(1e-8)
-    x = np.cross(up, z)
-    x = x / np.linalg.norm(x, axis=-1, keepdims=True).clip(1e-8)
-    y = np.cross(z, x)
-    return np.stack([x, y, z], axis=-1)

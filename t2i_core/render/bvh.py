@@ -23,9 +23,8 @@ import numpy as np
 
 from t2i_core.io import atomic_write_text
 from t2i_core.motion.solver import CHILDREN, SolvedPose, solve_local_rotations
-from t2i_core.skeleton import JOINT_NAMES
+from t2i_core.skeleton import FPS, JOINT_NAMES
 
-FPS = 30
 _ARM_JOINTS = {JOINT_NAMES.index(n) for n in ("l_collar", "r_collar", "l_shoulder", "r_shoulder",
                                               "l_elbow", "r_elbow", "l_wrist", "r_wrist")}
 ROOT_ORDER = "YXZ"

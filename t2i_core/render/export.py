@@ -22,8 +22,7 @@ import numpy as np
 from t2i_core.io import atomic_write_text, save_npz
 from t2i_core.render.bvh import write_bvh
 from t2i_core.render.playback import check_joints
-
-FPS = 30
+from t2i_core.skeleton import FPS
 
 
 @dataclass(frozen=True)

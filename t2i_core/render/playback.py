@@ -11,9 +11,8 @@ import json
 
 import numpy as np
 
-from t2i_core.skeleton import BONES, JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
+from t2i_core.skeleton import BONES, FPS, JOINT_INDEX, JOINT_NAMES, NUM_JOINTS
 
-FPS = 30
 # Distinct, colour-blind-safe colours per person (blue, orange), then extras for more persons.
 PERSON_COLORS = ("#3b82f6", "#f97316", "#10b981", "#a855f7")
 HEAD = JOINT_INDEX["head"]

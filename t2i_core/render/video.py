@@ -29,9 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from t2i_core.render.playback import BONE_RADII, HEAD, HEAD_RADIUS, PERSON_COLORS, check_joints
-from t2i_core.skeleton import BONES
+from t2i_core.skeleton import BONES, FPS
 
-FPS = 30
 UNAVAILABLE_EXIT = 3  # the child's exit status for "OpenGL/EGL cannot run here"
 _REPO = Path(__file__).resolve().parents[2]
 SYSTEM_PACKAGES = "libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri"  # as packages.txt lists them

@@ -20,6 +20,11 @@ class TextEncoding:
         return TextEncoding(self.tokens.to(device), self.mask.to(device), self.token_strings,
                             self.pooled.to(device), self.truncated)
 
+    def expand(self, count: int) -> TextEncoding:
+        """One text's encoding repeated ``count`` times (views, no copies)."""
+        return TextEncoding(self.tokens.expand(count, -1, -1), self.mask.expand(count, -1), self.token_strings * count,
+                            self.pooled.expand(count, -1), self.truncated * count)
+
 
 class TextEncoder(ABC):
     """Frozen text encoder; ``encode`` runs without gradients."""

@@ -19,11 +19,3 @@ def build_text_encoder(name: str, device: str = "cpu", clip_weights: str | Path 
 
         return CLIPTextEncoder(weights=clip_weights, device=device)
     raise ValueError(f"unknown text encoder {name!r}; accepted: {', '.join(ENCODER_NAMES)}")
-
-
-def encoder_dim(name: str) -> int:
-    """Feature width of an encoder, without loading it."""
-    dims = {"minilm": 384, "clip-vit-l-14": 768}
-    if name not in dims:
-        raise ValueError(f"unknown text encoder {name!r}; accepted: {', '.join(ENCODER_NAMES)}")
-    return dims[name]

@@ -212,6 +212,7 @@ def test_resume_after_sigkill_gives_the_uninterrupted_output(tmp_path, real_fold
     assert sorted(indices) == list(range(candidates))  # nothing lost, nothing twice
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_torchrun_two_ranks_compose_disjoint_slices(tmp_path, real_folder, interactor_dir, evaluator_dir):
     torchrun = Path(sys.executable).with_name("torchrun")
     if not torchrun.is_file():

@@ -4,6 +4,7 @@ import shutil
 import pytest
 
 from tests.fixtures import build_compose_output, build_folder
+from tests.training.recorder import Recorder, refuse
 from training import ablate, train_interactor
 
 NAMES = [v.name for v in ablate.VARIANTS]
@@ -26,41 +27,21 @@ def argv(data, out, *extra, synthetic=True):
             "--cache-dir", str(data["cache"]), "--quiet", *tail, *extra]
 
 
-class Recorder:
-    """The real trainer, with each call's argv recorded; ``interrupt`` stops one configuration after a step
-    and raises as a kill would."""
-
-    def __init__(self, real, interrupt: str | None = None):
-        self.real, self.interrupt, self.calls = real, interrupt, []
-
-    def __call__(self, args):
-        name = args[args.index("--out") + 1].rsplit("/", 1)[-1]
-        self.calls.append((name, args))
-        if name == self.interrupt:
-            self.interrupt = None
-            assert self.real([*args, "--stop-after", "1"]) == 0
-            raise KeyboardInterrupt
-        return self.real(args)
-
-
-def refuse(args):
-    raise AssertionError(f"the trainer was called: {args}")
-
-
-def option(args, flag):
-    return [args[i + 1] for i, a in enumerate(args) if a == flag]
+def by_folder(out):
+    return out.name  # OUT/<name>
 
 
 @pytest.fixture(scope="module")
 def finished(data, tmp_path_factory):
     out = tmp_path_factory.mktemp("ablate") / "out"
     with pytest.MonkeyPatch.context() as patch:
-        recorder = Recorder(train_interactor.main)
-        patch.setattr(train_interactor, "main", recorder)
+        recorder = Recorder(train_interactor.train, by_folder)
+        patch.setattr(train_interactor, "train", recorder)
         assert ablate.main(argv(data, out)) == 0
     return out, recorder.calls
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_the_table_lists_the_five_configurations_with_numbers(finished):
     out, _ = finished
     table = json.loads((out / "table.json").read_text())
@@ -83,30 +64,32 @@ def test_the_table_lists_the_five_configurations_with_numbers(finished):
     assert eval_json["clips"] == 4 and eval_json["settings"]["replications"] == 1
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_each_configuration_trains_with_its_switches(finished):
     out, calls = finished
-    assert [name for name, _ in calls] == NAMES
-    for (name, args), variant in zip(calls, ablate.VARIANTS):
+    assert [name for name, _, _ in calls] == NAMES
+    for (name, _, options), variant in zip(calls, ablate.VARIANTS):
         saved = json.loads((out / name / "config.json").read_text())
         assert saved["config"]["conditioning"] == variant.conditioning
         assert saved["loss"]["interaction"] == variant.interaction
-        assert "--resume" not in args
+        assert not options.resume
     stage1 = json.loads((out / "no_ft" / "config.json").read_text())
     assert stage1["step"] == 2 and stage1["training"]["lr"] == 5e-5
     full = json.loads((out / "full" / "config.json").read_text())
     assert full["step"] == 1 and full["training"]["lr"] == 5e-6
     assert [d["ratio"] for d in full["data"]] == [1.0, 1.0]
-    full_args = calls[-1][1]
-    assert option(full_args, "--init-from") == [str(out / "no_ft")] and "--config" not in full_args
+    full = calls[-1][1]
+    assert full.init_from == str(out / "no_ft") and full.model is None and full.training.steps == 1
     assert json.loads((out / "ablate_config.json").read_text())["budget"] == 2
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_second_run_skips_what_is_finished(data, finished, monkeypatch):
     out, _ = finished
     files = [out / name / f for name in NAMES for f in ("model.safetensors", "eval.json")]
     before = {f: f.stat().st_mtime_ns for f in files}
     table = (out / "table.md").read_text()
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     assert ablate.main(argv(data, out)) == 0
     assert {f: f.stat().st_mtime_ns for f in files} == before
     assert (out / "table.md").read_text() == table
@@ -120,30 +103,32 @@ def test_a_second_run_skips_what_is_finished(data, finished, monkeypatch):
                                                                                    "model.safetensors"]
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_killed_run_resumes_and_gives_the_same_models(data, finished, tmp_path, monkeypatch):
     reference, _ = finished
     out = tmp_path / "out"
-    killed = Recorder(train_interactor.main, interrupt="no_ail_ft")
-    monkeypatch.setattr(train_interactor, "main", killed)
+    killed = Recorder(train_interactor.train, by_folder, interrupt="no_ail_ft")
+    monkeypatch.setattr(train_interactor, "train", killed)
     with pytest.raises(KeyboardInterrupt):
         ablate.main(argv(data, out))
     assert (out / "no_components" / "eval.json").is_file() and not (out / "no_ail_ft" / "eval.json").exists()
     assert json.loads((out / "no_ail_ft" / "config.json").read_text())["step"] == 1
-    again = Recorder(killed.real)
-    monkeypatch.setattr(train_interactor, "main", again)
+    again = Recorder(killed.real, by_folder)
+    monkeypatch.setattr(train_interactor, "train", again)
     assert ablate.main(argv(data, out)) == 0
-    assert [name for name, _ in again.calls] == NAMES[1:]
-    assert "--resume" in again.calls[0][1] and "--resume" not in again.calls[1][1]
+    assert [name for name, _, _ in again.calls] == NAMES[1:]
+    assert again.calls[0][2].resume and not again.calls[1][2].resume
     for name in NAMES:
         assert (out / name / "model.safetensors").read_bytes() == (reference / name / "model.safetensors").read_bytes()
     rows = json.loads((out / "table.json").read_text())["rows"]
     assert rows == json.loads((reference / "table.json").read_text())["rows"]
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_other_settings_into_the_same_out_are_refused(data, finished, monkeypatch, capsys):
     out, _ = finished
     saved = (out / "ablate_config.json").read_text()
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     capsys.readouterr()
     assert ablate.main([*argv(data, out), "--lr", "1e-4"]) == 2
     error = capsys.readouterr().err
@@ -151,12 +136,13 @@ def test_other_settings_into_the_same_out_are_refused(data, finished, monkeypatc
     assert (out / "ablate_config.json").read_text() == saved
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_without_synthetic_data_the_full_model_is_reported_not_run(data, finished, tmp_path, monkeypatch):
     reference, _ = finished
     out = tmp_path / "out"
     for name in NAMES[:-1]:  # the stage-1 models are trained already: only evaluation runs here
         shutil.copytree(reference / name, out / name)
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     assert ablate.main(argv(data, out, synthetic=False)) == 0
     rows = {row["name"]: row for row in json.loads((out / "table.json").read_text())["rows"]}
     assert rows["full"]["status"] == "not run" and rows["full"]["results"] is None
@@ -167,7 +153,7 @@ def test_without_synthetic_data_the_full_model_is_reported_not_run(data, finishe
 
 
 def test_bad_input_is_refused_before_anything_runs(data, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     empty = tmp_path / "empty_kept"
     shutil.copytree(data["synthetic"], empty)
     (empty / "split" / "train.txt").write_text("")

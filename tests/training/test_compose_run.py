@@ -5,9 +5,10 @@ import json
 
 import pytest
 
+from t2i_core.assets import SHIPPED_EVALUATOR
 from t2i_core.compose.output import read_compose_output
 from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder
-from training import compose, compose_run
+from training import compose
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_missing_folders_and_a_real_set_without_captions(setup, tmp_path, capsys
 
 
 def test_the_protocol_evaluator_is_refused(setup, tmp_path, capsys):
-    assert run(setup, tmp_path / "out", evaluator=compose_run.REPO / "assets" / "evaluator") == 2
+    assert run(setup, tmp_path / "out", evaluator=SHIPPED_EVALUATOR) == 2
     assert "must not choose the training data" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 

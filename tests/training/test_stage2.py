@@ -12,8 +12,10 @@ from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.manifest import held_out_ids
 from tests.compose.builders import tiny_evaluator, tiny_interactor
 from tests.fixtures import build_compose_output, build_folder
+from tests.training.recorder import Recorder, refuse
 from training import stage2, train_interactor
 from training.evaluate import load_items
+from training.train_interactor import parse
 
 TEST_IDS = ["e0", "e1", "e2", "e3"]
 HELD_OUT_PAIRS = [["hug", "wave"], ["bow", "high_five"]]
@@ -54,29 +56,8 @@ def argv(data, out, *extra):
             "--quiet", *extra]
 
 
-class Recorder:
-    """The real trainer, each call's argv recorded; ``interrupt`` stops one arm after a step and raises as a
-    kill would."""
-
-    def __init__(self, real, interrupt: str | None = None):
-        self.real, self.interrupt, self.calls = real, interrupt, []
-
-    def __call__(self, args):
-        name = args[args.index("--out") + 1].split("/")[-2]  # OUT/<arm>/model
-        self.calls.append((name, args))
-        if name == self.interrupt:
-            self.interrupt = None
-            assert self.real([*args, "--stop-after", "1"]) == 0
-            raise KeyboardInterrupt
-        return self.real(args)
-
-
-def refuse(args):
-    raise AssertionError(f"the trainer was called: {args}")
-
-
-def option(args, flag):
-    return [args[i + 1] for i, a in enumerate(args) if a == flag]
+def by_folder(out):
+    return out.parent.name  # OUT/<arm>/model
 
 
 def digest(path):
@@ -90,20 +71,21 @@ def finished(data, tmp_path_factory):
     kept_file = data["compose"] / "split" / "train.txt"
     before = {"kept": digest(kept_file), "candidates": digest(data["compose"] / "candidates.parquet")}
     with pytest.MonkeyPatch.context() as patch:
-        killed = Recorder(train_interactor.main, interrupt="delta")
-        patch.setattr(train_interactor, "main", killed)
+        killed = Recorder(train_interactor.train, by_folder, interrupt="delta")
+        patch.setattr(train_interactor, "train", killed)
         with pytest.raises(KeyboardInterrupt):
             stage2.main(argv(data, out))
         state = {"eval": {n: (out / n / "eval.json").is_file() for n in NAMES},
                  "delta_step": json.loads((out / "delta" / "model" / "config.json").read_text())["step"]}
-        again = Recorder(killed.real)
-        patch.setattr(train_interactor, "main", again)
+        again = Recorder(killed.real, by_folder)
+        patch.setattr(train_interactor, "train", again)
         assert stage2.main(argv(data, out)) == 0
     after = {"kept": digest(kept_file), "candidates": digest(data["compose"] / "candidates.parquet")}
     return {"out": out, "first": killed.calls, "second": again.calls, "killed": state, "compose_hashes": (before,
                                                                                                           after)}
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_every_arm_is_reported_with_numbers(finished):
     out = finished["out"]
     report = json.loads((out / "report.json").read_text())
@@ -124,6 +106,7 @@ def test_every_arm_is_reported_with_numbers(finished):
     assert report["verdict"]["text"] in markdown
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_the_verdict_is_computed_from_the_numbers(finished):
     report = json.loads((finished["out"] / "report.json").read_text())
     results = {row["name"]: row["results"] for row in report["rows"]}
@@ -147,6 +130,7 @@ def test_the_verdict_is_computed_from_the_numbers(finished):
                                                       "better than real_only.")
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_kept_counts_follow_the_filters(data, finished):
     out = finished["out"]
     settings = json.loads((out / "stage2_config.json").read_text())
@@ -177,22 +161,23 @@ def test_kept_counts_follow_the_filters(data, finished):
         (data["compose"] / "motions_processed").resolve()
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_the_compose_output_is_left_as_it_was(finished):
     before, after = finished["compose_hashes"]
     assert before == after
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_every_arm_trains_with_the_same_recipe(data, finished):
     out = finished["out"]
     calls = finished["first"] + finished["second"]
-    assert [name for name, _ in finished["first"]] == ["real_only", "unfiltered", "delta"]
-    assert [name for name, _ in finished["second"]] == ["delta", "annulus", "radii_1"]
-    assert "--resume" in finished["second"][0][1]
-    assert all("--resume" not in args for _, args in finished["first"] + finished["second"][1:])
-    for _, args in calls:
-        assert option(args, "--init-from") == [str(data["stage1"].resolve())]
-        assert option(args, "--steps") == ["2"] and option(args, "--lr") == ["5e-06"]
-        assert option(args, "--seed") == ["0"] and "--config" not in args
+    assert [name for name, _, _ in finished["first"]] == ["real_only", "unfiltered", "delta"]
+    assert [name for name, _, _ in finished["second"]] == ["delta", "annulus", "radii_1"]
+    assert finished["second"][0][2].resume
+    assert not any(options.resume for _, _, options in finished["first"] + finished["second"][1:])
+    for _, config, _ in calls:
+        assert config.init_from == str(data["stage1"].resolve()) and config.model is None
+        assert (config.training.steps, config.training.lr, config.training.seed) == (2, 5e-6, 0)
     for name in FINETUNED:
         saved = json.loads((out / name / "model" / "config.json").read_text())
         assert saved["step"] == 2 and saved["training"]["lr"] == 5e-6
@@ -200,10 +185,11 @@ def test_every_arm_trains_with_the_same_recipe(data, finished):
         assert ratios == ([1.0] if name == "real_only" else [1.0, 1.0])
     eval_json = json.loads((out / "annulus" / "eval.json").read_text())
     assert eval_json["generator"] == str(out / "annulus" / "model")
-    assert eval_json["clips"] == 4 and eval_json["trainer_argv"] == calls[-2][1]
+    assert eval_json["clips"] == 4 and parse(eval_json["trainer_argv"]) == calls[-2][1:]
     assert json.loads((out / "stage1" / "eval.json").read_text())["generator"] == str(data["stage1"].resolve())
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_seconds_are_recorded(finished):
     out = finished["out"]
     for name in FINETUNED:
@@ -213,26 +199,29 @@ def test_seconds_are_recorded(finished):
     assert json.loads((out / "stage1" / "eval.json").read_text())["seconds"]["train"] is None
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_killed_run_resumes_where_it_stopped(finished):
     killed = finished["killed"]
     assert killed["eval"] == {n: n in ("stage1", "real_only", "unfiltered") for n in NAMES}
     assert killed["delta_step"] == 1
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_second_run_skips_what_is_finished(data, finished, monkeypatch):
     out = finished["out"]
     files = [out / name / "eval.json" for name in NAMES] + [out / name / "model" / "model.safetensors"
                                                             for name in FINETUNED]
     before = {f: f.stat().st_mtime_ns for f in files}
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     assert stage2.main(argv(data, out)) == 0
     assert {f: f.stat().st_mtime_ns for f in files} == before
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_other_settings_into_the_same_out_are_refused(data, finished, monkeypatch, capsys):
     out = finished["out"]
     saved = (out / "stage2_config.json").read_text()
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     capsys.readouterr()
     assert stage2.main([*argv(data, out), "--lr", "1e-5"]) == 2
     error = capsys.readouterr().err
@@ -241,7 +230,7 @@ def test_other_settings_into_the_same_out_are_refused(data, finished, monkeypatc
 
 
 def test_bad_input_is_refused_before_anything_runs(data, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     demo = tmp_path / "demo"
     shutil.copytree(data["compose"], demo)
     shutil.rmtree(demo / "motions_processed")
@@ -271,7 +260,7 @@ def test_the_filter_evaluator_is_refused_as_the_protocols(data, tmp_path, monkey
     shutil.copytree(data["compose"], compose)
     info = json.loads((compose / "compose.json").read_text())
     (compose / "compose.json").write_text(json.dumps({**info, "filter_evaluator": str(data["evaluator"])}))
-    monkeypatch.setattr(train_interactor, "main", refuse)
+    monkeypatch.setattr(train_interactor, "train", refuse)
     assert stage2.main([*argv(data, tmp_path / "out"), "--compose", str(compose)]) == 2
     assert "is the compose run's filter evaluator" in capsys.readouterr().err
 

@@ -19,6 +19,7 @@ def run(folder, out, cache, *extra):
                                  "--cache-dir", str(cache), "--device", "cpu", *extra])
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_training_writes_a_checkpoint_and_resumes_exactly(folder, tmp_path):
     cache = tmp_path / "cache"
     assert run(folder, tmp_path / "straight", cache) == 0
@@ -34,6 +35,7 @@ def test_training_writes_a_checkpoint_and_resumes_exactly(folder, tmp_path):
     assert (tmp_path / "straight" / "best" / "model.safetensors").is_file()
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_evaluate_ground_truth_writes_the_table_and_json(folder, tmp_path, capsys):
     cache = tmp_path / "cache"
     assert run(folder, tmp_path / "ev", cache) == 0
@@ -53,6 +55,7 @@ def test_evaluate_ground_truth_writes_the_table_and_json(folder, tmp_path, capsy
     assert numbers["multimodality"] is None and numbers["clips"] == 4 and numbers["replications"] == 3
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_evaluate_rejects_a_generator_that_does_not_exist(folder, tmp_path, capsys):
     cache = tmp_path / "cache"
     assert run(folder, tmp_path / "ev", cache) == 0
@@ -67,6 +70,7 @@ def test_evaluate_rejects_a_generator_that_does_not_exist(folder, tmp_path, caps
     assert "is not a checkpoint folder" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_evaluate_a_generator_checkpoint_next_to_the_ground_truth(folder, tmp_path, capsys):
     from training import train_interactor
 
@@ -87,6 +91,7 @@ def test_evaluate_a_generator_checkpoint_next_to_the_ground_truth(folder, tmp_pa
     assert numbers["fid"] > numbers["ground_truth"]["fid"]
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_training_with_a_manifest_batches_twins_and_reports_their_accuracy(tmp_path):
     root = build_folder(tmp_path / "twins", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"]})
     two = [{"kind": "push", "initiator": 1, "start": 0, "end": 20},
@@ -140,6 +145,7 @@ def test_actor_probe_on_a_joint_layout_evaluator_is_a_clear_error(folder, tmp_pa
     assert read_config(tmp_path / "ev", "evaluator")["training"]["actor_weight"] == 0.0
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_init_from_starts_at_another_checkpoints_weights(folder, tmp_path, capsys):
     import torch
     from safetensors.torch import load_file
@@ -159,6 +165,7 @@ def test_init_from_starts_at_another_checkpoints_weights(folder, tmp_path, capsy
     assert "nothing" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_train_half_is_recorded_and_only_two_halves_exist(folder, tmp_path):
     assert run(folder, tmp_path / "half", tmp_path / "cache", "--train-half", "1", "--stop-after", "1",
                "--batch-size", "2") == 0

@@ -3,6 +3,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from t2i_core.motion.features import process_pair
 from tests.fixtures import build_folder, random_raw_pair
 from training import train_interactor
 from training.mixture import MixtureSampler
+from training.train_config import DataRoot, InterActorTraining, TrainConfig, TrainOptions
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,6 +28,7 @@ def folder(tmp_path_factory):
     return build_folder(root / "d", {"train": [f"t{i}" for i in range(6)], "val": ["v0", "v1", "v2"]})
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_tiny_model_overfits_four_clips():
     torch.manual_seed(0)
     clips = torch.stack([torch.from_numpy(process_pair(*random_raw_pair(i, 31))[0]).float() for i in range(4)])
@@ -65,6 +68,7 @@ def cli(folder, out, cache, *extra):
                                   "--device", "cpu", *extra])
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_training_resumes_exactly(folder, tmp_path):
     cache = tmp_path / "cache"
     loss = ("--loss-weight", "vc=5", "--disable-loss", "ro")
@@ -86,6 +90,7 @@ def test_training_resumes_exactly(folder, tmp_path):
     assert "loss_ail" in log[0] and log[1].split(",")[0] == "1"
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_a_run_writes_its_configuration_before_the_first_step(folder, tmp_path, monkeypatch):
     def fail_at_the_first_step(*args, **kwargs):
         raise RuntimeError("first step")
@@ -118,6 +123,7 @@ def test_bad_arguments_are_clear_errors(folder, tmp_path, capsys):
         in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_two_process_torchrun_keeps_ranks_identical(folder, tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
@@ -144,6 +150,7 @@ def test_reaction_rows_give_at_most_one_clean_person_with_timestep_zero():
     assert not train_interactor.reaction_rows(50, t[:50], 0.0, "cpu")[0].any()
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_reaction_training_and_loss_weights_run_and_are_recorded(folder, tmp_path, capsys):
     out = tmp_path / "reaction"
     assert cli(folder, out, tmp_path / "c", "--steps", "2", "--reaction-prob", "0.5", "--loss-weight", "vc=30") == 0
@@ -156,6 +163,7 @@ def test_reaction_training_and_loss_weights_run_and_are_recorded(folder, tmp_pat
     assert "TERM=WEIGHT" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_single_person_prior_trains_on_individual_tracks_and_captions(folder, tmp_path, capsys):
     out = tmp_path / "single"
     assert cli(folder, out, tmp_path / "c", "--steps", "2", "--config", "single-tiny") == 0
@@ -192,13 +200,13 @@ def test_single_person_prior_trains_on_a_humanml3d_folder_alone_or_mixed_with_pa
 
 
 def test_data_specs_take_a_ratio_after_the_last_colon_only_when_it_is_a_number(tmp_path):
-    parse = train_interactor.DataRoot.parse
+    parse = DataRoot.parse
     (tmp_path / "a:b").mkdir()
     (tmp_path / "run:2").mkdir()
-    assert parse(f"{tmp_path}/d:0.25") == train_interactor.DataRoot(tmp_path / "d", 0.25)
-    assert parse(f"{tmp_path}/a:b") == train_interactor.DataRoot(tmp_path / "a:b", 1.0)  # a folder named a:b
-    assert parse(f"{tmp_path}/a:b:1e-1") == train_interactor.DataRoot(tmp_path / "a:b", 0.1)
-    assert parse(f"{tmp_path}/run:2") == train_interactor.DataRoot(tmp_path / "run:2", 1.0)  # no folder 'run'
+    assert parse(f"{tmp_path}/d:0.25") == DataRoot(tmp_path / "d", 0.25)
+    assert parse(f"{tmp_path}/a:b") == DataRoot(tmp_path / "a:b", 1.0)  # a folder named a:b
+    assert parse(f"{tmp_path}/a:b:1e-1") == DataRoot(tmp_path / "a:b", 0.1)
+    assert parse(f"{tmp_path}/run:2") == DataRoot(tmp_path / "run:2", 1.0)  # no folder 'run'
     assert parse(str(tmp_path)).ratio == 1.0
     with pytest.raises(ValueError, match="'abc' is not a number and .* is not an existing folder; --data takes DIR"):
         parse(f"{tmp_path}/d:abc")
@@ -241,6 +249,7 @@ def test_stage2_bad_input_is_refused_before_training(folder, tmp_path, capsys):
     assert "has conditioning 'word', not --conditioning 'sentence'" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains or runs torchrun
 def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp_path):
     from tests.fixtures import build_compose_output
 
@@ -255,3 +264,42 @@ def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp
     assert saved["config"] == json.loads((tmp_path / "stage1" / "config.json").read_text())["config"]
     assert saved["init_from"] == str(tmp_path / "stage1")
     assert json.loads((tmp_path / "stage1" / "config.json").read_text())["init_from"] is None
+
+
+@pytest.mark.slow  # trains or runs torchrun
+def test_a_run_folder_from_before_the_full_record_still_resumes(folder, tmp_path):
+    cache = tmp_path / "cache"
+    assert cli(folder, tmp_path / "straight", cache, "--steps", "4") == 0
+    assert cli(folder, tmp_path / "old", cache, "--steps", "4", "--stop-after", "3") == 0
+    config_file = tmp_path / "old" / "config.json"
+    saved = json.loads(config_file.read_text())
+    config_file.write_text(json.dumps({k: v for k, v in saved.items() if k != "run"}))  # the old form
+    assert cli(folder, tmp_path / "old", cache, "--resume") == 0
+    assert json.loads(config_file.read_text())["run"]["model"] == "tiny"  # from this call's flags
+    for name in ("model.safetensors", "training_state.safetensors"):
+        assert (tmp_path / "old" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+
+
+@pytest.mark.slow  # trains or runs torchrun
+def test_code_trains_from_a_config_and_resume_reads_the_recorded_one(folder, tmp_path):
+    config = TrainConfig(data=(DataRoot(folder),), model="tiny",
+                         training=InterActorTraining(steps=2, batch_size=4, eval_every=0, lr=3e-4))
+    options = TrainOptions(out=tmp_path / "run", device="cpu", cache_dir=tmp_path / "c", progress=False)
+    train_interactor.train(config, replace(options, stop_after=1))
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert TrainConfig.from_record(recorded) == config and recorded["step"] == 1
+    # a resumed run trains what it recorded, whatever config the caller passes
+    train_interactor.train(replace(config, training=replace(config.training, lr=1.0)), replace(options, resume=True))
+    recorded = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert recorded["step"] == 2 and recorded["training"]["lr"] == 3e-4
+
+
+@pytest.mark.slow  # trains or runs torchrun
+def test_resume_needs_only_the_output_folder(folder, tmp_path, capsys):
+    assert cli(folder, tmp_path / "run", tmp_path / "c", "--steps", "2", "--stop-after", "1", "--max-clips", "4") == 0
+    assert train_interactor.main(["--out", str(tmp_path / "run"), "--resume", "--quiet", "--device", "cpu",
+                                  "--cache-dir", str(tmp_path / "c")]) == 0
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["step"] == 2 and saved["run"]["max_clips"] == 4 and saved["data"][0]["path"] == str(folder)
+    assert train_interactor.main(["--out", str(tmp_path / "new"), "--quiet"]) == 2
+    assert "--data is required" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from t2i_core.data.procedural.scene import Contact, Scene, meeting_point
-from t2i_core.data.procedural.timeline import envelope, frames, heading_to, ramp, smoothstep, wrap_angle
+from t2i_core.data.procedural.timeline import FPS, envelope, frames, heading_to, ramp, smoothstep, wrap_angle
 
 SPEED_FACTOR = {"slowly": 1.5, "normal": 1.0, "quickly": 0.62}   # multiplies action durations
 WALK_SPEED = {"slowly": 0.75, "normal": 1.15, "quickly": 1.6}       # peak walking speed, m/s
@@ -135,7 +135,7 @@ def build_handshake(sc: Scene, spec: PhaseSpec) -> None:
     t = np.arange(end + 1 - t0)
     bob = np.zeros((len(t), 3))
     bob[:, 1] = 0.035 * spec.options.get("amp", 1.0) * np.sin(
-        2 * np.pi * 2.5 * np.clip(t - (t_meet - t0), 0, shake) / 30)
+        2 * np.pi * 2.5 * np.clip(t - (t_meet - t0), 0, shake) / FPS)
     w_i = weights(rise + delay, shake, fall)
     w_r = weights(rise, shake, fall)
     sc.meet(ini, s, res, s, t0, w_i, t0 + delay, w_r, height, offset=bob, pole=(0.5, -1.0, -0.3))
@@ -163,7 +163,7 @@ def build_wave(sc: Scene, spec: PhaseSpec) -> None:
         n = rise + hold + fall + 1
         sl = slice(start, start + n)
         t = np.arange(n)
-        x = sign(s) * (0.32 + 0.09 * amp * np.sin(2 * np.pi * 2.2 * t / 30 / k)) * b.scale
+        x = sign(s) * (0.32 + 0.09 * amp * np.sin(2 * np.pi * 2.2 * t / FPS / k)) * b.scale
         local = np.stack([x, np.full(n, b.head_height + 0.12 * b.scale), np.full(n, 0.12)], axis=-1)
         sc.set_hand(p, s, start, sc.point(p, sl, local), weights(rise, hold, fall), pole=(1.0, -1.0, -0.2))
 
@@ -231,7 +231,7 @@ def build_hug(sc: Scene, spec: PhaseSpec) -> None:
         c.look[sl] = sc.point(p, sl, (0.6, b.head_height, 0.4))
         c.look_w[sl] = np.maximum(c.look_w[sl], w)
         c.bow[sl] += 0.08 * w
-        c.lean[sl] += 0.05 * w * np.sin(np.arange(n) / 30 * 2 * np.pi * 0.6)
+        c.lean[sl] += 0.05 * w * np.sin(np.arange(n) / FPS * 2 * np.pi * 0.6)
     sc.contacts.append(Contact(t_close + hold // 2, ini, WRIST[0], (CHEST,), 0.3, "hug"))
     sc.contacts.append(Contact(t_close + hold // 2, ini, WRIST[1], (CHEST,), 0.3, "hug"))
 
@@ -652,7 +652,7 @@ def build_sparring(sc: Scene, spec: PhaseSpec) -> None:
         gw = weights(frames(0.3), n - frames(0.6) - 1, frames(0.3))
         guard(sc, p, t0, n, gw)
         c = sc.ctl[p]
-        c.crouch[sl] += (0.05 + 0.025 * np.sin(2 * np.pi * 1.8 * t / 30 + p)) * gw
+        c.crouch[sl] += (0.05 + 0.025 * np.sin(2 * np.pi * 1.8 * t / FPS + p)) * gw
         c.bow[sl] += 0.12 * gw
     # The initiator throws first; the two alternate, each jab stopping short of the face.
     for i in range(2 * jabs):
@@ -751,7 +751,7 @@ def build_beckon(sc: Scene, spec: PhaseSpec) -> None:
     n = rise + curls + frames(0.4) + 1
     sl = slice(t0, t0 + n)
     t = np.arange(n)
-    curl = 0.5 + 0.5 * np.cos(2 * np.pi * 1.6 * np.clip(t - rise, 0, None) / 30 / k)
+    curl = 0.5 + 0.5 * np.cos(2 * np.pi * 1.6 * np.clip(t - rise, 0, None) / FPS / k)
     near = np.array([sign(s) * 0.22 * bi.scale, bi.chest_height + 0.05, 0.2])
     far = np.array([sign(s) * 0.25 * bi.scale, bi.chest_height, 0.45 * bi.scale])
     local = near + (far - near) * curl[:, None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-FPS = 30
+from t2i_core.skeleton import FPS
 
 
 def frames(seconds: float) -> int:
@@ -42,11 +42,6 @@ def envelope(n: int, start: float, rise: float, hold: float, fall: float) -> np.
 def wrap_angle(a: np.ndarray | float) -> np.ndarray:
     """Angles to (-pi, pi]."""
     return (np.asarray(a) + np.pi) % (2.0 * np.pi) - np.pi
-
-
-def angle_lerp(a0: float, a1: float, w: np.ndarray) -> np.ndarray:
-    """Interpolate headings along the shorter arc."""
-    return a0 + wrap_angle(a1 - a0) * w
 
 
 def heading_to(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
