@@ -126,7 +126,9 @@ def _trial_view(server: StudyServer, rater: str):
     """Outputs: trial id, progress, prompt, left viewer, right viewer, the two answers (cleared), vote button."""
     remaining, done = _remaining(server, rater)
     total = len(server.study.trials)
-    cleared = [gr.update(value=None, interactive=bool(remaining))] * len(QUESTIONS)
+    # One update per question: Gradio consumes an update dict as it applies it, so a single dict repeated
+    # for every radio clears only the first (the next trial then opened with the old answers ticked).
+    cleared = [gr.update(value=None, interactive=bool(remaining)) for _ in QUESTIONS]
     if not remaining:
         thanks = message("ok", f"You have answered all {total} trials. Thank you!")
         return "", thanks, "", "", "", *cleared, gr.update(interactive=False)
@@ -141,7 +143,7 @@ def _trial_view(server: StudyServer, rater: str):
 
 def _closed(server: StudyServer):
     note = message("error", escape(server.error or "The user study is not available."))
-    return "", note, "", "", "", *[gr.update(value=None, interactive=False)] * len(QUESTIONS), \
+    return "", note, "", "", "", *[gr.update(value=None, interactive=False) for _ in QUESTIONS], \
         gr.update(interactive=False)
 
 
