@@ -32,7 +32,13 @@ import torch.distributed as dist
 from torch.utils.data import ConcatDataset, DataLoader
 from tqdm import tqdm
 
-from t2i_core.checkpoint import CheckpointError, config_from_dict, load_training_state, save_training_state
+from t2i_core.checkpoint import (
+    CheckpointError,
+    config_from_dict,
+    continued_lineage,
+    load_training_state,
+    save_training_state,
+)
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.diffusion.ddim import DDIMScheduler
@@ -242,9 +248,13 @@ def train(args, settings: InterActorTraining) -> Path:
         source = out if state is not None else args.init_from
         loaded = load_checkpoint(source, INTERACTOR)
         model, stats = loaded.model, loaded.tensors[NORMALIZATION_FILE]
+        # the runs this one continues, oldest first: the model line counts the steps of every phase
+        lineage = loaded.payload.get("lineage", []) if state is not None else \
+            continued_lineage(loaded.payload, args.init_from)
         mean, std = stats["mean"], stats["std"]
         config = model.config
     else:
+        lineage = []
         overrides = {name: getattr(args, name) for name in ("conditioning", "head") if getattr(args, name)}
         config = CONFIGS[args.config or "small"](**overrides)
         model = InterActor(config)
@@ -368,7 +378,7 @@ def train(args, settings: InterActorTraining) -> Path:
         pipe = Text2InteractPipeline(ema, scheduler, encoder, mean, std, env.device)
         pipe.save_pretrained(out, step=step, training=asdict(settings), loss=asdict(loss_config),
                              data=[{"path": str(r.path), "ratio": r.ratio} for r in roots], world_size=env.world,
-                             init_from=init_from)
+                             init_from=init_from, lineage=lineage)
         save_training_state(out, {"step": step, "epoch": epoch, "raw_weights": model.state_dict(),
                                   "ema_weights": ema.state_dict(), "optimizer": optimizer.state_dict(),
                                   "batch_in_epoch": batch_in_epoch,
