@@ -14,6 +14,7 @@ from tests.browser import EventError, call_event, running_app
 
 STUDY = PreparedStudy.load(DEFAULT_STUDY)
 ANSWERS = slice(6, 6 + len(QUESTIONS))  # outputs: status, trial, progress, prompt, left, right, *answers, button
+START = 2  # study_start's outputs: stored rater id, rater id, then a vote's outputs
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +39,8 @@ def cleared(update) -> bool:
 def test_every_reply_that_shows_a_trial_clears_every_answer(study_app):
     url, db = study_app
     outputs = call_event(url, "study_start", [""])
-    rater, trial = outputs[1], outputs[3]
-    assert all(cleared(update) for update in outputs[3 + ANSWERS.start:3 + ANSWERS.stop]), outputs[-3:]
+    rater, trial = outputs[1], outputs[START + 1]
+    assert all(cleared(update) for update in outputs[START + ANSWERS.start:START + ANSWERS.stop]), outputs[-3:]
     expected = {}
     for answers in [("left", "left"), ("right", "tie"), ("tie", "right"), ("left", "right")]:
         outputs = call_event(url, "study_vote", [rater, trial, *answers])
@@ -51,7 +52,7 @@ def test_every_reply_that_shows_a_trial_clears_every_answer(study_app):
         trial = outputs[1]
 
 
-@pytest.mark.parametrize("case, answers", enumerate([("left", None), (None, "right"), (None, None), ("", "left")]))
+@pytest.mark.parametrize("case, answers", list(enumerate([("left", None), (None, "right"), (None, None)])))
 def test_a_vote_missing_an_answer_stores_nothing(study_app, case, answers):
     url, db = study_app
     rater = f"partial{case}"
@@ -60,8 +61,8 @@ def test_a_vote_missing_an_answer_stores_nothing(study_app, case, answers):
     assert stored(db, rater) == {}
 
 
-@pytest.mark.parametrize("case, answers", enumerate([("both", "left"), ("left", "LEFT"),
-                                                     ("left", "left; DROP TABLE votes")]))
+@pytest.mark.parametrize("case, answers", list(enumerate([("both", "left"), ("left", "LEFT"), ("", "left"),
+                                                          ("left", "left; DROP TABLE votes")])))
 def test_a_choice_outside_the_offered_ones_stores_nothing(study_app, case, answers):
     url, db = study_app
     rater = f"forged{case}"
