@@ -1,13 +1,15 @@
 """Votes and page loads while the model is busy: 50 raters against a local app during a generation.
 
-    python -m benchmarks.bench_votes [--checkpoint assets/interactor] [--raters 50] [--trials 4]
+    python -m benchmarks.bench_votes [--checkpoint assets/interactor] [--raters 50] [--trials 4] [--think 3]
+                                     [--arrive-over 10] [--no-sessions] [--idle]
 
 Starts ``python app.py`` on 127.0.0.1 (the shipped demo study, a fresh vote database), has a
 headless Chromium press Generate (a 10 s clip at the page's most DDIM steps, pressed again whenever
-one finishes, so the model is busy throughout), then lets every rater, each in its own thread,
-load the page (``GET /``), open the study (``study_start``: its rater id and first trial) and vote
-through ``--trials`` trials over Gradio's HTTP API, each vote answering the trial the previous reply
-showed. It prints the median and 95th percentile of the votes' and the page loads' latencies
+one finishes, so the model is busy throughout), then lets every rater, each in its own thread and
+Gradio session, arriving evenly over ``--arrive-over`` seconds, load the page (``GET /``), open the
+study (``study_start``: its rater id and first trial) and vote through ``--trials`` trials over
+Gradio's HTTP API, each vote answering the trial the previous reply showed, ``--think`` seconds
+after it. It prints the median and 95th percentile of the votes' and the page loads' latencies
 (request sent to reply complete), over all of them and over those sent while a generation ran.
 The app runs with a per-address vote limit high enough for the run: every rater is 127.0.0.1 here.
 """
@@ -100,10 +102,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     parser.add_argument("--raters", type=int, default=50)
     parser.add_argument("--trials", type=int, default=4, help="votes per rater (default 4)")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds a rater takes before each vote (default 0: votes back to back)")
-    parser.add_argument("--arrive-over", type=float, default=0.0,
-                        help="raters arrive evenly over this many seconds (default 0: all at once)")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds a rater takes before each vote (default 3: one loop of the demo's 3 s clips; "
+                             "0: votes back to back)")
+    parser.add_argument("--arrive-over", type=float, default=10.0,
+                        help="raters arrive evenly over this many seconds (default 10; 0: all at once)")
     parser.add_argument("--no-sessions", action="store_true",
                         help="every call in a new Gradio session, as a bare API client (default: one session per "
                              "rater, as a browser keeps)")

@@ -24,6 +24,8 @@ from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.text.cache import TextFeatureCache
 
 PROTOCOL_EVALUATOR = Path(__file__).resolve().parents[2] / "assets" / "evaluator"
+# the shipped filter evaluator: the other half of the training clips, another seed (its card says how)
+DEFAULT_FILTER_EVALUATOR = Path(__file__).resolve().parents[2] / "assets" / "filter_evaluator"
 
 
 class FilterEvaluatorError(ValueError):
