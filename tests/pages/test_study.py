@@ -30,7 +30,9 @@ PAIR_TRIALS = [t for t in STUDY.trials if not t.gold]
 @pytest.fixture(scope="module")
 def study_app(checkpoint, tmp_path_factory):
     db = tmp_path_factory.mktemp("study") / "votes.sqlite"
-    with running_app("--checkpoint", str(checkpoint), "--study-db", str(db), env={"T2I_STUDY_TOKEN": TOKEN}) as url:
+    # every test client is 127.0.0.1: the per-address vote limit is tested in tests/security/test_rate_limit.py
+    with running_app("--checkpoint", str(checkpoint), "--study-db", str(db), "--votes-per-minute", "0",
+                     env={"T2I_STUDY_TOKEN": TOKEN}) as url:
         yield url, db
 
 
@@ -321,7 +323,8 @@ def test_a_killed_server_keeps_every_acknowledged_vote(checkpoint, tmp_path):
                 if len(acknowledged) >= 12:
                     enough.set()
 
-    with app_process("--checkpoint", str(checkpoint), "--study-db", str(db)) as (process, url):
+    with app_process("--checkpoint", str(checkpoint), "--study-db", str(db), "--votes-per-minute", "0") as (process,
+                                                                                                        url):
         threads = [threading.Thread(target=voter, args=(url, f"k{i}")) for i in range(4)]
         for thread in threads:
             thread.start()
