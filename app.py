@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 from pathlib import Path
 
 # The app never phones home: nothing may reach the network at run time.
@@ -27,7 +26,6 @@ from pages import about, attention, common, dataset, generate, reaction, study, 
 from t2i_core.roots import DataRoots, RootConfigError
 
 TITLE = "Text2Interact"
-GIL_SWITCH_S = 0.001  # how soon a waiting thread gets the interpreter back (Python's default is 0.005 s)
 
 
 def build_app(model: common.Model, roots: DataRoots | None = None,
@@ -82,9 +80,6 @@ def main(argv: list[str] | None = None) -> None:
     except RootConfigError as error:
         parser.error(str(error))
     torch.set_num_threads(max(1, args.threads))
-    # The sampling loop holds the GIL between torch ops; with Python's default 5 ms hand-over, every
-    # light event (a vote, a page load) waits up to 5 ms behind it at each of its many I/O calls.
-    sys.setswitchinterval(GIL_SWITCH_S)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     model = common.load_model(args.checkpoint)
     if not model.ready:

@@ -43,7 +43,7 @@ DEFAULT_STUDY = REPO / "assets" / "study_demo"
 DEFAULT_DB = default_cache_dir().parent / "study" / "votes.sqlite"
 TOKEN_ENV = "T2I_STUDY_TOKEN"
 STUDY_GROUP = "study"      # concurrency group of the study's events: votes are light, many at once
-STUDY_LIMIT = 16          # a vote is a few ms of SQLite and HTML; it must never wait for the model's slot
+STUDY_LIMIT = 4
 VIEWER_HEIGHT = 400
 RATER_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # The rater id is not a secret (encryption only keeps it from being edited by hand); a fixed key keeps
