@@ -1,7 +1,7 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
-                  [--data-root DIR ...] [--study DIR] [--study-db PATH]
+                  [--data-root DIR ...] [--study DIR] [--study-db PATH] [--votes-per-minute N]
 
 The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);
 when it is missing the app still starts and says so on the page.
@@ -69,7 +69,13 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"prepared user study folder (default {study.DEFAULT_STUDY}: the demo study)")
     parser.add_argument("--study-db", type=Path, default=study.DEFAULT_DB,
                         help=f"SQLite file of the study's votes (default {study.DEFAULT_DB})")
+    parser.add_argument("--votes-per-minute", type=int, default=study.DEFAULT_VOTES_PER_MINUTE, metavar="N",
+                        help="user-study votes accepted per client address and minute; more are refused with a "
+                             f"message and counted for the operator (default {study.DEFAULT_VOTES_PER_MINUTE}, "
+                             "0: no limit)")
     args = parser.parse_args(argv)
+    if args.votes_per_minute < 0:
+        parser.error(f"--votes-per-minute must be 0 (no limit) or more, got {args.votes_per_minute}")
     try:
         roots = DataRoots.from_operator(args.data_root)
     except RootConfigError as error:
@@ -79,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     model = common.load_model(args.checkpoint)
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
-    study_server = study.open_study(args.study, args.study_db)
+    study_server = study.open_study(args.study, args.study_db, votes_per_minute=args.votes_per_minute)
     build_app(model, roots, study_server).launch(server_name=args.host, server_port=args.port, show_error=False,
                                                  css=common.CSS + dataset.CSS,
                                                  head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD

@@ -12,9 +12,19 @@ Text-driven generation of **two people interacting in 3D**: type
 This is an open implementation of the ICLR 2026 paper *Text2Interact*
 (InterActor: word-level conditioned two-person diffusion; InterCompose: synthetic interaction data).
 
-**Generate** makes the motion and plays it in 3D, with downloads (npz, BVH per person, settings)
-and an MP4 on request; **Attention** shows which words each person's frames attend to;
-**Interaction weights** shows the adaptive interaction loss weights 1/(d + ε) of a motion.
+The tabs:
+
+- **Generate** makes the motion from a description and plays it in 3D, with downloads (npz, BVH per
+  person, settings) and an MP4 on request.
+- **Attention** shows which words each person's frames attend to, and how each person attends to the other.
+- **Interaction weights** shows the adaptive interaction loss weights 1/(d + ε) of a motion: which
+  joints of one person are close to which of the other's.
+- **Reaction** keeps person 1 (a data-set clip, the last sample or an uploaded file) and generates how
+  person 2 reacts.
+- **Data set** explores an InterCompose output: its synthetic candidates on a map with the real clips,
+  the filter's thresholds live, any clip played, and the kept set exported.
+- **User study** runs blind A/B trials of two systems for raters, and shows the results to the operator.
+
 Everything runs on this machine: nothing is fetched from the internet.
 """
 

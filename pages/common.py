@@ -18,7 +18,7 @@ import gradio as gr
 import numpy as np
 
 from t2i_core.assets import SHIPPED_MODEL
-from t2i_core.checkpoint import CheckpointError, read_config
+from t2i_core.checkpoint import CheckpointError, read_config, training_steps
 from t2i_core.models.registry import INTERACTOR
 from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
 from t2i_core.render.attention import AttentionSummary
@@ -72,11 +72,13 @@ def load_model(checkpoint: str | Path, device: str = "cpu") -> Model:
         reason = str(error).replace(str(checkpoint), shown)
         return Model(checkpoint, None, f"The checkpoint at `{shown}` cannot be loaded: {reason}. {train_hint(shown)}")
     config = payload.get("config", {})
-    step = payload.get("step")
+    trained = training_steps(payload)  # over the chain of --init-from runs, not only the last one
     summary = (f"`{shown}` · InterActor ({config.get('num_blocks', '?')} blocks, "
                f"{config.get('latent_dim', '?')}-d, {config.get('conditioning', 'word')} conditioning) on "
-               f"{payload.get('text_encoder', config.get('text_encoder', '?'))} tokens"
-               + (f" · {step:,} training steps" if isinstance(step, int) else ""))
+               f"{payload.get('text_encoder', config.get('text_encoder', '?'))} tokens")
+    if trained is not None:
+        steps, runs = trained
+        summary += f" · {steps:,} training steps" + (f" in {runs} phases" if runs > 1 else "")
     return Model(checkpoint, pipeline, None, summary)
 
 

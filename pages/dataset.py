@@ -44,12 +44,14 @@ from t2i_core.roots import DataRoots, OutsideRootsError
 DEMO_SET = "demo/compose"
 VIEWER_HEIGHT = 420
 STATUS_COLORS = {"kept": "#16a34a", "low_cosine": "#dc2626", "too_close": "#7c3aed", "too_far": "#f59e0b",
-                 "unsplittable": "#9ca3af"}
+                 "unsplittable": "#1e293b"}  # dark slate: never mistaken for the pale real clips
 STATUS_LABELS = {"kept": "kept", "low_cosine": "low cosine", "too_close": "too close", "too_far": "too far",
                  "unsplittable": "unsplittable"}
 THEME_COLORS = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#dc2626",
                 "#4b5563", "#c026d3")
 REAL_COLOR = "#94a3b8"
+DELTA_STEP = 0.01      # the sliders' steps: thresholds are shown (and decided) at this precision
+RADIUS_STEP = 0.001
 COLOUR_BY = [("status", "status"), ("theme", "theme"), ("cosine", "cosine"), ("distance", "distance")]
 HISTOGRAM_BINS = 40
 TABLE_ROWS = 200       # rows of a selection shown in the table
@@ -241,12 +243,32 @@ def folder_choices(roots: DataRoots):
     return gr.update(choices=roots.folders(accept=is_compose_output))
 
 
+def on_slider_steps(data: ComposeSet, thresholds: Thresholds) -> Thresholds:
+    """``thresholds`` rounded to the sliders' steps: the page shows 0.141, not 0.14091351844254357, and the
+    counts and colours follow the values shown."""
+    def on_step(value: float, step: float) -> float:
+        return round(round(float(value) / step) * step, 6)  # the second round drops binary noise (0.58000000001)
+
+    r_max = data.distance_max if math.isinf(thresholds.r_max) else on_step(thresholds.r_max, RADIUS_STEP)
+    return data.thresholds(on_step(thresholds.delta, DELTA_STEP), on_step(thresholds.r_min, RADIUS_STEP), r_max)
+
+
 def _slider_updates(data: ComposeSet, thresholds: Thresholds):
     top = data.distance_max
     r_max = top if math.isinf(thresholds.r_max) else min(thresholds.r_max, top)
     return (gr.update(value=thresholds.delta),
             gr.update(maximum=top, value=min(thresholds.r_min, top)),
             gr.update(maximum=top, value=r_max))
+
+
+def same_presets(data: ComposeSet) -> bool:
+    """Whether "Paper values" and "Run defaults" set the same thresholds (the run used the paper's δ)."""
+    return on_slider_steps(data, data.defaults) == on_slider_steps(data, paper_thresholds(data))
+
+
+def paper_thresholds(data: ComposeSet) -> Thresholds:
+    """The paper's δ with the run's radii."""
+    return Thresholds(delta=DEFAULT_DELTA, r_min=data.defaults.r_min, r_max=data.defaults.r_max, k=data.k)
 
 
 def load_set(roots: DataRoots, name, colour_by):
@@ -262,13 +284,15 @@ def load_set(roots: DataRoots, name, colour_by):
         return None, message("error", f"Cannot open the data set: {escape(error)}"), *keep
     except Exception as error:
         raise unexpected(error, "Opening the data set") from error
-    thresholds = data.defaults
+    thresholds = on_slider_steps(data, data.defaults)
     payload, codes = slider_payload(data, thresholds, colour_by)
     real = (f"real clips from `{escape(data.real_folder)}`" if data.real_folder
             else "real clips shown on the map only (their folder is not in the data roots)")
+    same = (f" This run used the paper's values (δ {DEFAULT_DELTA:g} with its radii): \"Paper values\" and "
+            "\"Run defaults\" set the same thresholds." if same_presets(data) else "")
     info = message("ok", f"Set <code>{escape(data.set_id[:12])}</code> · {len(data.candidates):,} candidates · "
                          f"{len(data.real):,} real clips · {real}. Click a point to play it; drag a lasso or box "
-                         f"to list points.")
+                         f"to list points.{same}")
     return (data, info, map_figure(data, thresholds, colour_by), histogram_figure(data.cosine, "cosine", thresholds),
             histogram_figure(data.distance, "distance", thresholds), *_slider_updates(data, thresholds),
             counts_html(data, codes), payload)
@@ -289,9 +313,7 @@ def preset(which: str, data: ComposeSet | None, colour_by):
     """Outputs: delta, r_min, r_max, payload, counts. "paper": delta 0.58 with the run's radii."""
     if data is None:
         return [gr.skip()] * 5
-    thresholds = data.defaults
-    if which == "paper":
-        thresholds = Thresholds(delta=DEFAULT_DELTA, r_min=thresholds.r_min, r_max=thresholds.r_max, k=data.k)
+    thresholds = on_slider_steps(data, paper_thresholds(data) if which == "paper" else data.defaults)
     payload, codes = slider_payload(data, thresholds, colour_by)
     return *_slider_updates(data, thresholds), payload, counts_html(data, codes)
 
@@ -545,9 +567,10 @@ def build(session: gr.State, roots: DataRoots) -> None:
         info = gr.Markdown(message("info", "Opening…" if first else "No compose output in the data roots yet."),
                            elem_id="dataset-info")
         with gr.Row():
-            delta = gr.Slider(-1, 1, value=DEFAULT_DELTA, step=0.01, label="δ (min cosine)", elem_id="dataset-delta")
-            r_min = gr.Slider(0, 1, value=0, step=0.001, label="r_min", elem_id="dataset-rmin")
-            r_max = gr.Slider(0, 1, value=1, step=0.001, label="r_max (right end: no outer radius)",
+            delta = gr.Slider(-1, 1, value=DEFAULT_DELTA, step=DELTA_STEP, label="δ (min cosine)",
+                              elem_id="dataset-delta")
+            r_min = gr.Slider(0, 1, value=0, step=RADIUS_STEP, label="r_min", elem_id="dataset-rmin")
+            r_max = gr.Slider(0, 1, value=1, step=RADIUS_STEP, label="r_max (right end: no outer radius)",
                               elem_id="dataset-rmax")
         with gr.Row():
             paper = gr.Button("Paper values (δ 0.58, the run's radii)", elem_id="dataset-paper", size="sm")

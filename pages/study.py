@@ -18,7 +18,7 @@ import os
 import re
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -32,6 +32,7 @@ from t2i_core.io import atomic_write_text
 from t2i_core.render.figures import empty_figure
 from t2i_core.render.playback import playback_data
 from t2i_core.render.viewer import viewer_html, viewer_iframe
+from t2i_core.study.limits import DEFAULT_VOTES_PER_MINUTE, VoteLimiter
 from t2i_core.study.prepared import PreparedStudy, StudyFolderError
 from t2i_core.study.report import pair_rows, win_rate_figure
 from t2i_core.study.stats import study_results
@@ -82,6 +83,7 @@ class StudyServer:
     store: VoteStore | None
     error: str | None = None
     token: str | None = None     # the operator token; None disables the operator's actions
+    limiter: VoteLimiter = field(default_factory=VoteLimiter)  # votes per client address and minute
 
     @property
     def ready(self) -> bool:
@@ -89,23 +91,24 @@ class StudyServer:
 
 
 def open_study(study_dir: str | Path = DEFAULT_STUDY, db_path: str | Path = DEFAULT_DB,
-               token: str | None = None) -> StudyServer:
+               token: str | None = None, votes_per_minute: int = DEFAULT_VOTES_PER_MINUTE) -> StudyServer:
     """Load the prepared study and open (or create) the vote database; errors become a message."""
     token = token if token is not None else os.environ.get(TOKEN_ENV) or None
+    limiter = VoteLimiter(votes_per_minute)
     try:
         study = PreparedStudy.load(study_dir)
     except StudyFolderError as error:
         log.error("user study unavailable: %s", error)
         return StudyServer(None, None, "The user study is not available: its prepared folder is missing or "
-                                       "damaged (the server log says which and how to rebuild it).", token)
+                                       "damaged (the server log says which and how to rebuild it).", token, limiter)
     try:
         store = VoteStore(db_path)
     except StoreError as error:
         log.error("user study unavailable: %s", error)
         return StudyServer(study, None, "The user study is closed: its vote database cannot be read, so no vote "
                                         "is taken. The file was left as it was; the server log says which one.",
-                           token)
-    return StudyServer(study, store, None, token)
+                           token, limiter)
+    return StudyServer(study, store, None, token, limiter)
 
 
 # -- the rater's page ----------------------------------------------------------------------------
@@ -127,7 +130,9 @@ def _trial_view(server: StudyServer, rater: str):
     """Outputs: trial id, progress, prompt, left viewer, right viewer, the two answers (cleared), vote button."""
     remaining, done = _remaining(server, rater)
     total = len(server.study.trials)
-    cleared = [gr.update(value=None, interactive=bool(remaining))] * len(QUESTIONS)
+    # One update per question: Gradio consumes an update dict as it applies it, so a single dict repeated
+    # for every radio clears only the first (the next trial then opened with the old answers ticked).
+    cleared = [gr.update(value=None, interactive=bool(remaining)) for _ in QUESTIONS]
     if not remaining:
         thanks = message("ok", f"You have answered all {total} trials. Thank you!")
         return "", thanks, "", "", "", *cleared, gr.update(interactive=False)
@@ -142,7 +147,7 @@ def _trial_view(server: StudyServer, rater: str):
 
 def _closed(server: StudyServer):
     note = message("error", escape(server.error or "The user study is not available."))
-    return "", note, "", "", "", *[gr.update(value=None, interactive=False)] * len(QUESTIONS), \
+    return "", note, "", "", "", *[gr.update(value=None, interactive=False) for _ in QUESTIONS], \
         gr.update(interactive=False)
 
 
@@ -157,23 +162,31 @@ def start(server: StudyServer, stored: str | None):
         raise unexpected(error, "Loading the next trial") from error
 
 
-def vote(server: StudyServer, rater: str, trial_id: str, *answers):
-    """Record one trial's answers (one transaction), then show the next trial at once."""
+def vote(server: StudyServer, rater: str, trial_id: str, *answers, address: str | None = None):
+    """Record one trial's answers (one transaction), then show the next trial at once.
+
+    ``address`` is the client's network address, counted against the votes-per-minute limit (None:
+    not limited, for callers inside the server)."""
     keep = [gr.skip()] * (6 + len(QUESTIONS))
     if not server.ready:
         return message("error", escape(server.error or "The user study is not available.")), *keep
     if not isinstance(rater, str) or not RATER_PATTERN.match(rater):
         return message("error", "This browser has no rater id yet; reload the page."), *keep
+    missing = [QUESTIONS[q] for q, a in zip(QUESTIONS, answers) if a not in CHOICES]
+    if missing:
+        gr.Warning("Answer both questions first.")
+        return message("warn", "Answer both questions first: " + escape(" ".join(missing))), *keep
+    if address is not None and not server.limiter.allow(address):
+        text = (f"Too many votes from your network address: at most {server.limiter.per_minute} a minute. "
+                "Nothing was recorded; wait a little and press Submit again (your answers are kept).")
+        gr.Warning(text)
+        return message("warn", text), *keep
     try:
         trial = server.study.trial(str(trial_id))
     except KeyError:
         gr.Warning("That trial does not exist in this study; the page shows your next one.")
         return message("error", f"There is no trial {escape(trial_id)!r} in this study; nothing was recorded."), \
             *_trial_view(server, rater)
-    missing = [QUESTIONS[q] for q, a in zip(QUESTIONS, answers) if a not in CHOICES]
-    if missing:
-        gr.Warning("Answer both questions first.")
-        return message("warn", "Answer both questions first: " + escape(" ".join(missing))), *keep
     left, right = arrangement(trial, rater, server.study.salt)
     try:
         recorded = server.store.record(server.study.name, rater, trial.id, dict(zip(QUESTIONS, answers)), left,
@@ -221,7 +234,8 @@ def show_results(server: StudyServer, token):
         return message("error", escape(server.error)), "", empty_figure("No results.")
     try:
         results = study_results(server.store.votes(server.study.name), list(server.study.systems))
-        return message("ok", f"{len(results.raters)} raters."), _tables(results), win_rate_figure(results)
+        limit = f"<p id='study-limit'>{escape(server.limiter.describe())}</p>\n"
+        return message("ok", f"{len(results.raters)} raters."), limit + _tables(results), win_rate_figure(results)
     except Exception as error:
         raise unexpected(error, "Computing the results") from error
 
@@ -305,7 +319,13 @@ def build(server: StudyServer, demo: gr.Blocks, stored: gr.BrowserState) -> None
         view = [trial, progress, prompt, left, right, *answers, submit]
         demo.load(partial(start, server), inputs=[stored], outputs=[stored, rater, status, *view],
                   api_name="study_start", **light)
-        submit.click(partial(vote, server), inputs=[rater, trial, *answers], outputs=[status, *view],
+
+        def vote_from(request: gr.Request, rater_id, trial_id, *choices):
+            """A vote counted against the sending address's limit."""
+            address = request.client.host if request is not None and request.client is not None else "unknown"
+            return vote(server, rater_id, trial_id, *choices, address=address)
+
+        submit.click(vote_from, inputs=[rater, trial, *answers], outputs=[status, *view],
                      api_name="study_vote", trigger_mode="once", **light)
         show.click(partial(show_results, server), inputs=[token], outputs=[op_status, tables, plot],
                    api_name="study_results", **light)

@@ -7,6 +7,7 @@ from pathlib import Path
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SHIPPED_MODEL = ASSETS / "interactor"             # the two-person InterActor the app serves
 SHIPPED_EVALUATOR = ASSETS / "evaluator"          # the protocol's text-motion evaluator
+SHIPPED_FILTER_EVALUATOR = ASSETS / "filter_evaluator"  # InterCompose's default filter (never the protocol's)
 SHIPPED_SINGLE_PERSON = ASSETS / "single_person"  # InterCompose's single-person prior
 DEMO_SETS = ASSETS / "demo"                       # the always-offered data root of the app
 DEMO_STUDY = ASSETS / "study_demo"

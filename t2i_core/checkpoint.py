@@ -72,6 +72,22 @@ def read_config(folder: str | Path, kind: str) -> dict[str, Any]:
     return payload
 
 
+def continued_lineage(parent: dict[str, Any], parent_folder: str | Path) -> list[dict[str, Any]]:
+    """The ``lineage`` of a run started from the checkpoint ``parent`` (its config.json payload): the
+    runs before it, oldest first, each with the steps it trained. A run records it in its config.json."""
+    step = parent.get("step")
+    return [*parent.get("lineage", []), {"init_from": str(parent_folder), "step": step if isinstance(step, int) else 0}]
+
+
+def training_steps(payload: dict[str, Any]) -> tuple[int, int] | None:
+    """(steps over the whole chain of ``init_from`` runs, how many runs), or None without a step count."""
+    step = payload.get("step")
+    if not isinstance(step, int):
+        return None
+    earlier = payload.get("lineage", [])
+    return step + sum(int(run.get("step", 0)) for run in earlier), 1 + len(earlier)
+
+
 def load_weights(folder: str | Path) -> dict[str, torch.Tensor]:
     return load_file(str(Path(folder) / MODEL_FILE))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -77,3 +78,25 @@ def running_app(*args: str, timeout: float = 180.0, env: dict[str, str] | None =
     """Start ``python app.py`` on a free local port; yield its URL; stop it afterwards."""
     with app_process(*args, timeout=timeout, env=env) as (_, url):
         yield url
+
+
+class EventError(RuntimeError):
+    """An event answered with Gradio's error (its message, or None when the server hid it)."""
+
+
+def call_event(url: str, api_name: str, data: list, timeout: float = 600.0, session: str | None = None) -> list:
+    """One event through Gradio's HTTP API, as any client sends it; returns its outputs. ``session``: the
+    session hash a browser keeps for its visit (None: a new session for this call, as a bare client gets)."""
+    body = {"data": data} | ({"session_hash": session} if session else {})
+    request = urllib.request.Request(f"{url}gradio_api/call/{api_name}", json.dumps(body).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        event = json.loads(response.read())["event_id"]
+    with urllib.request.urlopen(f"{url}gradio_api/call/{api_name}/{event}", timeout=timeout) as response:
+        lines = response.read().decode().splitlines()
+    for kind, payload in zip(lines, lines[1:]):
+        if kind == "event: complete":
+            return json.loads(payload.removeprefix("data: "))
+        if kind == "event: error":
+            raise EventError(json.loads(payload.removeprefix("data: ")) if payload != "data: null" else None)
+    raise RuntimeError(f"{api_name} did not complete: {lines[:4]}")

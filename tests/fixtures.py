@@ -97,9 +97,11 @@ def write_caption_folder(root: Path, captions: dict[str, list[str]],
     return root
 
 
-def build_compose_output(out: Path, real_folder: Path, count: int = 12, seed: int = 0) -> Path:
+def build_compose_output(out: Path, real_folder: Path, count: int = 12, seed: int = 0,
+                         defaults: dict | None = None) -> Path:
     """A small InterCompose output (docs/compose_format.md) written by the format's own writers: random
-    motions and scores, candidate 2 unsplittable, its ``real`` naming ``real_folder`` (clips r0, r1, ...)."""
+    motions and scores, candidate 2 unsplittable, its ``real`` naming ``real_folder`` (clips r0, r1, ...);
+    ``defaults``: the run's thresholds recorded in compose.json (default delta 0.5, radii 0.2-1.0)."""
     import pandas as pd
 
     from t2i_core.compose.filters import Thresholds, statuses
@@ -133,7 +135,7 @@ def build_compose_output(out: Path, real_folder: Path, count: int = 12, seed: in
     embeddings = {"synthetic": rng.normal(size=(count, 4)), "real": rng.normal(size=(len(real_ids), 4)),
                   "synthetic_text": rng.normal(size=(count, 4))}
     info = {"set_id": "feedc0ffee", "config": {"seed": seed}, "real": str(real_folder),
-            "defaults": {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3}}
+            "defaults": defaults or {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3}}
     return write_output(out, info, frame, real_rows, embeddings, projection, thresholds)
 
 

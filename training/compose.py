@@ -2,7 +2,7 @@
 
     python -m training.compose space --data DIR [--out space.json]
     python -m training.compose describe --data DIR --n 20 --seed 0 [--space space.json] [--measure-splitter]
-    python -m training.compose run --real DIR --out OUT --candidates N --seed S --filter-evaluator EVAL
+    python -m training.compose run --real DIR --out OUT --candidates N --seed S [--filter-evaluator EVAL]
     python -m training.compose filter --out OUT --delta D --r-min A --r-max B
     python -m training.compose reaction-eval --data DIR --checkpoint CKPT --evaluator EVAL --methods trained inpaint
 

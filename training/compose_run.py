@@ -1,6 +1,6 @@
 """The ``run``, ``filter`` and ``reaction-eval`` subcommands of ``python -m training.compose``.
 
-    python -m training.compose run --real DIR --out OUT --candidates N --seed S --filter-evaluator EVAL
+    python -m training.compose run --real DIR --out OUT --candidates N --seed S [--filter-evaluator EVAL]
     python -m training.compose filter --out OUT --delta 0.6 --r-min 0.2 --r-max 0.9
     python -m training.compose reaction-eval --data DIR --checkpoint CKPT --evaluator EVAL --methods trained inpaint
 
@@ -48,7 +48,12 @@ from t2i_core.compose.run import (
     report,
     run_compose,
 )
-from t2i_core.compose.scoring import FilterEvaluatorError, check_filter_evaluator, load_filter_scorer
+from t2i_core.compose.scoring import (
+    DEFAULT_FILTER_EVALUATOR,
+    FilterEvaluatorError,
+    check_filter_evaluator,
+    load_filter_scorer,
+)
 from t2i_core.compose.space import NoCaptionsError, label_caption, mine_space
 from t2i_core.compose.splitter import RunSplitter
 from t2i_core.data.layout import DataFolderError
@@ -68,9 +73,10 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, help="output folder (new, or a run to continue)")
     parser.add_argument("--candidates", type=int, required=True, help="how many candidates to compose")
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed)
-    parser.add_argument("--filter-evaluator", type=Path, required=True,
+    parser.add_argument("--filter-evaluator", type=Path, default=DEFAULT_FILTER_EVALUATOR,
                         help="the FILTER evaluator's checkpoint (trained on the other half of the training clips "
-                             "with another seed: training.train_evaluator --train-half 1 --seed 1)")
+                             "with another seed: training.train_evaluator --train-half 1 --seed 1; default the "
+                             "shipped one, assets/filter_evaluator, trained so on the procedural set)")
     parser.add_argument("--allow-protocol-evaluator", action="store_true",
                         help="accept assets/evaluator as the filter (then stage 2 is selected with the test metric)")
     parser.add_argument("--model", type=Path, default=SHIPPED_MODEL,

@@ -38,6 +38,7 @@ from t2i_core.checkpoint import (
     CONFIG_FILE,
     CheckpointError,
     config_from_dict,
+    continued_lineage,
     load_training_state,
     save_training_state,
 )
@@ -194,19 +195,22 @@ def keep_individual_tracks(datasets: list[InterHumanDataset]) -> None:
 
 
 def starting_point(config: TrainConfig, out: Path, state: dict | None, datasets: list[InterHumanDataset]):
-    """(model, mean, std): the run's own checkpoint when resuming, ``init_from``'s when fine-tuning, else a
-    new model with the given or computed statistics."""
+    """(model, mean, std, lineage): the run's own checkpoint when resuming, ``init_from``'s when fine-tuning,
+    else a new model with the given or computed statistics. ``lineage`` lists the runs this one continues,
+    oldest first, each with its steps (the app's model line counts every phase)."""
     if state is not None or config.init_from:
         loaded = load_checkpoint(out if state is not None else config.init_from, INTERACTOR)
         stats = loaded.tensors[NORMALIZATION_FILE]
-        return loaded.model, stats["mean"], stats["std"]
+        lineage = loaded.payload.get("lineage", []) if state is not None else \
+            continued_lineage(loaded.payload, config.init_from)
+        return loaded.model, stats["mean"], stats["std"], lineage
     model = InterActor(config.model_config())
     if config.stats:
         stats = np.load(config.stats, allow_pickle=False)
-        return model, torch.from_numpy(stats["mean"]), torch.from_numpy(stats["std"])
+        return model, torch.from_numpy(stats["mean"]), torch.from_numpy(stats["std"]), []
     first = datasets[0]
     mean, std = feature_stats(first.full_features(i) for i in range(len(first.entries)))
-    return model, torch.from_numpy(mean), torch.from_numpy(std)
+    return model, torch.from_numpy(mean), torch.from_numpy(std), []
 
 
 def caption_features(encoder, datasets, cache_dir: Path | None, per_person: bool, env, progress: bool):
@@ -272,7 +276,7 @@ class Trainer:
         self.show = env.main and options.progress
         self.datasets = open_data(config, options.cache_dir, self.show)
         self.state = load_training_state(self.out) if options.resume else None
-        model, mean, std = starting_point(config, self.out, self.state, self.datasets)
+        model, mean, std, self.lineage = starting_point(config, self.out, self.state, self.datasets)
         if self.state is not None:
             model.load_state_dict(self.state["raw_weights"])
         self.model = model.to(env.device).train()
@@ -419,7 +423,8 @@ class Trainer:
         if not env.main:
             return
         pipe = Text2InteractPipeline(self.ema, self.scheduler, self.encoder, self.mean, self.std, env.device)
-        pipe.save_pretrained(self.out, step=self.step, world_size=env.world, **self.config.record())
+        pipe.save_pretrained(self.out, step=self.step, world_size=env.world, lineage=self.lineage,
+                             **self.config.record())
         save_training_state(self.out, {"step": self.step, "epoch": self.epoch, "raw_weights": model.state_dict(),
                                        "ema_weights": self.ema.state_dict(), "optimizer": self.optimizer.state_dict(),
                                        "batch_in_epoch": self.batch_in_epoch,

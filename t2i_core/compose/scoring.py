@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from t2i_core.assets import SHIPPED_EVALUATOR
+from t2i_core.assets import SHIPPED_EVALUATOR, SHIPPED_FILTER_EVALUATOR
 from t2i_core.compose.annulus import distance_percentiles
 from t2i_core.models.instruments import OracleRefusedError, refuse_oracle
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.text.cache import TextFeatureCache
 
 PROTOCOL_EVALUATOR = SHIPPED_EVALUATOR
+DEFAULT_FILTER_EVALUATOR = SHIPPED_FILTER_EVALUATOR  # the default filter: the other half of the clips, another seed
 
 
 class FilterEvaluatorError(ValueError):

@@ -5,6 +5,9 @@ A system is a checkpoint folder plus sampling settings, so one checkpoint alread
 
     {"name": "demo", "prompts": ["..."], "seeds": [0], "seconds": 3, "gold_rate": 0.2,
      "systems": [{"name": "cfg1", "checkpoint": "../interactor", "guidance_scale": 1.0, "steps": 20}, ...]}
+
+A system's ``physics`` (physical guidance while sampling) defaults to the app's default, so a study
+rates what visitors of the app get.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from t2i_core.checkpoint import CheckpointError, read_config
-from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, SECONDS_RANGE, STEPS_RANGE
+from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, SECONDS_RANGE, STEPS_RANGE
 
 GENERATOR_KIND = "interactor"
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")  # also used in clip file names
@@ -33,11 +36,12 @@ class SystemConfig:
     checkpoint: Path                         # an InterActor checkpoint folder
     guidance_scale: float = DEFAULT_GUIDANCE
     steps: int = DEFAULT_STEPS               # DDIM steps
+    physics: bool = DEFAULT_PHYSICS          # physical guidance while sampling, as the app does by default
 
     def settings(self) -> dict:
         """What decides this system's clips (a clip made with other settings is regenerated)."""
         return {"checkpoint": str(self.checkpoint), "guidance_scale": float(self.guidance_scale),
-                "steps": int(self.steps)}
+                "steps": int(self.steps), "physics": bool(self.physics)}
 
 
 @dataclass(frozen=True)
@@ -92,12 +96,15 @@ def _system(values, index: int, base: Path, check_checkpoints: bool) -> SystemCo
         raise StudyConfigError(f"{where}: guidance_scale must be 0 or more, got {guidance:g}")
     if not STEPS_RANGE[0] <= steps <= STEPS_RANGE[1]:
         raise StudyConfigError(f"{where}: steps must be between {STEPS_RANGE[0]} and {STEPS_RANGE[1]}, got {steps}")
+    physics = values.get("physics", DEFAULT_PHYSICS)
+    if not isinstance(physics, bool):
+        raise StudyConfigError(f"{where}: physics must be true or false, got {physics!r}")
     if check_checkpoints:
         try:
             read_config(checkpoint, GENERATOR_KIND)
         except CheckpointError as error:
             raise StudyConfigError(f"{where}: the checkpoint cannot be used: {error}") from error
-    return SystemConfig(name, checkpoint.resolve(), guidance, steps)
+    return SystemConfig(name, checkpoint.resolve(), guidance, steps, physics)
 
 
 def study_config_from_dict(values: dict, base: Path, check_checkpoints: bool = True) -> StudyConfig:

@@ -101,7 +101,8 @@ def prepare_study(config: StudyConfig, out: str | Path, device: str = "cpu", pro
             if system.checkpoint not in pipelines:
                 pipelines[system.checkpoint] = Text2InteractPipeline.from_pretrained(system.checkpoint, device=device)
             result = pipelines[system.checkpoint](config.prompts[job.prompt], seconds=config.seconds, seed=job.seed,
-                                                  guidance_scale=system.guidance_scale, steps=system.steps)
+                                                  guidance_scale=system.guidance_scale, steps=system.steps,
+                                                  physics=system.physics)
             save_npz(out / CLIPS / job.name, joints_mm=joints_to_millimetres(result.joints[0]),
                      fps=np.array(result.fps), settings=np.array(json.dumps(job.settings, sort_keys=True)))
             written.append(job.name)

@@ -20,3 +20,9 @@ def test_a_missing_or_broken_checkpoint_is_explained_without_server_paths(tmp_pa
 def test_the_shipped_checkpoint_is_named_relative_to_the_project():
     model = load_model(DEFAULT_CHECKPOINT.parent / "no-such-model")
     assert model.public_name == "assets/no-such-model" and "`assets/no-such-model`" in model.error
+
+
+def test_the_model_line_counts_every_phase_of_the_shipped_model():
+    # assets/interactor: 9,000 steps from the 9,000 of phase 1 (its config's lineage), not 9,000 in all
+    model = load_model(DEFAULT_CHECKPOINT)
+    assert model.ready and model.summary.endswith("· 18,000 training steps in 2 phases")

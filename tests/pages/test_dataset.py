@@ -11,8 +11,10 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import expect
 
-from pages.dataset import STATUS_COLORS, THEME_COLORS
-from t2i_core.roots import REFUSED
+from pages.dataset import REAL_COLOR, STATUS_COLORS, THEME_COLORS, load_set, preset
+from t2i_core.compose.filters import DEFAULT_DELTA
+from t2i_core.roots import REFUSED, DataRoots
+from tests.fixtures import build_compose_output
 from tests.pages.conftest import TIMEOUT, screenshot
 
 MAP = "document.querySelector('#dataset-map .js-plotly-plot')"
@@ -195,3 +197,42 @@ def test_places_outside_the_roots_are_refused(page, data_root, tmp_path):
         open_set(page, f"{data_root.name}/compose")  # another reply between, so each refusal is seen arriving
         expect(page.locator("#dataset-info")).to_contain_text("feedc0ffee", timeout=TIMEOUT)
     assert len(set(replies)) == 1 and str(data_root) not in replies[0]
+
+
+def rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def test_real_clips_and_every_status_have_colours_far_apart():
+    # the real clips were the same grey as the unsplittable candidates
+    for status, colour in STATUS_COLORS.items():
+        assert np.linalg.norm(rgb(colour) - rgb(REAL_COLOR)) > 100, status
+
+
+def opened(tmp_path, defaults=None):
+    build_compose_output(tmp_path / "compose", tmp_path / "real", defaults=defaults)
+    return load_set(DataRoots.from_operator([tmp_path]), f"{tmp_path.name}/compose", "status")
+
+
+def test_thresholds_are_shown_rounded_to_the_sliders_steps(tmp_path):
+    outputs = opened(tmp_path, {"delta": 0.5812345, "r_min": 0.14091351844254357, "r_max": 0.7129874, "k": 3})
+    data, delta, r_min, r_max = outputs[0], outputs[5], outputs[6], outputs[7]
+    assert (delta["value"], r_min["value"], r_max["value"]) == (0.58, 0.141, 0.713)
+    assert data.defaults.r_min == 0.14091351844254357  # the run's own value is kept; only the page rounds
+    # the counts follow the values shown, not the run's unrounded ones
+    kept = int(((data.cosine >= 0.58) & (data.distance >= 0.141) & (data.distance <= 0.713)).sum())
+    assert f"<b>{kept:,}</b>" in outputs[8].split('data-status="kept"')[1].split("</td>")[0]
+    for which in ("paper", "defaults"):
+        values = [update["value"] for update in preset(which, data, "status")[:3]]
+        assert all(len(repr(v).split(".")[1]) <= 3 for v in values), values
+
+
+def test_the_page_says_when_paper_values_and_run_defaults_are_the_same(tmp_path):
+    same = opened(tmp_path / "a", {"delta": DEFAULT_DELTA, "r_min": 0.2, "r_max": 1.0, "k": 3})
+    assert '"Paper values" and "Run defaults" set the same thresholds' in same[1]
+    assert [u["value"] for u in preset("paper", same[0], "status")[:3]] == \
+        [u["value"] for u in preset("defaults", same[0], "status")[:3]]
+    different = opened(tmp_path / "b")  # the fixture's run used delta 0.5
+    assert "same thresholds" not in different[1]
+    assert preset("paper", different[0], "status")[0]["value"] == DEFAULT_DELTA
+    assert preset("defaults", different[0], "status")[0]["value"] == 0.5

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from pages.study import DEFAULT_STUDY, open_study, start, vote
 from t2i_core.study.prepared import PreparedStudy
 from t2i_core.study.store import VoteStore
-from t2i_core.study.trials import arrangement, gold_answer
+from t2i_core.study.trials import CHOICE_LABELS, QUESTIONS, arrangement, gold_answer
 from tests.browser import app_process, running_app
 from tests.pages.conftest import TIMEOUT, screenshot, wait_for_frame_change
 from tests.study.reference import binomial_two_sided, wilson
@@ -30,7 +30,9 @@ PAIR_TRIALS = [t for t in STUDY.trials if not t.gold]
 @pytest.fixture(scope="module")
 def study_app(checkpoint, tmp_path_factory):
     db = tmp_path_factory.mktemp("study") / "votes.sqlite"
-    with running_app("--checkpoint", str(checkpoint), "--study-db", str(db), env={"T2I_STUDY_TOKEN": TOKEN}) as url:
+    # every test client is 127.0.0.1: the per-address vote limit is tested in tests/security/test_rate_limit.py
+    with running_app("--checkpoint", str(checkpoint), "--study-db", str(db), "--votes-per-minute", "0",
+                     env={"T2I_STUDY_TOKEN": TOKEN}) as url:
         yield url, db
 
 
@@ -114,6 +116,65 @@ def test_a_second_vote_on_a_trial_is_not_counted_twice(browser, study_app):
         assert len(votes) == 2 and set(votes.choice) == {"right"} and set(votes.trial) == {trial_id}
     finally:
         context.close()
+
+
+
+def selected(page, question: str) -> list[str]:
+    """The labels ticked on one question's radio (none on a fresh trial)."""
+    return [label.inner_text().strip() for label in page.locator(f"#study-q-{question} label").all()
+            if label.locator("input").is_checked()]
+
+
+LABEL_CHOICE = {label: choice for choice, label in CHOICE_LABELS.items()}
+# Per trial, the rater's attempts in order: which labels they click before pressing Submit. Only the last
+# attempt answers both questions; the others are refused and must store nothing.
+VOTING_PLAN = [
+    [{"text": "Left", "motion": "Left"}],                                  # both at once
+    [{"text": "Right"}, {"motion": "Both equally"}],                       # one, then the other
+    [{}, {"motion": "Right"}, {"text": "Both equally"}],                  # neither, one, both
+    [{"motion": "Left"}, {"text": "Left", "motion": "Right"}],             # changes an answer before submitting
+    [{"text": "Both equally", "motion": "Both equally"}],
+]
+
+
+def test_every_trial_opens_blank_and_the_database_holds_exactly_what_was_clicked(browser, study_app):
+    url, db = study_app
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        open_study_tab(page, url)
+        rater = field(page, "study-rater")
+        expected: dict[tuple[str, str], str] = {}
+        for number, attempts in enumerate(VOTING_PLAN, start=1):
+            expect(page.locator("#study-progress")).to_have_text(f"Trial {number} of {len(STUDY.trials)}",
+                                                                 timeout=TIMEOUT)
+            trial_id = field(page, "study-trial")
+            assert {q: selected(page, q) for q in QUESTIONS} == {q: [] for q in QUESTIONS}, f"trial {number}"
+            ticked: dict[str, str] = {}
+            for attempt, clicks in enumerate(attempts):
+                for question, label in clicks.items():
+                    page.locator(f"#study-q-{question} label", has_text=label).click()
+                    ticked[question] = label
+                assert {q: selected(page, q) for q in QUESTIONS} == {q: [ticked[q]] if q in ticked else []
+                                                                     for q in QUESTIONS}
+                page.locator("#study-vote").click()
+                if attempt < len(attempts) - 1:  # refused: says which question is missing, stores nothing
+                    missing = " ".join(text for q, text in QUESTIONS.items() if q not in ticked)
+                    expect(page.locator("#study-status")).to_have_text(f"Answer both questions first: {missing}",
+                                                                       timeout=TIMEOUT)
+                    assert field(page, "study-trial") == trial_id
+            expect(page.locator("#study-progress")).to_have_text(f"Trial {number + 1} of {len(STUDY.trials)}",
+                                                                 timeout=TIMEOUT)
+            expect(page.locator("#study-status")).to_contain_text("Vote saved")
+            expected.update({(trial_id, q): LABEL_CHOICE[label] for q, label in ticked.items()})
+            votes = rater_votes(db, rater)
+            assert dict(zip(zip(votes.trial, votes.question), votes.choice)) == expected
+            assert len(votes) == 2 * number
+    finally:
+        context.close()
+    assert not errors, errors
 
 
 
@@ -262,7 +323,8 @@ def test_a_killed_server_keeps_every_acknowledged_vote(checkpoint, tmp_path):
                 if len(acknowledged) >= 12:
                     enough.set()
 
-    with app_process("--checkpoint", str(checkpoint), "--study-db", str(db)) as (process, url):
+    with app_process("--checkpoint", str(checkpoint), "--study-db", str(db), "--votes-per-minute", "0") as (process,
+                                                                                                        url):
         threads = [threading.Thread(target=voter, args=(url, f"k{i}")) for i in range(4)]
         for thread in threads:
             thread.start()

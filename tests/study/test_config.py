@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from t2i_core.pipeline import DEFAULT_PHYSICS
 from t2i_core.study.config import StudyConfigError, load_study_config
 
 
@@ -29,6 +30,7 @@ def test_a_valid_config_resolves_checkpoints_next_to_the_file(tmp_path, checkpoi
     assert [s.name for s in config.systems] == ["a", "b"]
     assert config.systems[0].checkpoint == checkpoint.resolve()
     assert config.systems[1].steps == 10 and config.systems[0].guidance_scale == 1.0
+    assert config.systems[0].physics is DEFAULT_PHYSICS  # a study rates what the app makes by default
     assert config.prompts == ("two people shake hands.",) and config.seeds == (0,)
 
 
@@ -44,6 +46,8 @@ def test_a_valid_config_resolves_checkpoints_next_to_the_file(tmp_path, checkpoi
      "system 'b': the checkpoint cannot be used: .*missing is not a checkpoint folder"),
     ({"systems": [{"name": "a", "checkpoint": "ckpt"}, {"name": "b", "checkpoint": "ckpt", "steps": 0}]},
      "steps must be between 1 and 1000"),
+    ({"systems": [{"name": "a", "checkpoint": "ckpt", "physics": "yes"}, {"name": "b", "checkpoint": "ckpt"}]},
+     "system 'a': physics must be true or false"),
     ({"seeds": []}, "seeds must be a non-empty list"),
     ({"seconds": 30}, "seconds must be between 1 and 10"),
     ({"gold_rate": 0.9}, "gold_rate must be between 0 and 0.5"),

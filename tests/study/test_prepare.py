@@ -4,21 +4,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from t2i_core.pipeline import Text2InteractPipeline
+from t2i_core.pipeline import DEFAULT_PHYSICS, Text2InteractPipeline
 from t2i_core.study.config import load_study_config, study_config_from_dict
 from t2i_core.study.prepare import manifest_dict, plan_clips, prepare_study
-from t2i_core.study.prepared import MANIFEST, PreparedStudy, StudyFolderError
+from t2i_core.study.prepared import MANIFEST, PreparedStudy, StudyFolderError, read_clip
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "assets" / "interactor"
 DEMO = REPO / "assets" / "study_demo"
 
 
-def tiny_config(steps_b=2):
+def tiny_config(steps_b=2, physics_a=DEFAULT_PHYSICS):
     return study_config_from_dict({
         "name": "tiny", "prompts": ["two people shake hands.", "one person waves, the other waves back."],
         "seeds": [3], "seconds": 1, "gold_rate": 0.25,
-        "systems": [{"name": "g1", "checkpoint": str(SHIPPED), "guidance_scale": 1.0, "steps": 2},
+        "systems": [{"name": "g1", "checkpoint": str(SHIPPED), "guidance_scale": 1.0, "steps": 2,
+                     "physics": physics_a},
                     {"name": "g3", "checkpoint": str(SHIPPED), "guidance_scale": 3.5, "steps": steps_b}]},
         REPO)
 
@@ -63,6 +64,27 @@ def test_the_shipped_demo_study_is_complete_and_matches_its_config():
     assert sum(t.gold for t in study.trials) >= 1
     size = sum(p.stat().st_size for p in DEMO.rglob("*") if p.is_file())
     assert size < 2_000_000
+
+
+def test_the_demo_study_is_made_as_the_app_makes_motion_and_nobody_stands_inside_the_other():
+    # made with the app's default physical guidance; without it the guidance-3.5 clips had the two pelvises
+    # 0.005-0.05 m apart
+    study = PreparedStudy.load(DEMO)
+    for trial in (t for t in study.trials if not t.gold):
+        for label in (trial.a, trial.b):
+            joints = study.joints(label, trial)
+            gap = np.linalg.norm(joints[0, :, 0] - joints[1, :, 0], axis=-1)
+            assert gap.min() > 0.2, (label, trial.prompt, gap.min())
+    for path in (DEMO / "clips").glob("*.npz"):
+        assert read_clip(path)[1]["physics"] is DEFAULT_PHYSICS
+
+
+def test_physical_guidance_is_part_of_a_systems_settings(tmp_path):
+    out = tmp_path / "study"
+    prepare_study(tiny_config(), out, progress=False)
+    todo, kept = plan_clips(tiny_config(physics_a=not DEFAULT_PHYSICS), out.resolve())
+    assert sorted(job.name for job in todo) == ["g1-p00-s3.npz", "g1-p01-s3.npz"]
+    assert sorted(kept) == ["g3-p00-s3.npz", "g3-p01-s3.npz"]
 
 
 def test_a_folder_without_a_prepared_study_is_explained(tmp_path):

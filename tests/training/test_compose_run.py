@@ -7,6 +7,12 @@ import pytest
 
 from t2i_core.assets import SHIPPED_EVALUATOR
 from t2i_core.compose.output import read_compose_output
+from t2i_core.compose.scoring import (
+    DEFAULT_FILTER_EVALUATOR,
+    PROTOCOL_EVALUATOR,
+    FilterEvaluatorError,
+    check_filter_evaluator,
+)
 from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder
 from training import compose
 
@@ -116,3 +122,25 @@ def test_reaction_eval_prints_the_table_and_writes_json(setup, tmp_path, capsys)
     assert "use --reaction inpaint" in capsys.readouterr().err
     assert reaction_eval(setup, "--checkpoint", str(setup["single"]), "--methods", "inpaint") == 2
     assert "single-person model" in capsys.readouterr().err
+
+
+def test_a_fresh_clone_composes_with_the_shipped_filter_evaluator(setup, tmp_path):
+    """No --filter-evaluator: the shipped one (the other half of the training clips, another seed) is used;
+    the protocol's evaluator stays refused."""
+    default = compose.build_parser().parse_args(["run", "--real", "r", "--out", "o", "--candidates", "1"])
+    assert default.filter_evaluator == DEFAULT_FILTER_EVALUATOR
+    assert check_filter_evaluator(DEFAULT_FILTER_EVALUATOR) == DEFAULT_FILTER_EVALUATOR.resolve()
+    training = json.loads((DEFAULT_FILTER_EVALUATOR / "config.json").read_text())["training"]
+    protocol = json.loads((PROTOCOL_EVALUATOR / "config.json").read_text())["training"]
+    assert training["train_half"] == 1 and training["seed"] != protocol["seed"]
+    assert protocol.get("train_half") is None  # the protocol's evaluator saw every training clip
+    with pytest.raises(FilterEvaluatorError, match="must not choose the training data"):
+        check_filter_evaluator(PROTOCOL_EVALUATOR)
+
+    assert compose.main(["run", "--real", str(setup["real"]), "--out", str(tmp_path / "out"), "--candidates", "3",
+                         "--seed", "4", "--model", str(setup["model"]), "--steps", "3", "--k", "3",
+                         "--min-seconds", "1", "--max-seconds", "1.5", "--cache-dir", str(setup["cache"]),
+                         "--no-progress", "--device", "cpu"]) == 0
+    output = read_compose_output(tmp_path / "out")
+    assert output.info["filter_evaluator"] == str(DEFAULT_FILTER_EVALUATOR.resolve())
+    assert len(output.candidates) == 3 and output.candidates["cosine"].notna().any()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from pages.common import load_model
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.losses import InteractionLoss, LossConfig
 from t2i_core.models.interactor import InterActor, InterActorConfig
@@ -264,6 +265,18 @@ def test_fine_tuning_from_a_checkpoint_mixes_real_and_synthetic_data(folder, tmp
     assert saved["config"] == json.loads((tmp_path / "stage1" / "config.json").read_text())["config"]
     assert saved["init_from"] == str(tmp_path / "stage1")
     assert json.loads((tmp_path / "stage1" / "config.json").read_text())["init_from"] is None
+    # the chain of runs is recorded, so the app's model line counts every phase's steps
+    assert json.loads((tmp_path / "stage1" / "config.json").read_text())["lineage"] == []
+    assert saved["lineage"] == [{"init_from": str(tmp_path / "stage1"), "step": 1}]
+    third = [*args[:args.index("--out")], "--out", str(tmp_path / "stage3"), "--init-from", str(tmp_path / "stage2"),
+             *args[args.index("--steps"):]]
+    third[third.index("--steps") + 1] = "2"
+    assert train_interactor.main(third) == 0
+    lineage = json.loads((tmp_path / "stage3" / "config.json").read_text())["lineage"]
+    assert lineage == [{"init_from": str(tmp_path / "stage1"), "step": 1},
+                       {"init_from": str(tmp_path / "stage2"), "step": 1}]
+    assert "· 4 training steps in 3 phases" in load_model(tmp_path / "stage3").summary
+    assert load_model(tmp_path / "stage1").summary.endswith("· 1 training steps")
 
 
 @pytest.mark.slow  # trains or runs torchrun

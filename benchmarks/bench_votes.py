@@ -1,0 +1,168 @@
+"""Votes and page loads while the model is busy: 50 raters against a local app during a generation.
+
+    python -m benchmarks.bench_votes [--checkpoint assets/interactor] [--raters 50] [--trials 4] [--think 3]
+                                     [--arrive-over 10] [--no-sessions] [--idle]
+
+Starts ``python app.py`` on 127.0.0.1 (the shipped demo study, a fresh vote database), has a
+headless Chromium press Generate (a 10 s clip at the page's most DDIM steps, pressed again whenever
+one finishes, so the model is busy throughout), then lets every rater, each in its own thread and
+Gradio session, arriving evenly over ``--arrive-over`` seconds, load the page (``GET /``), open the
+study (``study_start``: its rater id and first trial) and vote through ``--trials`` trials over
+Gradio's HTTP API, each vote answering the trial the previous reply showed, ``--think`` seconds
+after it. It prints the median and 95th percentile of the votes' and the page loads' latencies
+(request sent to reply complete), over all of them and over those sent while a generation ran.
+The app runs with a per-address vote limit high enough for the run: every rater is 127.0.0.1 here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import tempfile
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import expect, sync_playwright
+
+from pages.common import DEFAULT_CHECKPOINT
+from t2i_core.inputs import APP_STEPS_RANGE
+from tests.browser import CHROMIUM_ARGS, call_event, chromium_path, running_app
+
+PROMPT = "one person pushes the other on the shoulder, and the other stumbles backwards."
+AIMS = {"median": 0.3, "p95": 1.0}  # seconds, from issue 21
+
+
+def read_page(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=600) as response:
+        return response.read()
+
+
+class Timings:
+    """(kind, start, seconds) of every request, from many threads."""
+
+    def __init__(self):
+        self.rows: list[tuple[str, float, float]] = []
+        self._lock = threading.Lock()
+
+    def timed(self, kind: str, action, *args):
+        start = time.perf_counter()
+        result = action(*args)
+        with self._lock:
+            self.rows.append((kind, start, time.perf_counter() - start))
+        return result
+
+
+def rater(url: str, number: int, trials: int, timings: Timings, sessions: bool, think: float, arrive: float) -> int:
+    """Arrive after ``arrive`` s, load the page, open the study, vote through ``trials`` trials; returns the votes
+    saved."""
+    time.sleep(arrive)
+    session = secrets.token_hex(8) if sessions else None  # a browser keeps one session for its visit
+    timings.timed("page", read_page, url)
+    outputs = timings.timed("page", call_event, url, "study_start", [""], 600.0, session)
+    rater_id, trial = outputs[1], outputs[3]
+    choices = ("left", "right", "tie")
+    saved = 0
+    for i in range(trials):
+        answers = [choices[(number + i) % 3], choices[(number + 2 * i) % 3]]
+        time.sleep(think)  # watching the two clips
+        outputs = timings.timed("vote", call_event, url, "study_vote", [rater_id, trial, *answers], 600.0, session)
+        saved += "Vote saved" in outputs[0]
+        trial = outputs[1]
+        if not trial:
+            break
+    return saved
+
+
+def generate(page, seed: int) -> tuple[float, float]:
+    """Press Generate with ``seed``; wait for its downloads; return when it started and ended."""
+    status = page.locator("#gen-status")
+    before = status.inner_text()
+    page.locator("#seeds input, #seeds textarea").first.fill(str(seed))
+    start = time.perf_counter()
+    page.locator("#generate-button").click()
+    expect(status).not_to_have_text(before, timeout=600_000)
+    expect(status).to_contain_text("Downloads ready", timeout=600_000)
+    return start, time.perf_counter()
+
+
+def summary(seconds: list[float]) -> str:
+    if not seconds:
+        return "none"
+    values = np.asarray(seconds)
+    return (f"median {np.median(values):.3f} s, p95 {np.percentile(values, 95):.3f} s, max {values.max():.3f} s "
+            f"(n={len(values)})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
+    parser.add_argument("--raters", type=int, default=50)
+    parser.add_argument("--trials", type=int, default=4, help="votes per rater (default 4)")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds a rater takes before each vote (default 3: one loop of the demo's 3 s clips; "
+                             "0: votes back to back)")
+    parser.add_argument("--arrive-over", type=float, default=10.0,
+                        help="raters arrive evenly over this many seconds (default 10; 0: all at once)")
+    parser.add_argument("--no-sessions", action="store_true",
+                        help="every call in a new Gradio session, as a bare API client (default: one session per "
+                             "rater, as a browser keeps)")
+    parser.add_argument("--idle", action="store_true", help="no generation meanwhile (for comparison)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="t2i-bench-votes-") as folder, \
+            running_app("--checkpoint", str(args.checkpoint), "--study-db", str(Path(folder) / "votes.sqlite"),
+                        "--votes-per-minute", str(10 * args.raters * (args.trials + 2))) as url, \
+            sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.locator("#generate-button").wait_for(state="visible", timeout=120_000)
+        page.locator("#prompt textarea").fill(PROMPT)
+        page.locator("#seconds input").fill("10")
+        page.locator("#steps input").fill(str(APP_STEPS_RANGE[1]))
+        timings, busy = Timings(), []
+        with ThreadPoolExecutor(max_workers=args.raters) as pool:
+            futures = []
+
+            def start_raters():  # once the first generation holds the model's slot
+                time.sleep(2.0)
+                futures.extend(pool.submit(rater, url, i, args.trials, timings, not args.no_sessions, args.think,
+                                           i * args.arrive_over / args.raters)
+                               for i in range(args.raters))
+
+            starter = threading.Thread(target=start_raters)
+            starter.start()
+            if not args.idle:
+                busy.append(generate(page, 0))  # the browser stays on this thread (Playwright's rule)
+            starter.join()
+            while not args.idle and not all(f.done() for f in futures):
+                busy.append(generate(page, len(busy)))
+            saved = sum(f.result() for f in futures)
+        browser.close()
+
+    def during(start: float) -> bool:
+        return any(a <= start and start <= b for a, b in busy)
+
+    print(f"checkpoint: {args.checkpoint}; {args.raters} raters x {args.trials} votes; "
+          f"{len(busy)} generations of 10 s at {APP_STEPS_RANGE[1]} steps ran meanwhile "
+          f"({', '.join(f'{b - a:.1f}' for a, b in busy)} s)")
+    print(f"raters arrive over {args.arrive_over:g} s, think {args.think:g} s before each vote, "
+          f"{'a new Gradio session per call' if args.no_sessions else 'one Gradio session per rater'}")
+    print(f"votes saved: {saved} of {args.raters * args.trials}")
+    for kind in ("vote", "page"):
+        rows = [(start, seconds) for k, start, seconds in timings.rows if k == kind]
+        print(f"{kind}s, all: {summary([s for _, s in rows])}")
+        print(f"{kind}s sent while a generation ran: {summary([s for start, s in rows if during(start)])}")
+    votes = [s for k, start, s in timings.rows if k == "vote" and during(start)]
+    if votes:
+        median, p95 = float(np.median(votes)), float(np.percentile(votes, 95))
+        verdict = "met" if median <= AIMS["median"] and p95 <= AIMS["p95"] else "NOT met"
+        print(f"aim (votes during a generation: median <= {AIMS['median']} s, p95 <= {AIMS['p95']} s): {verdict}")
+
+
+if __name__ == "__main__":
+    main()
