@@ -78,6 +78,10 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--person1", choices=PERSON1_CHOICES, default=DEFAULTS.person1,
                         help="retrieved: from a motion library of the real train split; generated: the single-person "
                              "prior (--single-person); joint: person 1 of the joint model's own pair")
+    parser.add_argument("--library", type=Path, default=None,
+                        help="with --person1 retrieved: the folder whose train split person 1 is retrieved from, a "
+                             "single-person corpus in HumanML3D's layout (training.build_solo) or an InterHuman-layout "
+                             "folder (default: --real)")
     parser.add_argument("--single-person", type=Path, default=None,
                         help="single-person prior (train_interactor --config single) for --person1 generated")
     parser.add_argument("--reaction", choices=REACTION_CHOICES, default=None,
@@ -137,19 +141,22 @@ def resolve_reaction(model: Path, asked: str | None) -> str:
 
 def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, device: str,
                  single_person: Path | None = None, cache_dir: Path | None = None,
-                 progress: bool = False) -> ComposePieces:
+                 progress: bool = False, library: Path | None = None) -> ComposePieces:
     """The real pieces: prompt-space descriptions, the rule-based splitter, person 1 as ``config.person1``
-    says, person 2 from ``model`` by ``config.reaction``."""
+    says (retrieved from ``library``'s train split, the real folder's by default), person 2 from ``model``
+    by ``config.reaction``."""
     encoder = scorer.texts.encoder  # one MiniLM for every piece that reads the same tokens
     pipe = _load_pipe(model, encoder, device)
     names = {"descriptions": "prompt space (descriptions.sample_descriptions)",
              "splitter": "rule-based (splitter.split_description)", "model": str(model),
              "reaction": f"{config.reaction} ({model.name})"}
     if config.person1 == "retrieved":
-        library = cached_library(real.root, (LIBRARY_SPLIT,), cache_dir, progress=progress)
+        source = real.root if library is None else library
+        motions = cached_library(source, (LIBRARY_SPLIT,), cache_dir, progress=progress)
         frames = min(round(config.max_seconds * FPS), pipe.model.config.max_frames)
-        person1 = LibraryPerson1(library, max_frames=frames)
-        names["person1"] = f"retrieved ({len(library)} tracks of the {LIBRARY_SPLIT} split)"
+        person1 = LibraryPerson1(motions, max_frames=frames)
+        names["person1"] = (f"retrieved ({len(motions)} {motions.kind} motions of the {LIBRARY_SPLIT} split of "
+                            f"{Path(source).name})")
     elif config.person1 == "generated":
         if single_person is None:
             raise ComposeRunError("--person1 generated needs --single-person DIR (a checkpoint of "
@@ -180,6 +187,12 @@ def run_command(args: argparse.Namespace) -> int:
         if args.person1 == "generated" and (args.single_person is None or not args.single_person.is_dir()):
             raise ComposeRunError("--person1 generated needs --single-person DIR, an existing checkpoint folder "
                                   "(train_interactor --config single)")
+        if args.library is not None and args.person1 != "retrieved":
+            raise ComposeRunError("--library is where --person1 retrieved finds person 1; drop it or use "
+                                  "--person1 retrieved")
+        if args.library is not None and not args.library.is_dir():
+            raise ComposeRunError(f"--library folder not found: {args.library} (a HumanML3D-layout corpus from "
+                                  "training.build_solo, or an InterHuman-layout folder)")
         config = ComposeConfig(
             candidates=args.candidates, seed=args.seed, delta=args.delta, k=args.k, r_min=args.r_min,
             r_max=args.r_max, r_min_percentile=args.r_min_percentile, r_max_percentile=args.r_max_percentile,
@@ -193,7 +206,7 @@ def run_command(args: argparse.Namespace) -> int:
         real = load_real_set(args.real, config.real_split, args.cache_dir, progress=not args.no_progress)
         scorer = load_filter_scorer(evaluator, device=device, allow_protocol=args.allow_protocol_evaluator)
         pieces = build_pieces(config, real, args.model, scorer, device, args.single_person, args.cache_dir,
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, library=args.library)
         output = run_compose(config, real, args.out, pieces, filter_evaluator=evaluator,
                              progress=not args.no_progress)
     except RUN_ERRORS as error:

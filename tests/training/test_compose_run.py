@@ -98,6 +98,23 @@ def test_person1_choices_and_the_reaction_default(setup, tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+def test_person1_retrieved_from_a_single_person_corpus(setup, tmp_path, capsys):
+    from tests.fixtures import solo_folder
+
+    corpus = solo_folder(tmp_path / "solo", {"train": [f"s{i}" for i in range(4)], "test": ["t0"]})
+    assert run(setup, tmp_path / "out", "--library", str(corpus)) == 0
+    output = read_compose_output(tmp_path / "out")
+    made = output.candidates[output.candidates["frames"] > 0]
+    assert len(made) > 0 and made["person1_source"].str.startswith("retrieved:humanml3d:s").all()
+    assert "humanml3d motions of the train split of solo" in output.info["pieces"]["person1"]
+    capsys.readouterr()
+    assert run(setup, tmp_path / "x", "--library", str(tmp_path / "nowhere")) == 2
+    assert "--library folder not found" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--library", str(corpus), "--person1", "joint") == 2
+    assert "use --person1 retrieved" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
 def reaction_eval(setup, *extra):
     return compose.main(["reaction-eval", "--data", str(setup["real"]), "--split", "train", "--evaluator",
                          str(setup["evaluator"]), "--max-clips", "3", "--steps", "2", "--cache-dir",
