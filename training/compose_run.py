@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from t2i_core.checkpoint import CheckpointError
-from t2i_core.compose.descriptions import SpaceDescriptions
+from t2i_core.compose.descriptions import BroadDescriptions, SpaceDescriptions
 from t2i_core.compose.filters import DEFAULT_DELTA
 from t2i_core.compose.generation import (
     GeneratedPerson1,
@@ -56,6 +56,7 @@ from t2i_core.pipeline import FPS
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = REPO / "assets" / "interactor"
 DEFAULTS = ComposeConfig()
+DESCRIPTION_CHOICES = ("space", "broad")
 LIBRARY_SPLIT = "train"  # person 1 is retrieved from the real folder's training clips only
 RUN_ERRORS = (ComposeRunError, FilterEvaluatorError, CheckpointError, ComposeOutputError, LibraryError,
               NoCaptionsError, DataFolderError)
@@ -78,6 +79,9 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--person1", choices=PERSON1_CHOICES, default=DEFAULTS.person1,
                         help="retrieved: from a motion library of the real train split; generated: the single-person "
                              "prior (--single-person); joint: person 1 of the joint model's own pair")
+    parser.add_argument("--descriptions", choices=DESCRIPTION_CHOICES, default="space",
+                        help="space: two-person actions of the real folder's mined space; broad: single-person parts "
+                             "from the solo corpus's action vocabulary in the space's relations")
     parser.add_argument("--library", type=Path, default=None,
                         help="with --person1 retrieved: the folder whose train split person 1 is retrieved from, a "
                              "single-person corpus in HumanML3D's layout (training.build_solo) or an InterHuman-layout "
@@ -141,13 +145,15 @@ def resolve_reaction(model: Path, asked: str | None) -> str:
 
 def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, device: str,
                  single_person: Path | None = None, cache_dir: Path | None = None,
-                 progress: bool = False, library: Path | None = None) -> ComposePieces:
+                 progress: bool = False, library: Path | None = None,
+                 descriptions: str = "space") -> ComposePieces:
     """The real pieces: prompt-space descriptions, the rule-based splitter, person 1 as ``config.person1``
     says (retrieved from ``library``'s train split, the real folder's by default), person 2 from ``model``
     by ``config.reaction``."""
     encoder = scorer.texts.encoder  # one MiniLM for every piece that reads the same tokens
     pipe = _load_pipe(model, encoder, device)
-    names = {"descriptions": "prompt space (descriptions.sample_descriptions)",
+    names = {"descriptions": "broad vocabulary (descriptions.sample_broad_descriptions)" if descriptions == "broad"
+             else "prompt space (descriptions.sample_descriptions)",
              "splitter": "rule-based (splitter.split_description)", "model": str(model),
              "reaction": f"{config.reaction} ({model.name})"}
     if config.person1 == "retrieved":
@@ -174,7 +180,9 @@ def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, devi
         reaction = PipelineReaction(pipe, config.reaction, config.guidance_scale, config.steps)
     except ValueError as error:
         raise ComposeRunError(f"--model: {error}") from None
-    return ComposePieces(descriptions=SpaceDescriptions(mine_space(real.root)), splitter=RunSplitter(),
+    space = mine_space(real.root)
+    source = BroadDescriptions(space) if descriptions == "broad" else SpaceDescriptions(space)
+    return ComposePieces(descriptions=source, splitter=RunSplitter(),
                          person1=person1, reaction=reaction, scorer=scorer, real_labeler=label_caption, names=names)
 
 
@@ -206,7 +214,7 @@ def run_command(args: argparse.Namespace) -> int:
         real = load_real_set(args.real, config.real_split, args.cache_dir, progress=not args.no_progress)
         scorer = load_filter_scorer(evaluator, device=device, allow_protocol=args.allow_protocol_evaluator)
         pieces = build_pieces(config, real, args.model, scorer, device, args.single_person, args.cache_dir,
-                              progress=not args.no_progress, library=args.library)
+                              progress=not args.no_progress, library=args.library, descriptions=args.descriptions)
         output = run_compose(config, real, args.out, pieces, filter_evaluator=evaluator,
                              progress=not args.no_progress)
     except RUN_ERRORS as error:

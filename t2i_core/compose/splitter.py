@@ -1,17 +1,17 @@
 """Stage 3, the splitter: a two-person description -> (initiator's prompt, responder's prompt).
 
-Rule-based by default. Captions name persons by role, never by file order: "one person", "a
-person", "the first person", "that person" are the initiator; "the other (person)", "the second
-person", "the partner", "another person" the responder; "both", "two people", "they" and "X and Y"
-both of them ("each" too: "each of the two people jumps"). The description is cut into phases at order words ("then", "after that", "finally",
-a full stop) and each phase into clauses at a conjunction or comma that is followed by a person
-(", and the other person ...", " while the other ...", ", who ..."). A clause without a person
-continues the previous one's; one that only says the persons act at once ("both people act
-together") is dropped, and one that copies the partner ("the other copies them", "then does the
-same") takes the partner's last predicate. What a clause says of its subject goes to that person's prompt, with
-the partner written "someone" (as the per-person captions do); a phase in which one person does
-nothing explicit gives that person the lexicon's reaction to the phase's action. Every person's
-clauses are joined in order into "a person ..., then ...".
+Rule-based by default. Captions name persons by role, never by file order: "one person", "a person",
+"the first person", "that person" are the initiator; "the other (person)", "the second person", "the
+partner", "another person" the responder; "both", "two people", "they" and "X and Y" both of them
+("each" too: "each of the two people jumps"). The description is cut into phases at order words
+("then", "after that", "finally", a full stop) and each phase into clauses at a conjunction or comma
+that is followed by a person (", and the other person ...", " while the other ...", ", who ..."). A
+clause without a person continues the previous one's; one that only says the persons act at once
+("both people act together") is dropped, and one that copies the partner ("the other copies them",
+"then does the same") takes the partner's last predicate. What a clause says of its subject goes to
+that person's prompt, with the partner written "someone" (as the per-person captions do); a phase in
+which one person does nothing explicit gives that person the lexicon's reaction to the phase's
+action. Every person's clauses are joined in order into "a person ..., then ...".
 
 A description that cannot be split returns a ``Split`` with ``reason`` set (never dropped); the
 reasons are the ``REASONS`` below. ``measure_splitter`` scores the splits against the per-person
@@ -37,6 +37,7 @@ from t2i_core.compose.lexicon import (
     find,
     is_verb,
     lemma,
+    solo_actions_named,
     third_person,
     tokenize,
 )
@@ -71,9 +72,9 @@ _CONNECTIVE = re.compile(r"^(?:and|while|as|whereas|but|when|until|meanwhile|the
                          r"at first|now)\b[,]?\s*")
 # Order words start a new phase.
 _PHASE = re.compile(r"(?:\.\s+|[,;]?\s*\b(?:and\s+)?(?:then|after that|afterwards|afterward|finally|in the end|"
-                    r"later|eventually)\b,?\s*)")
+                    r"later|eventually)\b(?!\s+to\b),?\s*)")  # "looks left and then to the right" is one phase
 # A clause starts at a comma, semicolon or conjunction that a person follows; ", who" refers back.
-_SAME_TIME = r"(?:(?:at the same time|meanwhile|in turn),?\s+)?"
+_SAME_TIME = r"(?:(?:at the same time|meanwhile|in turn|in response|in return),?\s+)?"
 _CLAUSE = re.compile(rf"(?:[,;]\s*(?:and\s+|while\s+|as\s+|but\s+|whereas\s+)?{_SAME_TIME}|"
                      rf"\s+(?:and|while|as|whereas|but|when|until)\s+{_SAME_TIME})(?=(?:{_REF})\b(?!'s))|,\s*(?=who\b)")
 # The partner inside a clause ("the first left jab" is no person, so bare "the first/second" are left alone).
@@ -220,6 +221,10 @@ def split_description(description: str) -> Split:
     phases = sorted({c.phase for c in clauses})
     actions = {p: _phase_action([c.predicate for c in clauses if c.phase == p]) for p in phases}
     per_role: dict[int, list[str]] = {INITIATOR: [], RESPONDER: []}
+    # A phase of a solo action ("one person squats, then the other claps") needs no partner reaction: the
+    # lexicon's is only given when the person would otherwise be left with nothing to do.
+    postponed: dict[int, list[str]] = {INITIATOR: [], RESPONDER: []}
+    solo_phases = {p for p in phases if solo_actions_named(" ".join(c.predicate for c in clauses if c.phase == p))}
     for phase in phases:
         in_phase = [c for c in clauses if c.phase == phase]
         for role in (INITIATOR, RESPONDER):
@@ -234,7 +239,11 @@ def split_description(description: str) -> Split:
             answered = any(actions[q] == action and any(c.phase == q and c.role in (role, BOTH) for c in clauses)
                            for q in phases if q != phase)
             if action is not None and not answered:
-                per_role[role].append(ACTIONS_BY_NAME[action].reaction.format(o="someone"))
+                (postponed if phase in solo_phases else per_role)[role].append(
+                    ACTIONS_BY_NAME[action].reaction.format(o="someone"))
+    for role in (INITIATOR, RESPONDER):
+        if not per_role[role]:
+            per_role[role] = postponed[role]
     if not per_role[INITIATOR]:
         return Split(description, reason=NO_INITIATOR_ACTION)
     if not per_role[RESPONDER]:
