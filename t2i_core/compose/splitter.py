@@ -34,10 +34,10 @@ from t2i_core.compose.lexicon import (
     ACTION_PATTERNS,
     ACTIONS_BY_NAME,
     BACKGROUND_THEME,
+    SOLO_PATTERNS,
     find,
     is_verb,
     lemma,
-    solo_actions_named,
     third_person,
     tokenize,
 )
@@ -196,6 +196,17 @@ def _clauses(text: str) -> tuple[list[_Clause], str | None]:
     return clauses, None
 
 
+def _solo_worded(texts: list[str]) -> bool:
+    """Whether the phase's two-person action is only read from the words of a solo action ("spins around"
+    is a solo spin, not the dance of holding hands and spinning), so no partner reaction follows from it."""
+    tokens = tokenize(" ".join(texts))
+    solo = {i for _, _, taken in find(SOLO_PATTERNS, tokens) for i in taken}
+    found = [(key, set(taken)) for _, key, taken in find(ACTION_PATTERNS, tokens)]
+    themed = [taken for key, taken in found if ACTIONS_BY_NAME[key].theme != BACKGROUND_THEME] or \
+        [taken for _, taken in found]
+    return bool(solo) and bool(themed) and themed[0] <= solo
+
+
 def _phase_action(texts: list[str]) -> str | None:
     """The first non-walking lexicon action the phase's clauses name (else the first action)."""
     found = [key for _, key, _ in find(ACTION_PATTERNS, tokenize(" ".join(texts)))]
@@ -224,7 +235,7 @@ def split_description(description: str) -> Split:
     # A phase of a solo action ("one person squats, then the other claps") needs no partner reaction: the
     # lexicon's is only given when the person would otherwise be left with nothing to do.
     postponed: dict[int, list[str]] = {INITIATOR: [], RESPONDER: []}
-    solo_phases = {p for p in phases if solo_actions_named(" ".join(c.predicate for c in clauses if c.phase == p))}
+    solo_phases = {p for p in phases if _solo_worded([c.predicate for c in clauses if c.phase == p])}
     for phase in phases:
         in_phase = [c for c in clauses if c.phase == phase]
         for role in (INITIATOR, RESPONDER):

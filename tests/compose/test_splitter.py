@@ -56,6 +56,10 @@ from tests.fixtures import write_caption_folder
      "a person puts the hands on the hips.", "a person spins around to the left."),
     ("One person jumps once; afterwards the other looks to the left and then to the right.",
      "a person jumps once.", "a person looks to the left and then to the right."),
+    # a solo word ("crouch") beside a two-person action keeps that action's reaction
+    ("One person pulls the other person up from a crouch, then the other person waves.",
+     "a person pulls someone up from a crouch, then waves back.",
+     "a person takes the offered hand and stands up, then waves."),
 ])
 def test_supported_forms(description, prompt1, prompt2):
     split = split_description(description)
