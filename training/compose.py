@@ -1,7 +1,8 @@
 """InterCompose from the command line, one subcommand per stage.
 
     python -m training.compose space --data DIR [--out space.json]
-    python -m training.compose describe --data DIR --n 20 --seed 0 [--space space.json] [--measure-splitter]
+    python -m training.compose describe --data DIR --n 20 --seed 0 [--space space.json] [--descriptions broad]
+        [--measure-splitter]
     python -m training.compose run --real DIR --out OUT --candidates N --seed S [--filter-evaluator EVAL]
     python -m training.compose filter --out OUT --delta D --r-min A --r-max B
     python -m training.compose reaction-eval --data DIR --checkpoint CKPT --evaluator EVAL --methods trained inpaint
@@ -11,7 +12,10 @@ prints it (counts, examples, the frequent words the lexicon misses), writes it a
 ``--out``, and on the procedural set (a ``manifest.json``) prints the agreement of the mined labels
 with the manifest's phases. ``describe`` samples descriptions inside the space (seeded) and prints
 each with its theme, tags, novel flag and its split into the two persons' prompts;
-``--measure-splitter`` also scores the splitter against the procedural set's per-person captions.
+``--descriptions broad`` draws the single-person parts from the solo corpus's action vocabulary and
+counts the descriptions that use an action no caption of the folder names.
+``--measure-splitter`` also scores the splitter against the per-person captions of a procedural base
+or OOD build (``build_dataset --vocabulary ood``).
 ``run``, ``filter`` and ``reaction-eval`` are defined in ``training/compose_run.py`` (see there).
 Bad input (a missing folder, a folder without captions, n < 1, a language-model path that is not
 one) is reported in one line with exit code 2.
@@ -23,7 +27,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from t2i_core.compose.descriptions import count_novel, sample_descriptions
+from t2i_core.compose.descriptions import (
+    count_new_actions,
+    count_novel,
+    new_actions,
+    sample_broad_descriptions,
+    sample_descriptions,
+)
 from t2i_core.compose.language_model import LanguageModelError, load_language_model
 from t2i_core.compose.space import (
     NoCaptionsError,
@@ -41,7 +51,12 @@ from t2i_core.compose.splitter import (
     split_description,
 )
 from t2i_core.data.layout import DataFolderError
-from training.compose_run import add_filter_parser, add_reaction_eval_parser, add_run_parser
+from training.compose_run import (
+    DESCRIPTION_CHOICES,
+    add_filter_parser,
+    add_reaction_eval_parser,
+    add_run_parser,
+)
 
 INPUT_ERRORS = (DataFolderError, NoCaptionsError, LanguageModelError, FileNotFoundError, FileExistsError, ValueError)
 
@@ -77,12 +92,21 @@ def command_space(args: argparse.Namespace) -> int:
 def command_describe(args: argparse.Namespace) -> int:
     language_model = load_language_model(args.language_model) if args.language_model else None
     space = _space_for(args)
-    descriptions = sample_descriptions(space, args.n, args.seed, language_model=language_model)
+    if args.descriptions == "broad":
+        if language_model is not None:
+            raise ValueError("--descriptions broad writes its own sentences; drop --language-model")
+        descriptions = sample_broad_descriptions(space, args.n, args.seed)
+    else:
+        descriptions = sample_descriptions(space, args.n, args.seed, language_model=language_model)
     splitter = LanguageModelSplitter(language_model, args.seed) if language_model else split_description
     batch = split_batch([d.text for d in descriptions], splitter)
     for i, (description, split) in enumerate(zip(descriptions, batch.splits)):
         novel = "novel" if description.novel else "seen"
-        print(f"[{i}] {description.theme} | {','.join(description.tags) or '-'} | {novel} | {description.text}")
+        extra = ""
+        if description.relation is not None:
+            unseen = new_actions(description, space)
+            extra = f" | {description.relation} | new action: {','.join(unseen) if unseen else '-'}"
+        print(f"[{i}] {description.theme} | {','.join(description.tags) or '-'} | {novel}{extra} | {description.text}")
         if split.ok:
             print(f"     initiator: {split.prompt1}\n     responder: {split.prompt2}")
         else:
@@ -90,6 +114,9 @@ def command_describe(args: argparse.Namespace) -> int:
     failures = ", ".join(f"{k} {v}" for k, v in sorted(batch.failures.items())) or "none"
     print(f"{count_novel(descriptions)} of {len(descriptions)} descriptions have a theme x tag combination no "
           f"caption has; {batch.split_count} split (failures: {failures})")
+    if args.descriptions == "broad":
+        print(f"{count_new_actions(descriptions, space)} of {len(descriptions)} descriptions use a solo action that no "
+              f"caption of {space.source} names")
     if args.measure_splitter:
         print(format_splitter_report(measure_splitter(args.data, max_clips=args.measure_clips, seed=args.seed,
                                                       splitter=splitter)))
@@ -120,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     describe.add_argument("--space", type=Path, default=None, help="a space JSON from `space --out` (else mined)")
     describe.add_argument("--n", type=positive_int, default=20, help="descriptions to sample (>= 1)")
     describe.add_argument("--seed", type=int, default=0)
+    describe.add_argument("--descriptions", choices=DESCRIPTION_CHOICES, default="space",
+                          help="space: two-person actions of the mined space; broad: single-person parts from the "
+                               "solo corpus's action vocabulary in the space's relations")
     describe.add_argument("--language-model", type=Path, default=None,
                           help="local Hugging Face causal language model folder (never downloaded)")
     describe.add_argument("--measure-splitter", action="store_true",

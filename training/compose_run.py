@@ -1,7 +1,8 @@
 """The ``run``, ``filter`` and ``reaction-eval`` subcommands of ``python -m training.compose``.
 
     python -m training.compose run --real DIR --out OUT --candidates N --seed S [--filter-evaluator EVAL]
-    python -m training.compose filter --out OUT --delta 0.6 --r-min 0.2 --r-max 0.9
+    python -m training.compose filter --out OUT --delta 0.6 --r-min 0.2 --r-max 0.9 [--person-delta 0.3]
+        [--physical-percentile 99 | --max-penetration M --max-jitter J --max-foot-skating F]
     python -m training.compose reaction-eval --data DIR --checkpoint CKPT --evaluator EVAL --methods trained inpaint
 
 ``run`` composes N candidates (resumable: run the same command again after an interruption; under
@@ -13,7 +14,14 @@ real folder's train split (``--person1 retrieved``, built once under the cache f
 the single-person prior (``--person1 generated --single-person DIR``) or taken from the joint
 model's pair (``--person1 joint``); person 2 comes from ``--model`` by ``--reaction trained`` or
 ``inpaint`` (default: trained when the checkpoint was trained with reaction samples).
-``filter`` re-applies thresholds to a finished output without generating anything.
+``--person-evaluator DIR`` (a single-person evaluator, never ``assets/single_evaluator``) scores each
+person's own prompt against that person's motion (columns person1_cosine, person2_cosine) and
+``--person-delta`` rejects a candidate whose either person scores below it (status
+low_person_cosine); every run measures inter-person penetration, jitter and foot skating (columns
+penetration, jitter, foot_skating), and ``--physical-percentile P`` rejects a candidate with any
+measure above the P-th percentile of the real clips' (status implausible).
+``filter`` re-applies thresholds to a finished output without generating anything; ``off`` turns
+the per-person or physical filter off.
 ``reaction-eval`` generates person 2 for the ground-truth person 1 of a split by each method and
 prints R-precision, FID, MM Dist, inter-person penetration and jitter as a Markdown table.
 """
@@ -27,7 +35,7 @@ from pathlib import Path
 
 from t2i_core.assets import SHIPPED_EVALUATOR, SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError
-from t2i_core.compose.descriptions import SpaceDescriptions
+from t2i_core.compose.descriptions import BroadDescriptions, SpaceDescriptions
 from t2i_core.compose.filters import DEFAULT_DELTA
 from t2i_core.compose.generation import (
     GeneratedPerson1,
@@ -37,6 +45,7 @@ from t2i_core.compose.generation import (
 )
 from t2i_core.compose.library import LibraryError, LibraryPerson1, cached_library
 from t2i_core.compose.output import ComposeOutputError, apply_thresholds, read_compose_output
+from t2i_core.compose.physical import limits_from_percentiles
 from t2i_core.compose.run import (
     PERSON1_CHOICES,
     REACTION_CHOICES,
@@ -52,7 +61,9 @@ from t2i_core.compose.scoring import (
     DEFAULT_FILTER_EVALUATOR,
     FilterEvaluatorError,
     check_filter_evaluator,
+    check_person_evaluator,
     load_filter_scorer,
+    load_person_scorer,
 )
 from t2i_core.compose.space import NoCaptionsError, label_caption, mine_space
 from t2i_core.compose.splitter import RunSplitter
@@ -61,6 +72,7 @@ from t2i_core.skeleton import FPS
 from training.options import add_device_options
 
 DEFAULTS = ComposeConfig()
+DESCRIPTION_CHOICES = ("space", "broad")
 LIBRARY_SPLIT = "train"  # person 1 is retrieved from the real folder's training clips only
 RUN_ERRORS = (ComposeRunError, FilterEvaluatorError, CheckpointError, ComposeOutputError, LibraryError,
               NoCaptionsError, DataFolderError)
@@ -84,11 +96,27 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--person1", choices=PERSON1_CHOICES, default=DEFAULTS.person1,
                         help="retrieved: from a motion library of the real train split; generated: the single-person "
                              "prior (--single-person); joint: person 1 of the joint model's own pair")
+    parser.add_argument("--descriptions", choices=DESCRIPTION_CHOICES, default="space",
+                        help="space: two-person actions of the real folder's mined space; broad: single-person parts "
+                             "from the solo corpus's action vocabulary in the space's relations")
+    parser.add_argument("--library", type=Path, default=None,
+                        help="with --person1 retrieved: the folder whose train split person 1 is retrieved from, a "
+                             "single-person corpus in HumanML3D's layout (training.build_solo) or an InterHuman-layout "
+                             "folder (default: --real)")
     parser.add_argument("--single-person", type=Path, default=None,
                         help="single-person prior (train_interactor --config single) for --person1 generated")
     parser.add_argument("--reaction", choices=REACTION_CHOICES, default=None,
                         help="trained (needs a checkpoint trained with --reaction-prob) or inpaint; default: trained "
                              "when the checkpoint's training had reaction samples, else inpaint")
+    parser.add_argument("--person-evaluator", type=Path, default=None,
+                        help="a single-person evaluator (train_evaluator --config single, another seed and half of the "
+                             "corpus; never assets/single_evaluator) that scores each person's own prompt")
+    parser.add_argument("--person-delta", type=float, default=None,
+                        help="per-person filter: reject when either person's own cosine is below it (needs "
+                             "--person-evaluator; default: off)")
+    parser.add_argument("--physical-percentile", type=float, default=None,
+                        help="physical filter: reject when penetration, jitter or foot skating exceeds this percentile "
+                             "of the real clips' (e.g. 99; default: off, the measures are written anyway)")
     parser.add_argument("--delta", type=float, default=DEFAULTS.delta, help="cosine threshold in [-1, 1]")
     parser.add_argument("--k", type=int, default=DEFAULTS.k, help="real neighbours of the annulus distance")
     parser.add_argument("--r-min", type=float, default=None, help="inner radius (default: a real-to-real percentile)")
@@ -114,8 +142,28 @@ def add_filter_parser(subparsers) -> argparse.ArgumentParser:
                         f"{DEFAULT_DELTA}; default: the folder's current one)")
     parser.add_argument("--r-min", type=float, default=None, help="inner radius (default: the current one)")
     parser.add_argument("--r-max", type=float, default=None, help="outer radius (default: the current one)")
+    parser.add_argument("--person-delta", type=_number_or_off, default=None,
+                        help="per-person cosine threshold, or off (default: the current one)")
+    parser.add_argument("--physical-percentile", type=_number_or_off, default=None,
+                        help="physical limits at this percentile of the run's real clips (one of those compose.json "
+                             "stores: 50, 90, 95, 99, 99.5), or off (default: the current limits)")
+    for name, what in (("penetration", "m"), ("jitter", "m/s^2"), ("foot-skating", "ratio")):
+        parser.add_argument(f"--max-{name}", type=_number_or_off, default=None,
+                            help=f"physical limit ({what}), or off (default: the current one)")
     parser.set_defaults(func=filter_command)
     return parser
+
+
+OFF = "off"
+
+
+def _number_or_off(text: str) -> float | str:
+    if text == OFF:
+        return OFF
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or {OFF!r}, got {text!r}") from None
 
 
 def _load_pipe(folder: Path, encoder, device: str):
@@ -140,19 +188,24 @@ def resolve_reaction(model: Path, asked: str | None) -> str:
 
 def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, device: str,
                  single_person: Path | None = None, cache_dir: Path | None = None,
-                 progress: bool = False) -> ComposePieces:
+                 progress: bool = False, library: Path | None = None,
+                 descriptions: str = "space", person_scorer=None) -> ComposePieces:
     """The real pieces: prompt-space descriptions, the rule-based splitter, person 1 as ``config.person1``
-    says, person 2 from ``model`` by ``config.reaction``."""
+    says (retrieved from ``library``'s train split, the real folder's by default), person 2 from ``model``
+    by ``config.reaction``."""
     encoder = scorer.texts.encoder  # one MiniLM for every piece that reads the same tokens
     pipe = _load_pipe(model, encoder, device)
-    names = {"descriptions": "prompt space (descriptions.sample_descriptions)",
+    names = {"descriptions": "broad vocabulary (descriptions.sample_broad_descriptions)" if descriptions == "broad"
+             else "prompt space (descriptions.sample_descriptions)",
              "splitter": "rule-based (splitter.split_description)", "model": str(model),
              "reaction": f"{config.reaction} ({model.name})"}
     if config.person1 == "retrieved":
-        library = cached_library(real.root, (LIBRARY_SPLIT,), cache_dir, progress=progress)
+        source = real.root if library is None else library
+        motions = cached_library(source, (LIBRARY_SPLIT,), cache_dir, progress=progress)
         frames = min(round(config.max_seconds * FPS), pipe.model.config.max_frames)
-        person1 = LibraryPerson1(library, max_frames=frames)
-        names["person1"] = f"retrieved ({len(library)} tracks of the {LIBRARY_SPLIT} split)"
+        person1 = LibraryPerson1(motions, max_frames=frames)
+        names["person1"] = (f"retrieved ({len(motions)} {motions.kind} motions of the {LIBRARY_SPLIT} split of "
+                            f"{Path(source).name})")
     elif config.person1 == "generated":
         if single_person is None:
             raise ComposeRunError("--person1 generated needs --single-person DIR (a checkpoint of "
@@ -170,8 +223,12 @@ def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, devi
         reaction = PipelineReaction(pipe, config.reaction, config.guidance_scale, config.steps)
     except ValueError as error:
         raise ComposeRunError(f"--model: {error}") from None
-    return ComposePieces(descriptions=SpaceDescriptions(mine_space(real.root)), splitter=RunSplitter(),
-                         person1=person1, reaction=reaction, scorer=scorer, real_labeler=label_caption, names=names)
+    space = mine_space(real.root)
+    source = BroadDescriptions(space) if descriptions == "broad" else SpaceDescriptions(space)
+    if person_scorer is not None:
+        names["person_evaluator"] = "single-person evaluator (scoring.score_persons)"
+    return ComposePieces(descriptions=source, splitter=RunSplitter(), person1=person1, reaction=reaction,
+                         scorer=scorer, real_labeler=label_caption, names=names, person_scorer=person_scorer)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -183,20 +240,37 @@ def run_command(args: argparse.Namespace) -> int:
         if args.person1 == "generated" and (args.single_person is None or not args.single_person.is_dir()):
             raise ComposeRunError("--person1 generated needs --single-person DIR, an existing checkpoint folder "
                                   "(train_interactor --config single)")
+        if args.library is not None and args.person1 != "retrieved":
+            raise ComposeRunError("--library is where --person1 retrieved finds person 1; drop it or use "
+                                  "--person1 retrieved")
+        if args.library is not None and not args.library.is_dir():
+            raise ComposeRunError(f"--library folder not found: {args.library} (a HumanML3D-layout corpus from "
+                                  "training.build_solo, or an InterHuman-layout folder)")
         config = ComposeConfig(
             candidates=args.candidates, seed=args.seed, delta=args.delta, k=args.k, r_min=args.r_min,
             r_max=args.r_max, r_min_percentile=args.r_min_percentile, r_max_percentile=args.r_max_percentile,
             min_seconds=args.min_seconds, max_seconds=args.max_seconds, guidance_scale=args.guidance,
             steps=args.steps, batch_size=args.batch_size, person1=args.person1,
-            reaction=resolve_reaction(args.model, args.reaction), real_split=args.real_split)
+            reaction=resolve_reaction(args.model, args.reaction), real_split=args.real_split,
+            person_delta=args.person_delta, physical_percentile=args.physical_percentile)
         evaluator = check_filter_evaluator(args.filter_evaluator, args.allow_protocol_evaluator)
+        if args.person_delta is not None and args.person_evaluator is None:
+            raise ComposeRunError("--person-delta needs --person-evaluator DIR (a single-person evaluator: "
+                                  "training.train_evaluator --config single --train-half 1 --seed 1)")
+        if args.person_evaluator is not None:
+            check_person_evaluator(args.person_evaluator)
         if args.out.exists() and not args.out.is_dir():
             raise ComposeRunError(f"--out {args.out} exists and is not a folder")
         device = str(resolve_device(args.device))
         real = load_real_set(args.real, config.real_split, args.cache_dir, progress=not args.quiet)
         scorer = load_filter_scorer(evaluator, device=device, allow_protocol=args.allow_protocol_evaluator)
+        person_scorer = None
+        if args.person_evaluator is not None:
+            person_scorer = load_person_scorer(args.person_evaluator, device, _shared_encoder(args.person_evaluator,
+                                                                                             scorer.texts.encoder))
         pieces = build_pieces(config, real, args.model, scorer, device, args.single_person, args.cache_dir,
-                              progress=not args.quiet)
+                              progress=not args.quiet, library=args.library, descriptions=args.descriptions,
+                              person_scorer=person_scorer)
         output = run_compose(config, real, args.out, pieces, filter_evaluator=evaluator,
                              progress=not args.quiet)
     except RUN_ERRORS as error:
@@ -207,17 +281,52 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _optional_thresholds(args: argparse.Namespace, stored_physical: dict) -> dict:
+    """The per-person and physical thresholds the filter command was given (None: off), the others left out."""
+    given = {}
+    if args.person_delta is not None:
+        given["person_delta"] = None if args.person_delta == OFF else args.person_delta
+    if args.physical_percentile == OFF:
+        given.update(dict.fromkeys(("max_penetration", "max_jitter", "max_foot_skating")))
+    elif args.physical_percentile is not None:
+        given.update(limits_from_percentiles(stored_physical, args.physical_percentile))
+    for name in ("max_penetration", "max_jitter", "max_foot_skating"):
+        value = getattr(args, name)
+        if value is not None:
+            given[name] = None if value == OFF else value
+    return given
+
+
+def _shared_encoder(folder: Path, encoder):
+    """``encoder`` when the evaluator in ``folder`` reads its tokens (one MiniLM for every piece)."""
+    from t2i_core.checkpoint import read_config
+
+    try:
+        reads = read_config(folder, "evaluator")["config"].get("text_encoder")
+    except CheckpointError:  # the loader that follows says what is wrong with the folder
+        return None
+    return encoder if reads == encoder.name else None
+
+
 def filter_command(args: argparse.Namespace) -> int:
     try:
-        current = read_compose_output(args.out).thresholds
+        output = read_compose_output(args.out)
+        current = output.thresholds
+        optional = _optional_thresholds(args, output.info.get("real_physical_percentiles") or {})
         output = apply_thresholds(args.out, current.delta if args.delta is None else args.delta,
                                   current.r_min if args.r_min is None else args.r_min,
-                                  current.r_max if args.r_max is None else args.r_max)
+                                  current.r_max if args.r_max is None else args.r_max, **optional)
     except (ComposeOutputError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     t = output.thresholds
     print(f"thresholds: delta {t.delta:g}, r_min {t.r_min:.4f}, r_max {t.r_max:.4f} (k {t.k})")
+    if t.person_filter:
+        print(f"per-person: both persons' own cosines >= {t.person_delta:g}")
+    if t.physical_filter:
+        print("physical limits: " + ", ".join(f"{name} {getattr(t, name):.4g}" for name in
+                                                ("max_penetration", "max_jitter", "max_foot_skating")
+                                                if getattr(t, name) is not None))
     print(report(output.candidates))
     return 0
 

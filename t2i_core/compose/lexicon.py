@@ -272,3 +272,53 @@ def lexicon_words() -> frozenset[str]:
     """Every word the lexicon uses (for telling which caption words it does not cover)."""
     phrases = [p for a in ACTIONS for p in a.patterns] + [p for ps in TAG_PATTERNS.values() for p in ps]
     return frozenset(w for p in phrases for w in tokenize(p))
+
+
+# Single-person actions of the solo corpus (``data.procedural.solo``): the broad vocabulary the description
+# sampler draws single-person parts from (the language prior the paper's LLM provides). These patterns
+# tell whether a caption names the action, so the mined space can say which of them the two-person
+# captions never name (``PromptSpace.solo_action_counts``).
+SOLO_PATTERNS: dict[str, tuple[str, ...]] = {
+    "jump_in_place": ("jump * in place", "jump up and down", "jump straight up"),
+    "jump_direction": ("jump * forward", "jump * backward", "jump * to the", "leap", "jump * with both foot"),
+    "jumping_jacks": ("jumping jack",),
+    "hop_on_one_foot": ("hop",),
+    "spin": ("spin around", "do a spin", "spin * to the", "spin * in a full circle"),
+    "turn_around": ("turn * around", "face the other way"),
+    "walk": ("walk forward", "walk backward", "walk sideways", "walk * a few step", "take a short walk"),
+    "run": ("run", "sprint"),
+    "sidestep": ("sidestep", "side step", "step sideways"),
+    "march_in_place": ("march",),
+    "jog_in_place": ("jog * in place", "jog * on the spot"),
+    "squat": ("squat",),
+    "crouch": ("crouch",),
+    "lunge": ("lunge",),
+    "kneel": ("kneel", "go down on one knee"),
+    "touch_toes": ("toe",),
+    "stomp": ("stomp",),
+    "balance_on_one_leg": ("balance on", "balance * on", "stand on one leg"),
+    "pick_up": ("pick * up", "pick up"),
+    "clap": ("clap",),
+    "arm_circles": ("arm circle", "circle * backward", "circle * forward"),
+    "stretch_up": ("stretch * up", "reach up", "arm overhead and stretch"),
+    "side_stretch": ("side stretch", "stretch to the"),
+    "cheer": ("cheer",),
+    "fist_pump": ("fist pump", "pump * fist", "pump it"),
+    "salute": ("salute",),
+    "shrug": ("shrug",),
+    "cross_arms": ("cross * arm", "fold * arm", "arm crossed"),
+    "hands_on_hips": ("on the hip",),
+    "look_around": ("look around", "look * around", "look left and right", "look right and left", "look to the"),
+    "nod": ("nod",),
+    "shake_head": ("shake * head",),
+    "shadow_box": ("shadow box", "box the air", "punch the air"),
+    "throw": ("throw",),
+    "catch": ("catch",),
+    "sway": ("sway",),
+    "grapevine": ("grapevine",),
+}
+
+
+def solo_actions_named(text: str) -> tuple[str, ...]:
+    """The solo actions a caption names, in caption order."""
+    return tuple(dict.fromkeys(key for _, key, _ in find(SOLO_PATTERNS, tokenize(text))))

@@ -17,7 +17,15 @@ import numpy as np
 import pandas as pd
 from safetensors.numpy import load_file, save
 
-from t2i_core.compose.filters import STATUSES, UNSPLITTABLE, Thresholds, status_counts, statuses
+from t2i_core.compose.filters import (
+    ALL_STATUSES,
+    OPTIONAL_THRESHOLDS,
+    PHYSICAL_LIMITS,
+    UNSPLITTABLE,
+    Thresholds,
+    status_counts,
+    statuses,
+)
 from t2i_core.data.layout import MOTIONS, SPLIT_DIR
 from t2i_core.data.writer import write_clip
 from t2i_core.io import atomic_write_bytes, atomic_write_text
@@ -43,6 +51,12 @@ CANDIDATE_COLUMNS = {
     "prompt1": "string", "prompt2": "string", "person1_source": "string", "seed": "int64", "frames": "int64",
     "cosine": "float32", "distance": "float32", "status": "string", "reason": "string", "novel": "bool",
 }
+# Columns of the per-person and physical filters, written by runs that measured them (older outputs lack
+# them and still load): each person's own cosine under the single-person filter evaluator, and the
+# physical measures (``compose.physical``). NaN where not measured.
+PERSON_COLUMNS = {"person1_cosine": "float32", "person2_cosine": "float32"}
+PHYSICAL_COLUMNS = dict.fromkeys(PHYSICAL_LIMITS, "float32")
+OPTIONAL_COLUMNS = {**PERSON_COLUMNS, **PHYSICAL_COLUMNS}
 REAL_COLUMNS = {"id": "string", "caption": "string", "theme": "string", "tags": "string"}
 
 
@@ -94,8 +108,10 @@ def write_candidate_motion(out: Path, cid: str, features: np.ndarray, descriptio
 
 
 def typed_candidates(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(CANDIDATE_COLUMNS))
-    return frame.astype(CANDIDATE_COLUMNS)
+    """The format's columns, typed; the optional ones (``OPTIONAL_COLUMNS``) where the rows have them."""
+    present = set(rows.columns) if isinstance(rows, pd.DataFrame) else set(rows[0]) if len(rows) else set()
+    columns = {**CANDIDATE_COLUMNS, **{c: t for c, t in OPTIONAL_COLUMNS.items() if c in present}}
+    return pd.DataFrame(rows, columns=list(columns)).astype(columns)
 
 
 def typed_real(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
@@ -203,9 +219,10 @@ def read_compose_output(folder: str | Path) -> ComposeOutput:
             raise ComposeOutputError(f"{root} is an incomplete InterCompose output: {name} is missing")
     candidates = _read_table(root / CANDIDATES_FILE, CANDIDATE_COLUMNS)
     real = _read_table(root / REAL_FILE, REAL_COLUMNS)
-    unknown = sorted(set(candidates["status"]) - set(STATUSES))
+    unknown = sorted(set(candidates["status"]) - set(ALL_STATUSES))
     if unknown:
-        raise ComposeOutputError(f"{CANDIDATES_FILE} has unknown statuses {unknown}; accepted: {', '.join(STATUSES)}")
+        raise ComposeOutputError(f"{CANDIDATES_FILE} has unknown statuses {unknown}; accepted: "
+                                 f"{', '.join(ALL_STATUSES)}")
     if not candidates["index"].is_monotonic_increasing or candidates["id"].duplicated().any():
         raise ComposeOutputError(f"{CANDIDATES_FILE} must list each candidate once, in candidate order")
     try:
@@ -215,24 +232,51 @@ def read_compose_output(folder: str | Path) -> ComposeOutput:
     return ComposeOutput(root, info, candidates, real, thresholds)
 
 
+def person_cosines(candidates: pd.DataFrame) -> np.ndarray | None:
+    """(N, 2) per-person cosines, or None for an output without them."""
+    if not set(PERSON_COLUMNS) <= set(candidates.columns):
+        return None
+    return candidates[list(PERSON_COLUMNS)].to_numpy(dtype=np.float64)
+
+
+def physical_columns(candidates: pd.DataFrame) -> dict[str, np.ndarray] | None:
+    """{measure: (N,)}, or None for an output without them."""
+    if not set(PHYSICAL_COLUMNS) <= set(candidates.columns):
+        return None
+    return {name: candidates[name].to_numpy(dtype=np.float64) for name in PHYSICAL_COLUMNS}
+
+
 def restatus(candidates: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
-    """A copy of a candidates table with every status re-decided under ``thresholds`` (nothing written)."""
+    """A copy of a candidates table with every status re-decided under ``thresholds`` (nothing written).
+
+    A filter whose columns the table lacks (an output made before it existed) is a ValueError saying so.
+    """
     candidates = candidates.copy()
     has_motion = (candidates["frames"] > 0).to_numpy() & (candidates["status"] != UNSPLITTABLE).to_numpy()
     candidates["status"] = statuses(candidates["cosine"].to_numpy(), candidates["distance"].to_numpy(),
-                                    has_motion, thresholds)
+                                    has_motion, thresholds, person_cosines(candidates), physical_columns(candidates))
     return typed_candidates(candidates)
 
 
-def apply_thresholds(out_dir: str | Path, delta: float, r_min: float, r_max: float) -> ComposeOutput:
+def apply_thresholds(out_dir: str | Path, delta: float, r_min: float, r_max: float,
+                     **optional: float | None) -> ComposeOutput:
     """Re-decide every candidate's status under new thresholds and rewrite the kept set; generates nothing.
 
-    Rewrites candidates.parquet's status, thresholds.json, kept.txt and split/train.txt (each
-    atomically). k stays the run's: the distances were computed with it.
+    ``optional``: any of ``filters.OPTIONAL_THRESHOLDS`` (None turns that filter off); those not given
+    keep the folder's current value. Rewrites candidates.parquet's status, thresholds.json, kept.txt and
+    split/train.txt (each atomically). k stays the run's: the distances were computed with it.
     """
+    unknown = sorted(set(optional) - set(OPTIONAL_THRESHOLDS))
+    if unknown:
+        raise ValueError(f"unknown thresholds {unknown}; accepted: {', '.join(OPTIONAL_THRESHOLDS)}")
     output = read_compose_output(out_dir)
-    thresholds = Thresholds(delta=delta, r_min=r_min, r_max=r_max, k=output.thresholds.k)  # validates first
-    candidates = restatus(output.candidates, thresholds)
+    current = {name: getattr(output.thresholds, name) for name in OPTIONAL_THRESHOLDS}
+    thresholds = Thresholds(delta=delta, r_min=r_min, r_max=r_max, k=output.thresholds.k,
+                            **{**current, **optional})  # validates first
+    try:
+        candidates = restatus(output.candidates, thresholds)
+    except ValueError as error:
+        raise ComposeOutputError(f"{output.root}: {error}") from None
     _write_kept(output.root, candidates, thresholds)
     return ComposeOutput(output.root, output.info, candidates, output.real, thresholds)
 

@@ -58,6 +58,7 @@ from t2i_core.compose.interfaces import (
 )
 from t2i_core.compose.output import (
     JOURNAL_DIR,
+    PHYSICAL_COLUMNS,
     ComposeOutput,
     candidate_id,
     counts_by_theme,
@@ -67,8 +68,15 @@ from t2i_core.compose.output import (
     write_json,
     write_output,
 )
+from t2i_core.compose.physical import (
+    REAL_PHYSICAL_CLIPS,
+    check_percentile,
+    physical_limits,
+    physical_measures,
+    real_physical_percentiles,
+)
 from t2i_core.compose.projection import fit_projection
-from t2i_core.compose.scoring import Scores, describe_real_cosines, score_pairs
+from t2i_core.compose.scoring import Scores, describe_real_cosines, score_pairs, score_persons
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.diffusion.given_person import METHODS
@@ -84,7 +92,8 @@ RUN_FILE = "run.json"
 CHUNKS_DIR = "chunks"
 WAIT_SECONDS = 2.0
 # Settings that do not change which candidates are made (only how fast, or which are kept).
-NOT_GENERATION = ("batch_size", "delta", "k", "r_min", "r_max", "r_min_percentile", "r_max_percentile")
+NOT_GENERATION = ("batch_size", "delta", "k", "r_min", "r_max", "r_min_percentile", "r_max_percentile", "person_delta",
+                  "physical_percentile")
 
 
 class ComposeRunError(ValueError):
@@ -109,6 +118,9 @@ class ComposeConfig:
     person1: str = "retrieved"             # where person 1 comes from (PERSON1_CHOICES)
     reaction: str = "inpaint"              # how person 2 is made (REACTION_CHOICES)
     real_split: str = "train"              # the real clips E_real is made of
+    person_delta: float | None = None      # per-person filter: keep when both persons' own cosines >= it (needs
+                                           # a single-person evaluator); None: off
+    physical_percentile: float | None = None  # physical filter: limits at this percentile of the real data; None: off
 
     def __post_init__(self):
         def whole(name, low):
@@ -120,6 +132,9 @@ class ComposeConfig:
         whole("steps", 1)
         whole("batch_size", 1)
         try:
+            if self.physical_percentile is not None:
+                check_percentile(self.physical_percentile)
+            Thresholds(person_delta=self.person_delta)
             check_k(self.k)
             check_percentiles(self.r_min_percentile, self.r_max_percentile)
             # Checks delta and whichever radii are explicit (the others come from the real set later).
@@ -178,7 +193,7 @@ class RealSet:
     def captions(self) -> list[str]:
         return [entry.captions[0] for entry in self.dataset.entries]
 
-    def features(self, index: int, max_frames: int) -> np.ndarray:
+    def features(self, index: int, max_frames: int | None) -> np.ndarray:
         return np.asarray(self.dataset.full_features(index)[:, :max_frames], dtype=np.float32)
 
 
@@ -211,6 +226,8 @@ class ComposePieces:
     scorer: TextMotionScorer
     # caption -> (theme, tags) for the real table; None leaves them empty.
     real_labeler: object | None = None
+    # the per-person filter's single-person evaluator; None: no per-person cosines
+    person_scorer: TextMotionScorer | None = None
     names: dict = field(default_factory=dict)  # what each piece is, for compose.json
 
 
@@ -319,7 +336,10 @@ def compose_chunk(indices: list[int], descriptions: list[Description], config: C
     for record, pair in zip(made, pairs):
         write_candidate_motion(out, record["id"], pair, record["description"], record["prompt1"], record["prompt2"])
     arrays = {"index": np.array([r["index"] for r in made], dtype=np.int64), "cosine": scores.cosine,
-              "motion": scores.motion, "text": scores.text}
+              "motion": scores.motion, "text": scores.text, **physical_measures(pairs)}
+    if pieces.person_scorer is not None:
+        arrays["person_cosine"] = score_persons(pieces.person_scorer, [r["prompt1"] for r in made],
+                                                [r["prompt2"] for r in made], pairs)
     return records, arrays
 
 
@@ -346,6 +366,14 @@ class RealSide:
     neighbours: RealNeighbours
     distances: np.ndarray           # leave-one-out real-to-real distances
     thresholds: Thresholds          # the run's: explicit radii, or the percentiles of ``distances``
+    physical: dict[str, np.ndarray] = field(default_factory=dict)  # the physical measures of (a sample of) real clips
+
+
+def real_physical(real: RealSet, seed: int, max_clips: int = REAL_PHYSICAL_CLIPS) -> dict[str, np.ndarray]:
+    """The physical measures of up to ``max_clips`` real clips (a seeded sample), for the physical limits."""
+    count = len(real.ids)
+    chosen = np.sort(np.random.default_rng(seed).permutation(count)[:max_clips])
+    return physical_measures([real.features(int(i), max_frames=None) for i in chosen])
 
 
 def embed_real(real: RealSet, scorer: TextMotionScorer, batch_size: int, progress: bool = False) -> Scores:
@@ -365,11 +393,14 @@ def real_side(real: RealSet, scorer: TextMotionScorer, config: ComposeConfig, pr
         neighbours = RealNeighbours(scores.motion, config.k)
         distances = neighbours.real_distances()
         r_min, r_max = default_radii(distances, (config.r_min_percentile, config.r_max_percentile))
+        physical = real_physical(real, config.seed)
+        limits = physical_limits(physical, config.physical_percentile) if config.physical_percentile else {}
         thresholds = Thresholds(config.delta, config.r_min if config.r_min is not None else r_min,
-                                config.r_max if config.r_max is not None else r_max, config.k)
+                                config.r_max if config.r_max is not None else r_max, config.k,
+                                person_delta=config.person_delta, **limits)
     except ValueError as error:
         raise ComposeRunError(str(error)) from None
-    return RealSide(scores, neighbours, distances, thresholds)
+    return RealSide(scores, neighbours, distances, thresholds, physical)
 
 
 # -- the run -------------------------------------------------------------------------------------
@@ -433,17 +464,32 @@ def merge(config: ComposeConfig, real: RealSet, out: Path, pieces: ComposePieces
     motion = np.full((n, dim), np.nan, dtype=np.float32)
     text = np.full((n, dim), np.nan, dtype=np.float32)
     cosine = np.full(n, np.nan, dtype=np.float32)
+    # Chunks committed before a measure existed lack it: NaN there (never rejected by its filter).
+    optional = {name: np.full(n, np.nan, dtype=np.float32) for name in PHYSICAL_COLUMNS}
+    person = np.full((n, 2), np.nan, dtype=np.float32)
     for file in sorted({f for _, f in done.values()}):
         with np.load(out / JOURNAL_DIR / file, allow_pickle=False) as chunk:
             rows = chunk["index"]
             motion[rows], text[rows], cosine[rows] = chunk["motion"], chunk["text"], chunk["cosine"]
+            for name in optional:
+                if name in chunk:
+                    optional[name][rows] = chunk[name]
+            if "person_cosine" in chunk:
+                person[rows] = chunk["person_cosine"]
+    if pieces.person_scorer is not None:
+        optional.update({"person1_cosine": person[:, 0], "person2_cosine": person[:, 1]})
+    elif side.thresholds.person_filter:
+        raise ComposeRunError("person_delta needs the per-person scores of a single-person evaluator "
+                              "(--person-evaluator)")
     records = [done[i][0] for i in range(n)]
     has_motion = np.array([not r["reason"] for r in records])
     distance = np.full(n, np.nan, dtype=np.float32)
     distance[has_motion] = side.neighbours.distance(motion[has_motion])
-    status = statuses(cosine, distance, has_motion, side.thresholds)
-    candidates = typed_candidates([{**r, "cosine": c, "distance": d, "status": s}
-                                   for r, c, d, s in zip(records, cosine, distance, status)])
+    status = statuses(cosine, distance, has_motion, side.thresholds,
+                      person if pieces.person_scorer is not None else None, optional)
+    candidates = typed_candidates([{**r, "cosine": c, "distance": d, "status": s,
+                                    **{name: values[i] for name, values in optional.items()}}
+                                   for i, (r, c, d, s) in enumerate(zip(records, cosine, distance, status))])
 
     real_xy, synthetic_xy_made, method = fit_projection(side.scores.motion, motion[has_motion], seed=config.seed)
     synthetic_xy = np.full((n, 2), np.nan, dtype=np.float32)
@@ -458,6 +504,7 @@ def merge(config: ComposeConfig, real: RealSet, out: Path, pieces: ComposePieces
         "filter_evaluator": str(filter_evaluator), "defaults": _finite(t.to_dict()),
         "real_distance_percentiles": distance_percentiles(side.distances),
         "real_cosine_percentiles": distance_percentiles(side.scores.cosine),
+        "real_physical_percentiles": real_physical_percentiles(side.physical),
         "projection": method, "pieces": pieces.names,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
@@ -468,6 +515,12 @@ def merge(config: ComposeConfig, real: RealSet, out: Path, pieces: ComposePieces
         + ", ".join(f"{k} {v:.3f}" for k, v in info["real_distance_percentiles"].items())
         + f"; r_min {t.r_min:.4f}{' (given)' if config.r_min is not None else f' (p{config.r_min_percentile:g})'}"
         + f", r_max {t.r_max:.4f}{' (given)' if config.r_max is not None else f' (p{config.r_max_percentile:g})'}")
+    if t.physical_filter:
+        log(f"physical limits (p{config.physical_percentile:g} of {len(next(iter(side.physical.values())))} real "
+            f"clips): penetration {t.max_penetration:.4f} m, jitter {t.max_jitter:.3f} m/s^2, foot skating "
+            f"{t.max_foot_skating:.4f}")
+    if t.person_filter:
+        log(f"per-person filter: both persons' own cosines >= {t.person_delta:g}")
     log(report(candidates))
     return read_compose_output(out)
 

@@ -6,6 +6,11 @@ filter evaluator is a second one, trained with another seed on a disjoint half o
 clips (``python -m training.train_evaluator --train-half 1 --seed 1 ...``), and loading the
 protocol's folder here is refused unless explicitly overridden.
 
+The per-person filter scores each person's own prompt against that person's motion with a
+single-person evaluator (``train_evaluator --config single``), again a second one (another seed,
+another half of the corpus): ``assets/single_evaluator`` measures the single-person prior and is
+refused here, as is an oracle.
+
 The same cosine means different things to different evaluators, so a run also reports the cosine
 distribution of REAL matched (caption, motion) pairs under the filter evaluator: what delta = 0.58
 keeps of real data is what users need to set it.
@@ -19,14 +24,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from t2i_core.assets import SHIPPED_EVALUATOR, SHIPPED_FILTER_EVALUATOR
+from t2i_core.assets import SHIPPED_EVALUATOR, SHIPPED_FILTER_EVALUATOR, SHIPPED_SINGLE_EVALUATOR
 from t2i_core.compose.annulus import distance_percentiles
 from t2i_core.models.instruments import OracleRefusedError, refuse_oracle
 from t2i_core.models.scorer import TextMotionScorer
+from t2i_core.motion.features import recanonicalize
 from t2i_core.text.cache import TextFeatureCache
 
 PROTOCOL_EVALUATOR = SHIPPED_EVALUATOR
 DEFAULT_FILTER_EVALUATOR = SHIPPED_FILTER_EVALUATOR  # the default filter: the other half of the clips, another seed
+# The single-person prior's instrument (its card's figures); the per-person filter needs another one.
+SINGLE_EVALUATOR = SHIPPED_SINGLE_EVALUATOR
 
 
 class FilterEvaluatorError(ValueError):
@@ -67,6 +75,52 @@ def load_filter_scorer(folder: str | Path, device: str = "cpu", allow_protocol: 
                                             text_encoder=text_encoder)
 
 
+def check_person_evaluator(folder: str | Path) -> Path:
+    """The per-person filter's single-person evaluator folder, resolved, or FilterEvaluatorError."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FilterEvaluatorError(f"person evaluator folder not found: {folder} (give a single-person evaluator "
+                                   "written by training.train_evaluator --config single)")
+    if any(_same_folder(folder, p) for p in (SINGLE_EVALUATOR, SINGLE_EVALUATOR / "best")):
+        raise FilterEvaluatorError(
+            "refusing assets/single_evaluator as the per-person filter: it is the instrument that measures the "
+            "single-person prior, and the instrument that measures must not choose the training data. Train a "
+            "second single-person evaluator with another seed on the other half of the corpus (python -m "
+            "training.train_evaluator --config single --train-half 1 --seed 1 ...)")
+    try:
+        refuse_oracle(folder, "the per-person filter evaluator")
+    except OracleRefusedError as error:
+        raise FilterEvaluatorError(str(error)) from None
+    return folder.resolve()
+
+
+def load_person_scorer(folder: str | Path, device: str = "cpu", text_encoder=None) -> TextMotionScorer:
+    """The per-person filter's scorer; a two-person evaluator is refused."""
+    scorer = TextMotionScorer.from_pretrained(check_person_evaluator(folder), device=device, text_encoder=text_encoder)
+    if scorer.model.config.persons != 1:
+        raise FilterEvaluatorError(f"--person-evaluator {Path(folder).name} is a two-person evaluator; the per-person "
+                                   "filter needs a single-person one (training.train_evaluator --config single)")
+    return scorer
+
+
+def score_persons(scorer: TextMotionScorer, prompts1: list[str], prompts2: list[str],
+                  pairs: list[np.ndarray]) -> np.ndarray:
+    """(N, 2) float32: each person's own prompt against that person's motion, re-canonicalised alone (as a
+    single-person clip is), under a single-person evaluator."""
+    if not (len(prompts1) == len(prompts2) == len(pairs)):
+        raise ValueError(f"{len(prompts1)} and {len(prompts2)} prompts for {len(pairs)} motions")
+    if not pairs:
+        return np.zeros((0, 2), dtype=np.float32)
+    out = np.zeros((len(pairs), 2), dtype=np.float32)
+    for person, prompts in enumerate((prompts1, prompts2)):
+        tracks = [recanonicalize(np.asarray(p, dtype=np.float64)[person:person + 1]).astype(np.float32) for p in pairs]
+        padded, lengths = pad_pairs(tracks, scorer.model.config.max_frames)
+        text = embed_texts_fresh(scorer, list(prompts))
+        motion = scorer.embed_motions(padded, lengths)
+        out[:, person] = (text * motion).sum(-1)
+    return out
+
+
 @dataclass
 class Scores:
     cosine: np.ndarray   # (N,) cosine(text, motion), float32
@@ -75,11 +129,12 @@ class Scores:
 
 
 def pad_pairs(features: list[np.ndarray], max_frames: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pair features [(2, T_i, 262)] -> zero-padded (N, 2, T, 262) float32 and lengths (N,)."""
+    """Pair features [(P, T_i, 262)] -> zero-padded (N, P, T, 262) float32 and lengths (N,) (P = 2, or 1 alone)."""
     if max_frames is not None:
         features = [f[:, :max_frames] for f in features]
     lengths = np.array([f.shape[1] for f in features], dtype=np.int64)
-    out = np.zeros((len(features), 2, int(lengths.max(initial=1)), features[0].shape[-1] if features else 262),
+    persons = features[0].shape[0] if features else 2
+    out = np.zeros((len(features), persons, int(lengths.max(initial=1)), features[0].shape[-1] if features else 262),
                    dtype=np.float32)
     for i, f in enumerate(features):
         out[i, :, : f.shape[1]] = f

@@ -26,6 +26,7 @@ from t2i_core.compose.lexicon import (
     ACTIONS_BY_NAME,
     BACKGROUND_THEME,
     PERSON_WORDS,
+    SOLO_PATTERNS,
     TAG_AXIS_OF,
     TAG_ORDER,
     TAG_PATTERNS,
@@ -35,6 +36,7 @@ from t2i_core.compose.lexicon import (
     lemma,
     lemmas,
     lexicon_words,
+    solo_actions_named,
     tokenize,
 )
 from t2i_core.data.layout import SPLITS, DataFolderError, InterHumanLayout
@@ -110,6 +112,8 @@ class PromptSpace:
     examples: dict[str, list[str]]              # theme -> a few captions
     uncovered_words: list[tuple[str, int]]      # frequent content lemmas no pattern covers
     unthemed_words: list[tuple[str, int]] = field(default_factory=list)  # the same, in "other" captions only
+    # captions naming each solo-corpus action (lexicon.SOLO_PATTERNS); None in a space saved before it was mined
+    solo_action_counts: dict[str, int] | None = None
     format: int = SPACE_FORMAT
 
     def themes(self) -> list[str]:
@@ -181,6 +185,7 @@ def mine_space(root: str | Path) -> PromptSpace:
     tag_counts = Counter(dict.fromkeys(TAG_ORDER, 0))
     cooccurrence = {t: Counter() for t in (*THEMES, UNTHEMED)}
     combinations, action_counts = Counter(), Counter()
+    solo_counts = Counter(dict.fromkeys(SOLO_PATTERNS, 0))
     by_theme: dict[str, list[str]] = {}
     covered = lexicon_words()
     uncovered, unthemed = Counter(), Counter()
@@ -192,6 +197,7 @@ def mine_space(root: str | Path) -> PromptSpace:
         cooccurrence[match.theme].update(match.tags)
         combinations[combination_key(match.theme, match.tags)] += 1
         action_counts.update(set(match.actions))
+        solo_counts.update(solo_actions_named(text))
         by_theme.setdefault(match.theme, []).append(text)
         words = _uncovered_lemmas(text, covered)
         uncovered.update(words)
@@ -204,7 +210,7 @@ def mine_space(root: str | Path) -> PromptSpace:
         cooccurrence={t: {k: n for k, n in c.items() if n} for t, c in cooccurrence.items()},
         combinations=dict(sorted(combinations.items())), action_counts=dict(sorted(action_counts.items())),
         examples=examples, uncovered_words=uncovered.most_common(UNCOVERED_LISTED),
-        unthemed_words=unthemed.most_common(UNCOVERED_LISTED),
+        unthemed_words=unthemed.most_common(UNCOVERED_LISTED), solo_action_counts=dict(sorted(solo_counts.items())),
     )
 
 
@@ -215,6 +221,14 @@ def _spread(items: list[str], n: int) -> list[str]:
         return distinct
     step = len(distinct) / n
     return [distinct[int(i * step)] for i in range(n)]
+
+
+def unseen_solo_actions(space: PromptSpace) -> frozenset[str]:
+    """The solo-corpus actions that no caption of the space names."""
+    if space.solo_action_counts is None:
+        raise ValueError(f"the prompt space of {space.source} was saved without solo action counts; mine it again "
+                         "(training.compose space --data DIR --out FILE)")
+    return frozenset(a for a, n in space.solo_action_counts.items() if n == 0)
 
 
 def format_space(space: PromptSpace) -> str:
@@ -233,6 +247,10 @@ def format_space(space: PromptSpace) -> str:
             lines.append(f"  [{theme}] {text}")
     lines.append("frequent words no pattern covers: "
                  + (", ".join(f"{w} {n}" for w, n in space.uncovered_words[:25]) or "-"))
+    if space.solo_action_counts is not None:
+        named = {a: n for a, n in space.solo_action_counts.items() if n}
+        lines.append(f"solo-corpus actions named by captions: {len(named)} of {len(space.solo_action_counts)}"
+                     + (" (" + ", ".join(f"{a} {n}" for a, n in sorted(named.items())) + ")" if named else ""))
     if space.unthemed_words:
         lines.append("... of which in unthemed captions: "
                      + ", ".join(f"{w} {n}" for w, n in space.unthemed_words[:15]))

@@ -1,15 +1,17 @@
 """Stage 3, the splitter: a two-person description -> (initiator's prompt, responder's prompt).
 
-Rule-based by default. Captions name persons by role, never by file order: "one person", "a
-person", "the first person", "that person" are the initiator; "the other (person)", "the second
-person", "the partner", "another person" the responder; "both", "two people", "they" and "X and Y"
-both of them. The description is cut into phases at order words ("then", "after that", "finally",
-a full stop) and each phase into clauses at a conjunction or comma that is followed by a person
-(", and the other person ...", " while the other ...", ", who ..."). A clause without a person
-continues the previous one's. What a clause says of its subject goes to that person's prompt, with
-the partner written "someone" (as the per-person captions do); a phase in which one person does
-nothing explicit gives that person the lexicon's reaction to the phase's action. Every person's
-clauses are joined in order into "a person ..., then ...".
+Rule-based by default. Captions name persons by role, never by file order: "one person", "a person",
+"the first person", "that person" are the initiator; "the other (person)", "the second person", "the
+partner", "another person" the responder; "both", "two people", "they" and "X and Y" both of them
+("each" too: "each of the two people jumps"). The description is cut into phases at order words
+("then", "after that", "finally", a full stop) and each phase into clauses at a conjunction or comma
+that is followed by a person (", and the other person ...", " while the other ...", ", who ..."). A
+clause without a person continues the previous one's; one that only says the persons act at once
+("both people act together") is dropped, and one that copies the partner ("the other copies them",
+"then does the same") takes the partner's last predicate. What a clause says of its subject goes to
+that person's prompt, with the partner written "someone" (as the per-person captions do); a phase in
+which one person does nothing explicit gives that person the lexicon's reaction to the phase's
+action. Every person's clauses are joined in order into "a person ..., then ...".
 
 A description that cannot be split returns a ``Split`` with ``reason`` set (never dropped); the
 reasons are the ``REASONS`` below. ``measure_splitter`` scores the splits against the per-person
@@ -32,6 +34,7 @@ from t2i_core.compose.lexicon import (
     ACTION_PATTERNS,
     ACTIONS_BY_NAME,
     BACKGROUND_THEME,
+    SOLO_PATTERNS,
     find,
     is_verb,
     lemma,
@@ -58,7 +61,8 @@ _ROLE_WORDS = {
                 "the other woman", "the other individual", "the second", "the other", "another person",
                 "the partner", "his partner", "her partner", "their partner", "person b"),
     BOTH: ("both people", "both persons", "both of them", "the two people", "the two persons", "two people",
-           "two persons", "the two", "the pair", "the couple", "both", "they"),
+           "two persons", "the two", "the pair", "the couple", "both", "they", "the two of them",
+           "each of the two people", "each of the two persons", "each of them", "each person", "each"),
 }
 _REF_ROLE = {phrase: role for role, phrases in _ROLE_WORDS.items() for phrase in phrases}
 _REF = "|".join(sorted(map(re.escape, _REF_ROLE), key=len, reverse=True))
@@ -68,16 +72,22 @@ _CONNECTIVE = re.compile(r"^(?:and|while|as|whereas|but|when|until|meanwhile|the
                          r"at first|now)\b[,]?\s*")
 # Order words start a new phase.
 _PHASE = re.compile(r"(?:\.\s+|[,;]?\s*\b(?:and\s+)?(?:then|after that|afterwards|afterward|finally|in the end|"
-                    r"later|eventually)\b,?\s*)")
+                    r"later|eventually)\b(?!\s+to\b),?\s*)")  # "looks left and then to the right" is one phase
 # A clause starts at a comma, semicolon or conjunction that a person follows; ", who" refers back.
-_SAME_TIME = r"(?:(?:at the same time|meanwhile|in turn),?\s+)?"
+_SAME_TIME = r"(?:(?:at the same time|meanwhile|in turn|in response|in return),?\s+)?"
 _CLAUSE = re.compile(rf"(?:[,;]\s*(?:and\s+|while\s+|as\s+|but\s+|whereas\s+)?{_SAME_TIME}|"
                      rf"\s+(?:and|while|as|whereas|but|when|until)\s+{_SAME_TIME})(?=(?:{_REF})\b(?!'s))|,\s*(?=who\b)")
 # The partner inside a clause ("the first left jab" is no person, so bare "the first/second" are left alone).
 _ONE_PERSON = "|".join(sorted((re.escape(p) for p in _ROLE_WORDS[INITIATOR] + _ROLE_WORDS[RESPONDER]
                                if p not in ("the first", "the second")), key=len, reverse=True))
-_PARTNER = re.compile(rf"\b(?:{_ONE_PERSON}|each other|one another|him|them)\b")
+_PARTNER = re.compile(rf"\b(?:{_ONE_PERSON}|each other|one another|him|them)\b"
+                      r"(?!\s+(?:way|side|direction|hand|arm|foot|leg)\b)")  # "the other way" is no person
 _ONLY_REF = re.compile(rf"^(?:{_REF})$")
+# A clause that only says the persons act at once ("both people act together, and each jumps"): no action.
+_NO_ACTION = re.compile(r"^(?:act|acts|move|moves|do it|does it)(?: together| in unison| at the same time| in sync)+$")
+# A clause that copies the partner ("and the other copies them", "then does the same"): the partner's action.
+_COPY = re.compile(rf"^(?:(?:copies|mimics|imitates|repeats) (?:{_ONE_PERSON}|them|him|her|it|the action)|"
+                   r"does the same(?: thing)?|follows suit|copies)$")
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ class SplitBatch:
 
 def _normalise(text: str) -> str:
     text = re.sub(r"\s+", " ", text.strip().lower())
+    text = re.sub(r"\beach other\b", "one another", text).replace(":", ",")  # "each" alone names both persons
     return re.sub(r"(?<=\w)-(?=\w)", " ", text).rstrip(" .!")  # "high-five" reads as "high five"
 
 
@@ -133,6 +144,14 @@ class _Clause:
     phase: int
     role: int
     predicate: str
+
+
+def _copied(clauses: list[_Clause], role: int) -> str | None:
+    """What the partner of ``role`` last did (for "the other copies them"), or None."""
+    for clause in reversed(clauses):
+        if clause.role not in (role, BOTH):
+            return clause.predicate
+    return None
 
 
 def _clauses(text: str) -> tuple[list[_Clause], str | None]:
@@ -168,11 +187,24 @@ def _clauses(text: str) -> tuple[list[_Clause], str | None]:
             last_ref = refs[-1] if refs else role
             subject = role
             predicate = predicate.strip(" ,;")
-            if predicate:
+            if _COPY.match(predicate):
+                predicate = _copied(clauses, role) or predicate
+            if predicate and not _NO_ACTION.match(predicate):
                 clauses.append(_Clause(phase, role, predicate))
         if lead:
             return clauses, NO_SUBJECT
     return clauses, None
+
+
+def _solo_worded(texts: list[str]) -> bool:
+    """Whether the phase's two-person action is only read from the words of a solo action ("spins around"
+    is a solo spin, not the dance of holding hands and spinning), so no partner reaction follows from it."""
+    tokens = tokenize(" ".join(texts))
+    solo = {i for _, _, taken in find(SOLO_PATTERNS, tokens) for i in taken}
+    found = [(key, set(taken)) for _, key, taken in find(ACTION_PATTERNS, tokens)]
+    themed = [taken for key, taken in found if ACTIONS_BY_NAME[key].theme != BACKGROUND_THEME] or \
+        [taken for _, taken in found]
+    return bool(solo) and bool(themed) and themed[0] <= solo
 
 
 def _phase_action(texts: list[str]) -> str | None:
@@ -200,6 +232,10 @@ def split_description(description: str) -> Split:
     phases = sorted({c.phase for c in clauses})
     actions = {p: _phase_action([c.predicate for c in clauses if c.phase == p]) for p in phases}
     per_role: dict[int, list[str]] = {INITIATOR: [], RESPONDER: []}
+    # A phase of a solo action ("one person squats, then the other claps") needs no partner reaction: the
+    # lexicon's is only given when the person would otherwise be left with nothing to do.
+    postponed: dict[int, list[str]] = {INITIATOR: [], RESPONDER: []}
+    solo_phases = {p for p in phases if _solo_worded([c.predicate for c in clauses if c.phase == p])}
     for phase in phases:
         in_phase = [c for c in clauses if c.phase == phase]
         for role in (INITIATOR, RESPONDER):
@@ -214,7 +250,11 @@ def split_description(description: str) -> Split:
             answered = any(actions[q] == action and any(c.phase == q and c.role in (role, BOTH) for c in clauses)
                            for q in phases if q != phase)
             if action is not None and not answered:
-                per_role[role].append(ACTIONS_BY_NAME[action].reaction.format(o="someone"))
+                (postponed if phase in solo_phases else per_role)[role].append(
+                    ACTIONS_BY_NAME[action].reaction.format(o="someone"))
+    for role in (INITIATOR, RESPONDER):
+        if not per_role[role]:
+            per_role[role] = postponed[role]
     if not per_role[INITIATOR]:
         return Split(description, reason=NO_INITIATOR_ACTION)
     if not per_role[RESPONDER]:
@@ -292,12 +332,23 @@ def word_f1(produced: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def clip_initiator(record: dict) -> int:
+    """The person (1 or 2) whom a clip's captions call "one person": the initiator of its first phase
+    on the base set, the actor of its first step that names somebody on an OOD build ("both do X"
+    names nobody; its persons' captions are alike, so either role fits)."""
+    for phase in record["phases"]:
+        if phase.get("relation") == "together":
+            continue
+        return int(phase["person"] if "person" in phase else phase["initiator"])
+    return 1
+
+
 def measure_splitter(root: str | Path, encoder=None, max_clips: int = 300, seed: int = 0,
                      splitter=split_description) -> SplitterReport:
     """Split the captions of up to ``max_clips`` procedural clips (a seeded sample) and score the prompts.
 
-    ``encoder``: a TextEncoder (default ``build_text_encoder("minilm")``). The initiator of a clip is the
-    person who initiates its first phase (``manifest.json``), whom its captions call "one person".
+    ``root``: a base or an OOD build (``build_dataset --vocabulary ood``). ``encoder``: a TextEncoder
+    (default ``build_text_encoder("minilm")``). The initiator of a clip is ``clip_initiator``.
     """
     from t2i_core.compose.space import read_manifest_records
     from t2i_core.data.layout import InterHumanLayout
@@ -318,7 +369,7 @@ def measure_splitter(root: str | Path, encoder=None, max_clips: int = 300, seed:
     items = []  # (description, split, initiator lines, responder lines)
     for record in chosen:
         person_lines = layout.individual_captions(record["id"])
-        initiator = int(record["phases"][0]["initiator"])
+        initiator = clip_initiator(record)
         own, other = person_lines[initiator - 1], person_lines[2 - initiator]
         for text in layout.captions(record["id"]):
             items.append((text, splitter(text), own, other))

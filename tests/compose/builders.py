@@ -40,3 +40,11 @@ def tiny_interactor(folder: Path, encoder, persons: int = 2, reaction_prob: floa
 def tiny_evaluator(folder: Path) -> Path:
     torch.manual_seed(1)
     return save_checkpoint(folder, InteractionEvaluator(TINY_EVALUATOR))
+
+
+def tiny_single_evaluator(folder: Path) -> Path:
+    """An untrained tiny single-person evaluator (the per-person filter's kind)."""
+    from dataclasses import replace
+
+    torch.manual_seed(2)
+    return save_checkpoint(folder, InteractionEvaluator(replace(TINY_EVALUATOR, motion_layout="single")))

@@ -25,3 +25,20 @@ def test_every_action_has_a_known_theme_and_distinct_name():
     assert len(names) == len(set(names))
     assert all(a.limb in (None, "hand", "leg") for a in ACTIONS)
     assert len(TAG_ORDER) == len(set(TAG_ORDER))
+
+
+def test_every_solo_phrase_names_its_action():
+    import numpy as np
+
+    from t2i_core.compose.lexicon import SOLO_PATTERNS, solo_actions_named
+    from t2i_core.data.procedural.solo import SOLO_ACTIONS, sample_solo_spec
+    from t2i_core.data.procedural.solo_captions import phrase
+
+    assert set(SOLO_PATTERNS) == set(SOLO_ACTIONS)
+    rng = np.random.default_rng(0)
+    for kind in SOLO_ACTIONS:
+        for _ in range(10):
+            spec = sample_solo_spec(kind, rng)
+            for k in range(3):
+                assert kind in solo_actions_named("a person " + phrase(spec, k)), (kind, phrase(spec, k))
+    assert solo_actions_named("two people shake hands and hug.") == ()

@@ -127,3 +127,59 @@ def test_unknown_status_and_wrong_array_rows_are_refused(tmp_path):
     frame.iloc[:-1].to_parquet(tmp_path / CANDIDATES_FILE, index=False)
     with pytest.raises(ComposeOutputError, match="'synthetic' has shape"):
         read_compose_output(tmp_path).embeddings()
+
+
+def test_an_output_made_before_the_person_and_physical_filters_loads_and_filters_as_before(tmp_path):
+    rows, _ = make_output(tmp_path)
+    (tmp_path / "thresholds.json").write_text(json.dumps({"delta": 0.15, "r_min": 0.3, "r_max": 0.9, "k": 3}))
+    output = read_compose_output(tmp_path)
+    assert not {"person1_cosine", "penetration"} & set(output.candidates.columns)
+    assert output.thresholds.person_delta is None and not output.thresholds.physical_filter
+    before = output.candidates["status"].tolist()
+    again = apply_thresholds(tmp_path, 0.15, 0.3, 0.9)
+    assert again.candidates["status"].tolist() == before == [r["status"] for r in rows]
+    assert not {"person1_cosine", "penetration"} & set(read_compose_output(tmp_path).candidates.columns)
+    for extra, message in (({"person_delta": 0.2}, "no per-person cosines"),
+                           ({"max_jitter": 1.0}, "no physical measures")):
+        with pytest.raises(ComposeOutputError, match=message):
+            apply_thresholds(tmp_path, 0.15, 0.3, 0.9, **extra)
+    assert read_compose_output(tmp_path).candidates["status"].tolist() == before  # nothing rewritten
+
+
+def test_person_and_physical_columns_decide_their_statuses(tmp_path):
+    make_output(tmp_path)
+    output = read_compose_output(tmp_path)
+    candidates = output.candidates.copy()
+    n = len(candidates)
+    candidates["person1_cosine"] = np.linspace(-0.5, 0.5, n).astype(np.float32)
+    candidates["person2_cosine"] = np.float32(0.9)
+    candidates["penetration"] = np.float32(0.0)
+    candidates["jitter"] = np.arange(n, dtype=np.float32)
+    candidates["foot_skating"] = np.float32(0.1)
+    from t2i_core.compose.output import write_parquet
+
+    write_parquet(tmp_path / CANDIDATES_FILE, candidates)
+    loose = apply_thresholds(tmp_path, -1, 0, 100)
+    assert set(loose.candidates.columns) >= {"person1_cosine", "person2_cosine", "penetration", "jitter",
+                                             "foot_skating"}
+    has = loose.candidates["frames"] > 0
+    assert (loose.candidates.loc[has, "status"] == "kept").all()
+    strict = apply_thresholds(tmp_path, -1, 0, 100, person_delta=0.0, max_jitter=3.5)
+    expected = []
+    for i in range(n):
+        if i == 2:
+            expected.append("unsplittable")
+        elif candidates["person1_cosine"][i] < 0:
+            expected.append("low_person_cosine")  # before the physical filter
+        elif i > 3.5:
+            expected.append("implausible")
+        else:
+            expected.append("kept")
+    assert strict.candidates["status"].tolist() == expected
+    assert read_compose_output(tmp_path).thresholds.max_jitter == 3.5
+    assert json.loads((tmp_path / "thresholds.json").read_text())["person_delta"] == 0.0
+    # the low cosine of the paper's filter still comes first; None turns a filter off
+    first = apply_thresholds(tmp_path, 0.95, 0, 100)
+    assert set(first.candidates["status"]) == {"low_cosine", "unsplittable"}
+    off = apply_thresholds(tmp_path, -1, 0, 100, person_delta=None, max_jitter=None)
+    assert (off.candidates.loc[has, "status"] == "kept").all()

@@ -60,6 +60,9 @@ def test_space_json_round_trip(tmp_path):
     assert PromptSpace.load(path) == space
     assert not list(path.parent.glob(".*tmp"))  # written through a temporary name
     data = json.loads(path.read_text())
+    assert data["solo_action_counts"]["squat"] == 0 and len(data["solo_action_counts"]) >= 30
+    older = {k: v for k, v in data.items() if k != "solo_action_counts"}  # saved before solo actions were counted
+    assert PromptSpace.from_json(older).solo_action_counts is None
     data["format"] = 99
     with pytest.raises(ValueError, match="format 99"):
         PromptSpace.from_json(data)

@@ -40,6 +40,26 @@ from tests.fixtures import write_caption_folder
     ("First, the first person and the second person shake hands. Then the second person bows to the first person "
      "and the first person bows back.",
      "a person shakes hands, then bows back.", "a person shakes hands, then bows to someone."),
+    # the OOD relations: together ("each"), copying, at once with a leading "while", solo phases in turn
+    ("Both people act together, and each balances on the right leg.",
+     "a person balances on the right leg.", "a person balances on the right leg."),
+    ("The two of them move in unison: each turns around over the right shoulder.",
+     "a person turns around over the right shoulder.", "a person turns around over the right shoulder."),
+    ("At the same time, each of the two people turns to face the other way.",
+     "a person turns to face the other way.", "a person turns to face the other way."),
+    ("One person shakes the head slowly, and the other person copies them.",
+     "a person shakes the head slowly.", "a person shakes the head slowly."),
+    ("The first person squats; the second person watches and then does the same.",
+     "a person squats.", "a person watches, then squats."),
+    ("While a person claps twice, the other nods.", "a person claps twice.", "a person nods."),
+    ("One person puts the hands on the hips, then the other person spins around to the left.",
+     "a person puts the hands on the hips.", "a person spins around to the left."),
+    ("One person jumps once; afterwards the other looks to the left and then to the right.",
+     "a person jumps once.", "a person looks to the left and then to the right."),
+    # a solo word ("crouch") beside a two-person action keeps that action's reaction
+    ("One person pulls the other person up from a crouch, then the other person waves.",
+     "a person pulls someone up from a crouch, then waves back.",
+     "a person takes the offered hand and stands up, then waves."),
 ])
 def test_supported_forms(description, prompt1, prompt2):
     split = split_description(description)
@@ -118,3 +138,18 @@ def test_measurement_needs_the_procedural_manifest(tmp_path):
     root = write_caption_folder(tmp_path / "d", {"a": ["one person hugs the other."]})
     with pytest.raises(FileNotFoundError, match="manifest"):
         measure_splitter(root, encoder=BagOfWords())
+
+
+def test_measurement_on_an_ood_build_takes_the_first_named_actor(tmp_path):
+    # OOD manifests label each solo action with its person; "together" names nobody, so the next step decides
+    root = write_caption_folder(
+        tmp_path / "d",
+        {"a": ["both people act together, and each claps, then one person squats while the other person nods."]},
+        individual={"a": (["a person claps, then nods."], ["a person claps, then squats."])},
+        records=[{"id": "a", "phases": [
+            {"kind": "clap", "person": 1, "relation": "together", "start": 0, "end": 10},
+            {"kind": "squat", "person": 2, "relation": "at_once", "start": 10, "end": 20},
+            {"kind": "nod", "person": 1, "relation": "at_once", "start": 10, "end": 20}]}])
+    report = measure_splitter(root, encoder=BagOfWords())
+    assert report.split == 1 and report.role_pairs == 1 and report.role_accuracy == 1.0
+    assert report.f1_right == 1.0

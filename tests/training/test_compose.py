@@ -37,6 +37,21 @@ def test_describe_prints_labels_and_splits(tmp_path, capsys):
     assert capsys.readouterr().out == printed  # seeded
 
 
+def test_describe_broad_counts_descriptions_with_new_actions(tmp_path, capsys):
+    named = ("one person claps, squats, nods, salutes, shrugs, stomps, lunges, crouches, kneels, sways, cheers and "
+             "hops, then the other person catches a ball and throws it.")
+    root = write_caption_folder(tmp_path / "d", {**CAPTIONS, "2": [named]})
+    assert compose.main(["describe", "--data", str(root), "--n", "40", "--seed", "2", "--descriptions", "broad"]) == 0
+    printed = capsys.readouterr().out
+    lines = [line for line in printed.splitlines() if line.startswith("[")]
+    assert len(lines) == 40 and printed.count("initiator: a person") == 40
+    new = sum("new action: solo:" in line for line in lines)
+    assert 0 < new < 40  # a description with only actions the captions name uses no new action
+    assert f"{new} of 40 descriptions use a solo action that no caption of d names" in printed
+    assert compose.main(["describe", "--data", str(root), "--n", "2", "--descriptions", "broad",
+                         "--language-model", str(tmp_path)]) == 2
+
+
 @pytest.mark.parametrize("make, argv, message", [
     (lambda t: None, ["space", "--data", "{t}/missing"], "data folder not found"),
     (lambda t: (t / "c" / "annots").mkdir(parents=True), ["space", "--data", "{t}/c"], "no captions"),

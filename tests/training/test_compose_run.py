@@ -13,7 +13,7 @@ from t2i_core.compose.scoring import (
     FilterEvaluatorError,
     check_filter_evaluator,
 )
-from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder
+from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder, tiny_single_evaluator
 from training import compose
 
 
@@ -27,7 +27,8 @@ def setup(tmp_path_factory):
     return {"real": tiny_real_folder(root / "real"), "model": model,
             "single": tiny_interactor(root / "single", encoder, persons=1),
             "reaction": tiny_interactor(root / "reaction", encoder, reaction_prob=0.2),
-            "evaluator": tiny_evaluator(root / "evaluator"), "cache": root / "cache"}
+            "evaluator": tiny_evaluator(root / "evaluator"), "cache": root / "cache",
+            "person_evaluator": tiny_single_evaluator(root / "person_evaluator")}
 
 
 def run(setup, out, *extra, real=None, evaluator=None, candidates="3"):
@@ -102,6 +103,69 @@ def test_person1_choices_and_the_reaction_default(setup, tmp_path, capsys):
     assert "2-person checkpoint" in capsys.readouterr().err
     assert run(setup, tmp_path / "x", "--reaction", "trained") == 2
     assert "use --reaction inpaint" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_person1_retrieved_from_a_single_person_corpus(setup, tmp_path, capsys):
+    from tests.fixtures import solo_folder
+
+    corpus = solo_folder(tmp_path / "solo", {"train": [f"s{i}" for i in range(4)], "test": ["t0"]})
+    assert run(setup, tmp_path / "out", "--library", str(corpus)) == 0
+    output = read_compose_output(tmp_path / "out")
+    made = output.candidates[output.candidates["frames"] > 0]
+    assert len(made) > 0 and made["person1_source"].str.startswith("retrieved:humanml3d:s").all()
+    assert "humanml3d motions of the train split of solo" in output.info["pieces"]["person1"]
+    capsys.readouterr()
+    assert run(setup, tmp_path / "x", "--library", str(tmp_path / "nowhere")) == 2
+    assert "--library folder not found" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--library", str(corpus), "--person1", "joint") == 2
+    assert "use --person1 retrieved" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_person_and_physical_filters_from_run_to_filter(setup, tmp_path, capsys):
+    assert run(setup, tmp_path / "out", "--person-evaluator", str(setup["person_evaluator"]), "--person-delta", "-1",
+               "--physical-percentile", "99", "--delta", "-1", "--r-min", "0", "--r-max", "100") == 0
+    printed = capsys.readouterr().out
+    assert "physical limits (p99 of 8 real clips)" in printed and "per-person filter" in printed
+    output = read_compose_output(tmp_path / "out")
+    made = output.candidates[output.candidates["frames"] > 0]
+    columns = ["person1_cosine", "person2_cosine", "penetration", "jitter", "foot_skating"]
+    assert len(made) > 0 and made[columns].notna().all().all()
+    assert made[["person1_cosine", "person2_cosine"]].abs().le(1.0 + 1e-5).all().all()
+    limits = output.info["real_physical_percentiles"]
+    assert output.thresholds.max_jitter == pytest.approx(limits["jitter"]["p99"])
+    assert output.thresholds.person_delta == -1.0
+    # delta and radii wide open: only the physical filter (limits from the real clips) can reject
+    assert set(made["status"]) <= {"kept", "implausible"}
+    assert compose.main(["filter", "--out", str(tmp_path / "out"), "--person-delta", "1"]) == 0
+    assert "low_person_cosine" in capsys.readouterr().out
+    assert set(read_compose_output(tmp_path / "out").candidates.loc[made.index, "status"]) == {"low_person_cosine"}
+    assert compose.main(["filter", "--out", str(tmp_path / "out"), "--person-delta", "off",
+                         "--physical-percentile", "off"]) == 0
+    assert "kept 3 (100.0%)" in capsys.readouterr().out
+    assert compose.main(["filter", "--out", str(tmp_path / "out"), "--physical-percentile", "97"]) == 2
+    assert "stores no real p97" in capsys.readouterr().err
+    assert compose.main(["filter", "--out", str(tmp_path / "out"), "--max-jitter", "0"]) == 0
+    assert "implausible 3" in capsys.readouterr().out
+
+
+def test_the_per_person_filter_refuses_the_shipped_single_evaluator_and_two_person_ones(setup, tmp_path, capsys,
+                                                                                        monkeypatch):
+    from t2i_core.compose import scoring
+
+    monkeypatch.setattr(scoring, "SINGLE_EVALUATOR", setup["person_evaluator"])  # stands in for assets/
+    assert run(setup, tmp_path / "x", "--person-evaluator", str(setup["person_evaluator"])) == 2
+    assert "refusing assets/single_evaluator as the per-person filter" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert run(setup, tmp_path / "x", "--person-evaluator", str(setup["evaluator"])) == 2
+    assert "is a two-person evaluator" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--person-delta", "0.3") == 2
+    assert "--person-delta needs --person-evaluator" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--person-evaluator", str(tmp_path / "nowhere")) == 2
+    assert "person evaluator folder not found" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--physical-percentile", "0") == 2
+    assert "physical percentile must lie in (0, 100]" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
 
 
