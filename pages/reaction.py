@@ -21,7 +21,7 @@ from t2i_core.models.registry import INTERACTOR
 from t2i_core.motion.features import MIN_CLIP_FRAMES
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerationResult
 from t2i_core.render.export import ExportedFiles, export_sample, reproduction_settings
-from t2i_core.render.importing import MotionFileError, read_person_motion
+from t2i_core.render.importing import MotionFileError, read_person_motion_file
 from t2i_core.render.playback import playback_data
 from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
 from t2i_core.roots import DataRoots
@@ -49,20 +49,32 @@ def reaction_method(model: Model) -> str:
     return "trained" if float(training.get("reaction_prob", 0) or 0) > 0 else "inpaint"
 
 
-def person1_from(roots: DataRoots, session: Session, source, folder, clip, upload) -> tuple[np.ndarray, str]:
-    """Person 1's features (T, 262) and a label; ValueError (or its kinds) with a visitor-facing text."""
+def person1_from(roots: DataRoots, session: Session, source, folder, clip, upload,
+                 limit: int) -> tuple[np.ndarray, str, list[str]]:
+    """Person 1's features (at most ``limit`` frames, 262), a label and notes; ValueError (or its kinds)
+    with a visitor-facing text. An upload is cropped by its header, before it is parsed."""
     if source == GENERATED:
         if session.result is None:
             raise ValueError("no generated sample yet: generate one on the Generate page first")
         label = f"person 1 of “{escape(session.result.prompt)}” (seed {session.seed})"
-        return session.result.features[session.sample][0], label
-    if source == UPLOAD:
+        features = session.result.features[session.sample][0]
+    elif source == UPLOAD:
         if not upload:
             raise ValueError("no file uploaded: upload an .npz or a .bvh")
         path = Path(upload if isinstance(upload, str) else getattr(upload, "name", ""))
-        return read_person_motion(path), f"person 1 of the uploaded {escape(path.suffix.lower())} file"
-    features, caption = load_clip_features(roots, folder, str(clip or "").strip())
-    return features[0], f"person 1 of clip {escape(clip)}" + (f" (“{escape(caption)}”)" if caption else "")
+        motion = read_person_motion_file(path, max_frames=limit)
+        notes = [f"the file holds {motion.frames_in_file:,} frames: person 1 cropped to its first {limit} (the "
+                 f"model's longest), read without parsing the rest"] if motion.cropped else []
+        return motion.features, f"person 1 of the uploaded {escape(path.suffix.lower())} file", notes
+    else:
+        features, caption = load_clip_features(roots, folder, str(clip or "").strip())
+        features = features[0]
+        label = f"person 1 of clip {escape(clip)}" + (f" (“{escape(caption)}”)" if caption else "")
+    notes = []
+    if features.shape[0] > limit:
+        notes.append(f"person 1 cropped to its first {limit} frames (the model's longest)")
+        features = features[:limit]
+    return features, label, notes
 
 
 def _viewer(result: GenerationResult | None) -> str:
@@ -84,19 +96,15 @@ def react(model: Model, roots: DataRoots, session: Session, state: Reaction, sou
         request = parse_request(prompt, 5, seed, 1, guidance, steps)
     except InputError as error:
         return state, message("error", f"Cannot generate: {escape(error)}."), *keep
+    limit = model.pipeline.model.config.max_frames
     try:
-        person1, label = person1_from(roots, session, source, folder, clip, upload)
+        person1, label, notes = person1_from(roots, session, source, folder, clip, upload, limit)
     except (MotionFileError, DataFolderError, ClipError, ValueError) as error:  # OutsideRootsError included
         gr.Warning(str(error))
         return state, message("error", f"Cannot use person 1: {escape(error)}."), *keep
-    limit = model.pipeline.model.config.max_frames
-    notes = []
     if person1.shape[0] < MIN_CLIP_FRAMES:
         return state, message("error", f"Cannot use person 1: the motion has {person1.shape[0]} frames; at least "
                                        f"{MIN_CLIP_FRAMES} are needed."), *keep
-    if person1.shape[0] > limit:
-        notes.append(f"person 1 cropped to its first {limit} frames (the model's longest)")
-        person1 = person1[:limit]
     method = reaction_method(model)
     try:
         started = time.perf_counter()
