@@ -23,6 +23,7 @@ from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
 from t2i_core.render.attention import AttentionSummary
 from t2i_core.render.export import ExportedFiles
 from t2i_core.roots import public_path
+from t2i_core.unicode_safety import without_lone_surrogates
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = REPO / "assets" / "interactor"
@@ -127,12 +128,13 @@ def new_session_state() -> gr.State:
 # -- messages ------------------------------------------------------------------------------------
 def message(kind: str, text: str) -> str:
     """A status line for a ``gr.Markdown``: kind is "ok", "info", "warn" or "error"."""
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", without_lone_surrogates(text))
     return f'<div class="t2i-msg t2i-{kind}">{text}</div>'
 
 
 def escape(text: str) -> str:
-    return html.escape(str(text), quote=False)
+    """``text`` for a page: HTML-escaped, lone surrogates replaced (they would break the page's stream)."""
+    return html.escape(without_lone_surrogates(str(text)), quote=False)
 
 
 def unexpected(error: BaseException, what: str) -> gr.Error:

@@ -44,14 +44,14 @@ def test_a_compressed_npz_of_500000_frames_is_cropped_by_its_header(tmp_path):
     frames = 500_000
     path = tmp_path / "long.npz"
     good = np.repeat(rigid_walking_person(seed=2, frames=LIMIT)[None], 1, axis=0).astype("<f4")
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("joints.npy", "w", force_zip64=True) as member:
-            member.write(npy_header_bytes((1, frames, NUM_JOINTS, 3), "<f4"))
-            member.write(good.tobytes())
-            block = np.full((10_000, NUM_JOINTS, 3), np.nan, dtype="<f4").tobytes()
-            for _ in range((frames - LIMIT) // 10_000):
-                member.write(block)
-            member.write(np.full(((frames - LIMIT) % 10_000, NUM_JOINTS, 3), np.nan, dtype="<f4").tobytes())
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("joints.npy", "w", force_zip64=True) as member:
+        member.write(npy_header_bytes((1, frames, NUM_JOINTS, 3), "<f4"))
+        member.write(good.tobytes())
+        block = np.full((10_000, NUM_JOINTS, 3), np.nan, dtype="<f4").tobytes()
+        for _ in range((frames - LIMIT) // 10_000):
+            member.write(block)
+        member.write(np.full(((frames - LIMIT) % 10_000, NUM_JOINTS, 3), np.nan, dtype="<f4").tobytes())
     assert path.stat().st_size < 2**20
     motion = read_person_motion_file(path, max_frames=LIMIT)
     assert motion.features.shape == (LIMIT, FEATURE_DIM) and np.isfinite(motion.features).all()
