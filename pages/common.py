@@ -28,7 +28,8 @@ from t2i_core.unicode_safety import without_lone_surrogates
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = REPO / "assets" / "interactor"
 SESSION_ROOT = Path(tempfile.gettempdir()) / "text2interact-sessions"
-COMPUTE = "compute"  # the concurrency group of CPU-heavy events (generation, video): one at a time
+COMPUTE = "compute"  # the concurrency group of the model's events (generation, reaction): one at a time
+SERVER_VIDEO = "server-video"  # the server's MP4 renderer: one at a time, never holding the model's slot
 LIGHT_LIMIT = 2      # concurrent light events (figures, files)
 
 log = logging.getLogger("text2interact.app")

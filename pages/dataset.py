@@ -350,8 +350,8 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max)
         return gr.skip(), message("error", f"Cannot play {escape(clip)}: {escape(error)}")
     except Exception as error:
         raise unexpected(error, "Playing the clip") from error
-    viewer = viewer_iframe(viewer_html(playback_data(joints, fps=fps, title=title), viewer_id="dataset"),
-                           VIEWER_HEIGHT, "dataset-viewer-frame")
+    viewer = viewer_iframe(viewer_html(playback_data(joints, fps=fps, title=title), viewer_id="dataset",
+                                       download_name=clip), VIEWER_HEIGHT, "dataset-viewer-frame")
     return viewer, message("info", details)
 
 
@@ -581,26 +581,35 @@ def build(session: gr.State, roots: DataRoots) -> None:
         sliders = [delta, r_min, r_max]
         loaded = [data, info, scatter, cosine_hist, distance_hist, *sliders, counts, payload]
         opened = partial(load_set, roots)
-        open_button.click(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
-        folder.select(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
+        open_button.click(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
+                          api_name="open_dataset")
+        folder.select(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
+                      api_name="open_dataset_on_select", api_visibility="undocumented")
         tab.select(lambda d, f, c: opened(f, c) if d is None and f else [gr.skip()] * len(loaded),
-                   inputs=[data, folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
-        tab.select(partial(folder_choices, roots), outputs=[folder], show_progress="hidden")
-        for slider in sliders:  # dragging: the latest value wins, none piles up
+                   inputs=[data, folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
+                   api_name="open_dataset_on_tab", api_visibility="undocumented")
+        tab.select(partial(folder_choices, roots), outputs=[folder], show_progress="hidden",
+                   api_name="dataset_folders")
+        for slider, name in zip(sliders, ("delta", "r_min", "r_max"), strict=True):
+            # dragging: the latest value wins, none piles up
             slider.input(slider_moved, inputs=[data, *sliders, colour_by], outputs=[payload, counts, export_status],
-                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last").then(
-                None, inputs=[payload], js=APPLY)
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last",
+                         api_name=f"dataset_{name}").then(None, inputs=[payload], js=APPLY)
         colour_by.input(recolour_by, inputs=[data, *sliders, colour_by], outputs=[scatter],
-                        concurrency_limit=LIGHT_LIMIT)
+                        concurrency_limit=LIGHT_LIMIT, api_name="dataset_colour")
         for button, which in ((paper, "paper"), (defaults, "defaults")):
             button.click(partial(preset, which), inputs=[data, colour_by], outputs=[*sliders, payload, counts],
-                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden").then(None, inputs=[payload], js=APPLY)
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name=f"dataset_{which}").then(
+                None, inputs=[payload], js=APPLY)
         clicked.change(partial(play, roots), inputs=[data, clicked, *sliders], outputs=[viewer, details],
-                       concurrency_limit=LIGHT_LIMIT)
+                       concurrency_limit=LIGHT_LIMIT, api_name="dataset_play")
         selected.change(selection_table, inputs=[data, selected, *sliders], outputs=[table],
-                        concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
-        table.select(table_pick, inputs=[table], outputs=[clicked], show_progress="hidden")
+                        concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="dataset_selection")
+        table.select(table_pick, inputs=[table], outputs=[clicked], show_progress="hidden",
+                     api_name="dataset_row")
         export_button.click(export_ids, inputs=[data, session, *sliders],
-                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT)
+                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
+                            api_name="export_ids")
         folder_button.click(partial(export_folder, roots), inputs=[data, session, *sliders],
-                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT)
+                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
+                            api_name="export_folder")

@@ -20,7 +20,7 @@ from t2i_core.inputs import APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_r
 from t2i_core.models.registry import INTERACTOR
 from t2i_core.motion.features import MIN_CLIP_FRAMES
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerationResult
-from t2i_core.render.export import ExportedFiles, export_sample, reproduction_settings
+from t2i_core.render.export import ExportedFiles, export_sample, file_stem, reproduction_settings
 from t2i_core.render.importing import MotionFileError, read_person_motion_file
 from t2i_core.render.playback import playback_data
 from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
@@ -83,7 +83,9 @@ def _viewer(result: GenerationResult | None) -> str:
                              VIEWER_HEIGHT, "reaction-viewer-frame")
     data = playback_data(result.joints[0], result.fps, f"{result.prompt[:80]}  (seed {result.seeds[0]})",
                          names=("Person 1 (given)", "Person 2 (generated)"))
-    return viewer_iframe(viewer_html(data, viewer_id="reaction"), VIEWER_HEIGHT, "reaction-viewer-frame")
+    name = file_stem(result.prompt, result.seeds[0])
+    return viewer_iframe(viewer_html(data, viewer_id="reaction", download_name=f"{name}_reaction"), VIEWER_HEIGHT,
+                         "reaction-viewer-frame")
 
 
 def react(model: Model, roots: DataRoots, session: Session, state: Reaction, source, folder, clip, upload, prompt,
@@ -179,12 +181,13 @@ def build(model: Model, session: gr.State, roots: DataRoots) -> None:
                 npz, bvh1, bvh2, settings = download_buttons("reaction")
         downloads = [npz, bvh1, bvh2, settings]
         source.input(lambda s: (gr.update(visible=s == DATASET), gr.update(visible=s == UPLOAD)), inputs=[source],
-                     outputs=[clip_group, upload], show_progress="hidden")
+                     outputs=[clip_group, upload], show_progress="hidden", api_name="reaction_source",
+                     api_visibility="undocumented")
         tab.select(lambda: gr.update(choices=roots.folders(accept=looks_like_interhuman)), outputs=[folder],
-                   show_progress="hidden")
+                   show_progress="hidden", api_name="reaction_folders")
         run.click(partial(react, model, roots),
                   inputs=[session, state, source, folder, clip, upload, prompt, seed, guidance, steps],
                   outputs=[state, status, viewer, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
-                  show_progress_on=[status], trigger_mode="once").then(
+                  show_progress_on=[status], trigger_mode="once", api_name="react").then(
             partial(prepare_downloads, model), inputs=[session, state, status], outputs=[session, status, *downloads],
-            concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+            concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="react_downloads")

@@ -145,18 +145,22 @@ def build(session: gr.State, roots: DataRoots) -> None:
 
         outputs = [motion, info, frame, heat, timeline, view]
         controls = [session, motion, source, frame, eps, k, normalization]
-        tab.select(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT)
+        tab.select(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights")
         source.input(lambda s: gr.update(visible=s == DATASET), inputs=[source], outputs=[folder_row],
-                     show_progress="hidden").then(show, inputs=controls, outputs=outputs,
-                                                  concurrency_limit=LIGHT_LIMIT)
+                     show_progress="hidden", api_name="weights_source", api_visibility="undocumented").then(
+            show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights_source_show",
+            api_visibility="undocumented")
         source.input(partial(folder_choices, roots), outputs=[folder], concurrency_limit=LIGHT_LIMIT,
-                     show_progress="hidden")
-        for control in (frame, eps, k):  # dragging or typing: the latest value wins, none piles up
+                     show_progress="hidden", api_name="weights_folders")
+        for control, name in ((frame, "weights_frame"), (eps, "weights_eps"), (k, "weights_k")):
+            # dragging or typing: the latest value wins, none piles up
             control.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
-                          show_progress="hidden", trigger_mode="always_last")
-        normalization.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT)
-        for picked in (load.click, folder.select):
+                          show_progress="hidden", trigger_mode="always_last", api_name=name)
+        normalization.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
+                            api_name="weights_normalization")
+        for picked, name, visibility in ((load.click, "list_clips", "public"),
+                                         (folder.select, "list_clips_on_select", "undocumented")):
             picked(partial(list_clips, roots), inputs=[folder, split], outputs=[clip, info],
-                   concurrency_limit=LIGHT_LIMIT)
+                   concurrency_limit=LIGHT_LIMIT, api_name=name, api_visibility=visibility)
         clip.change(partial(pick_clip, roots), inputs=[session, folder, clip, frame, eps, k, normalization],
-                    outputs=outputs, concurrency_limit=LIGHT_LIMIT)
+                    outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights_clip")
