@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import shutil
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,8 @@ from t2i_core.unicode_safety import without_lone_surrogates
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = REPO / "assets" / "interactor"
 SESSION_ROOT = Path(tempfile.gettempdir()) / "text2interact-sessions"
+SESSION_TTL_S = 3600   # a visitor's results are freed after an hour without a new result (Gradio's State TTL)
+MAX_SESSIONS = 32      # sessions Gradio keeps in memory (launch's state_session_capacity); the oldest go first
 COMPUTE = "compute"  # the concurrency group of the model's events (generation, reaction): one at a time
 SERVER_VIDEO = "server-video"  # the server's MP4 renderer: one at a time, never holding the model's slot
 LIGHT_LIMIT = 2      # concurrent light events (figures, files)
@@ -97,6 +101,7 @@ class Session:
     def ensure_folder(self) -> Path:
         if self.folder is None or not self.folder.is_dir():
             SESSION_ROOT.mkdir(parents=True, exist_ok=True)
+            sweep_session_folders(SESSION_ROOT, SESSION_TTL_S)
             self.folder = Path(tempfile.mkdtemp(prefix="s-", dir=SESSION_ROOT))
         return self.folder
 
@@ -116,14 +121,34 @@ class Session:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def sweep_session_folders(root: Path, age_s: float) -> int:
+    """Remove the download folders under ``root`` untouched for ``age_s`` seconds: those of sessions Gradio
+    dropped without calling ``delete_session`` (beyond ``MAX_SESSIONS``, or across a restart)."""
+    removed, cutoff = 0, time.time() - age_s
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.name.startswith("s-") and entry.is_dir(follow_symlinks=False) \
+                    and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def delete_session(session: Session | None) -> None:
     if isinstance(session, Session):
         session.cleanup()
 
 
 def new_session_state() -> gr.State:
-    # Deleted (and its files removed) when the visitor's tab closes, or after 6 idle hours.
-    return gr.State(Session(), time_to_live=6 * 3600, delete_callback=delete_session)
+    # Freed (and its files removed) an hour after its last result or after the visitor's tab closes (Gradio's
+    # TTLs); beyond MAX_SESSIONS Gradio drops the oldest sessions whole, and sweep_session_folders their files.
+    return gr.State(Session(), time_to_live=SESSION_TTL_S, delete_callback=delete_session)
 
 
 # -- messages ------------------------------------------------------------------------------------

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -136,6 +139,38 @@ def open_set(roots: DataRoots, name) -> ComposeSet:
         real_xy=np.asarray(projection["real"], dtype=np.float32), defaults=defaults, k=k, real_folder=real_folder)
 
 
+class SharedSets:
+    """Compose outputs opened once and shared, read-only, by every visitor of this page: a visitor's
+    state holds a reference to the set, not a copy of it. A set is opened again when a file of its
+    folder changes (name, size or modification time); at most ``size`` sets are kept."""
+
+    def __init__(self, roots: DataRoots, size: int = 4):
+        self.roots = roots
+        self.size = size
+        self._sets: OrderedDict[tuple, ComposeSet] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _signature(folder: Path) -> tuple:
+        with os.scandir(folder) as entries:
+            return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file()))
+
+    def open(self, name) -> ComposeSet:
+        """As ``open_set``; the same object for the same folder while its files are unchanged."""
+        folder = self.roots.resolve(str(name or "").strip())
+        key = (str(folder), str(name).strip(), self._signature(folder))
+        with self._lock:
+            if key in self._sets:
+                self._sets.move_to_end(key)
+                return self._sets[key]
+        data = open_set(self.roots, name)  # outside the lock: another visitor's open need not wait
+        with self._lock:
+            self._sets[key] = data
+            while len(self._sets) > self.size:
+                self._sets.popitem(last=False)
+        return data
+
+
 # -- what a slider move computes (the fast path; benchmarks/bench_dataset_page.py times it) ---------
 def counts_html(data: ComposeSet, codes: np.ndarray) -> str:
     total = np.bincount(codes, minlength=len(STATUSES))
@@ -246,14 +281,14 @@ def _slider_updates(data: ComposeSet, thresholds: Thresholds):
             gr.update(maximum=top, value=r_max))
 
 
-def load_set(roots: DataRoots, name, colour_by):
+def load_set(sets: SharedSets, name, colour_by):
     """Outputs: data, info, map, cosine histogram, distance histogram, delta, r_min, r_max, counts, payload."""
     keep = [gr.skip()] * 8
     if not name or not str(name).strip():
         return None, message("info", "No compose output in the data roots yet: run InterCompose into a folder "
                                      "inside a data root (`python app.py --data-root DIR`)."), *keep
     try:
-        data = open_set(roots, name)
+        data = sets.open(name)
     except (ComposeOutputError, ValueError) as error:  # OutsideRootsError is a ValueError
         gr.Warning(str(error))
         return None, message("error", f"Cannot open the data set: {escape(error)}"), *keep
@@ -580,7 +615,7 @@ def build(session: gr.State, roots: DataRoots) -> None:
 
         sliders = [delta, r_min, r_max]
         loaded = [data, info, scatter, cosine_hist, distance_hist, *sliders, counts, payload]
-        opened = partial(load_set, roots)
+        opened = partial(load_set, SharedSets(roots))
         open_button.click(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
                           api_name="open_dataset")
         folder.select(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
