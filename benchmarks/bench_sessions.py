@@ -23,7 +23,7 @@ from gradio_client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.browser import app_process  # noqa: E402
+from tests.browser import app_process
 
 AIM_MIB = 300
 PROMPT = "two people greet each other by shaking hands."

@@ -17,6 +17,7 @@ from pages.common import (
     download_buttons,
     escape,
     message,
+    release_freed_memory,
     unexpected,
 )
 from t2i_core.inputs import APP_MAX_SAMPLES, APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
@@ -94,6 +95,7 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
                         f"([UNK])")
     session.attention = AttentionSummary.from_maps(result.attention) if result.attention is not None else None
     result.attention = None  # the full maps are large (frames x frames per block and head); keep the summary
+    release_freed_memory()  # the sampler's and the full maps' memory goes back to the system
     session.result, session.sample, session.exports = result, 0, {}
     session.generation += 1
     session.checkpoint = model.public_name  # goes into the settings JSON: no server path

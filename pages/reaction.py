@@ -11,7 +11,17 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, download_buttons, escape, message, unexpected
+from pages.common import (
+    COMPUTE,
+    LIGHT_LIMIT,
+    Model,
+    Session,
+    download_buttons,
+    escape,
+    message,
+    release_freed_memory,
+    unexpected,
+)
 from t2i_core.checkpoint import CheckpointError, read_config
 from t2i_core.data.browse import load_clip_features, looks_like_interhuman
 from t2i_core.data.clips import ClipError
@@ -122,6 +132,7 @@ def react(model: Model, roots: DataRoots, session: Session, state: Reaction, sou
     except Exception as error:
         raise unexpected(error, "Reaction generation") from error
     state = Reaction(result, label, state.count + 1, {})
+    release_freed_memory()  # the sampler's memory goes back to the system
     text = (f"#{state.count}: person 2 generated for {label} ({result.joints.shape[2]} frames, seed "
             f"{result.seeds[0]}, {request.steps} steps, method “{method}”) in {time.perf_counter() - started:.1f} s. "
             f"Preparing the downloads…")
