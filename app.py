@@ -21,11 +21,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import gradio as gr
 import torch
+from starlette.middleware import Middleware
 
 from pages import about, attention, common, dataset, generate, reaction, study, weights
 from t2i_core.roots import DataRoots, RootConfigError
+from t2i_core.unicode_safety import LoneSurrogateGuard
 
 TITLE = "Text2Interact"
+# What the web server runs before the app: lone surrogates never reach a page's handler or Gradio's checks.
+SERVER_APP_KWARGS = {"middleware": [Middleware(LoneSurrogateGuard)]}
 
 
 def build_app(model: common.Model, roots: DataRoots | None = None,
@@ -86,6 +90,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--max-sessions must be at least 1")
     build_app(model, roots, study_server).launch(server_name=args.host, server_port=args.port, show_error=False,
                                                  state_session_capacity=args.max_sessions,
+                                                 app_kwargs=dict(SERVER_APP_KWARGS),
                                                  css=common.CSS + dataset.CSS,
                                                  head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD
                                                  + dataset.HEAD)

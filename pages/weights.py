@@ -130,7 +130,8 @@ def build(session: gr.State, roots: DataRoots) -> None:
                                  elem_id="weights-folder", scale=4)
             split = gr.Dropdown(list(SPLITS), value="test", label="Split", elem_id="weights-split", scale=1)
             load = gr.Button("Load clips", elem_id="weights-load", scale=1)
-            clip = gr.Dropdown([], label="Clip", elem_id="weights-clip", scale=2, allow_custom_value=False)
+            # A typed id is checked by pick_clip (as the Reaction page's clip box is), not by Gradio's choices.
+            clip = gr.Dropdown([], label="Clip", elem_id="weights-clip", scale=2, allow_custom_value=True)
         info = gr.Markdown(message("info", "Generate a motion first, or pick a clip of a data set folder."),
                            elem_id="weights-info")
         with gr.Row():
