@@ -154,8 +154,9 @@ def release_freed_memory() -> None:
     glibc keeps freed blocks for reuse and raises its mmap threshold after large frees, so the
     arrays of a generation and of dropped sessions stay in the process's RSS long after they are
     gone: measured with benchmarks/bench_sessions.py, RSS kept rising past the session cap although
-    the sessions' objects were freed. Called after each model event and when a session is deleted;
-    a few milliseconds. Does nothing where the C library has no ``malloc_trim`` (macOS, musl)."""
+    the sessions' objects were freed. Called after each model event, when a data set is opened and
+    when a session is deleted; a few milliseconds. Does nothing where the C library has no
+    ``malloc_trim`` (macOS, musl)."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

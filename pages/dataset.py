@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
+from pages.common import LIGHT_LIMIT, Session, escape, message, release_freed_memory, unexpected
 from t2i_core.compose.filters import DEFAULT_DELTA, KEPT, STATUSES, UNSPLITTABLE, Thresholds, status_codes
 from t2i_core.compose.output import COMPOSE_FILE, ComposeOutputError, read_compose_output
 from t2i_core.compose.playback import PlaybackStore
@@ -296,6 +296,7 @@ def load_set(sets: SharedSets, name, colour_by):
         raise unexpected(error, "Opening the data set") from error
     thresholds = data.defaults
     payload, codes = slider_payload(data, thresholds, colour_by)
+    release_freed_memory()  # the figures of sessions Gradio dropped go back to the system
     real = (f"real clips from `{escape(data.real_folder)}`" if data.real_folder
             else "real clips shown on the map only (their folder is not in the data roots)")
     info = message("ok", f"Set <code>{escape(data.set_id[:12])}</code> · {len(data.candidates):,} candidates · "

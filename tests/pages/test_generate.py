@@ -180,7 +180,7 @@ def test_video_is_rendered_on_request(page, shots):
     if reason is not None:
         pytest.skip(f"video rendering unavailable: {reason}")
     generate(page, PROMPT, seconds="1", steps="3")
-    page.get_by_text("Video (MP4, rendered on the server)").click()
+    page.get_by_text("Video rendered on the server (MP4, slower; its own queue)").click()
     page.locator("#video-button").click()
     expect(page.locator("#video-status")).to_contain_text("Video rendered", timeout=TIMEOUT)
     expect(page.locator("#video video")).to_have_count(1, timeout=TIMEOUT)
