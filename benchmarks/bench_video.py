@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
                 page.close()
             browser.close()
         print(f"browser recording: median {statistics.median(times):.2f} s for a {frames / result.fps:.1f} s clip "
-              f"(aim: within the clip's length plus a frame; nothing runs on the server)")
+              f"(aim: the clip's own length; a real-time recording adds the last frame and the encoder's flush; "
+              f"nothing runs on the server)")
 
         if args.no_cli:
             return
