@@ -102,6 +102,9 @@ def _read_member(archive: zipfile.ZipFile, name: str, tail: tuple[int, ...], per
             raise MotionFileError(f"the file holds {persons} person(s); person {person} was asked for")
         kept = frames if max_frames is None else min(frames, max_frames)
         frame_bytes = math.prod(tail) * dtype.itemsize
+        if kept * frame_bytes > MAX_MEMBER_BYTES:  # never more than this, whatever the archive claims
+            raise MotionFileError(f"'{what}' claims {'x'.join(map(str, shape))} of {dtype.str} "
+                                  f"({persons * frames * frame_bytes:,} bytes): too large for one motion")
         # C order: person p's frames follow the persons before it; skip them, then read only the kept ones.
         skip = (person - 1) * frames * frame_bytes
         while skip > 0:
