@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = REPO / "assets" / "interactor"
 SESSION_ROOT = Path(tempfile.gettempdir()) / "text2interact-sessions"
 SESSION_TTL_S = 3600   # a visitor's results are freed after an hour without a new result (Gradio's State TTL)
-MAX_SESSIONS = 32      # sessions Gradio keeps in memory (launch's state_session_capacity); the oldest go first
+MAX_SESSIONS = 24      # sessions Gradio keeps in memory (launch's state_session_capacity); the oldest go first
+# (benchmarks/bench_sessions.py: RSS +199 MiB from 10 to 500 visitors at 24, +274 to +287 MiB at 32; aim 300)
 COMPUTE = "compute"  # the concurrency group of the model's events (generation, reaction): one at a time
 SERVER_VIDEO = "server-video"  # the server's MP4 renderer: one at a time, never holding the model's slot
 LIGHT_LIMIT = 2      # concurrent light events (figures, files)
