@@ -1,7 +1,7 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
-                  [--data-root DIR ...] [--study DIR] [--study-db PATH] [--votes-per-minute N]
+                  [--data-root DIR ...] [--max-sessions 24] [--study DIR] [--study-db PATH] [--votes-per-minute N]
 
 The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);
 when it is missing the app still starts and says so on the page.
@@ -21,11 +21,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import gradio as gr
 import torch
+from starlette.middleware import Middleware
 
 from pages import about, attention, common, dataset, generate, reaction, scene, study, weights
 from t2i_core.roots import DataRoots, RootConfigError
+from t2i_core.unicode_safety import LoneSurrogateGuard
 
 TITLE = "Text2Interact"
+# What the web server runs before the app: lone surrogates never reach a page's handler or Gradio's checks.
+SERVER_APP_KWARGS = {"middleware": [Middleware(LoneSurrogateGuard)]}
 
 
 def build_app(model: common.Model, roots: DataRoots | None = None,
@@ -65,6 +69,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", type=Path, action="append", default=[], metavar="DIR",
                         help="a folder whose data sets the pages may read (repeatable); visitors see only "
                              "folders inside these and the shipped demo sets, by relative name")
+    parser.add_argument("--max-sessions", type=int, default=common.MAX_SESSIONS,
+                        help=f"visitors' sessions kept in memory (default {common.MAX_SESSIONS}); when more arrive, "
+                             f"the least recently used one is dropped (its results are gone)")
     parser.add_argument("--study", type=Path, default=study.DEFAULT_STUDY,
                         help=f"prepared user study folder (default {study.DEFAULT_STUDY}: the demo study)")
     parser.add_argument("--study-db", type=Path, default=study.DEFAULT_DB,
@@ -86,7 +93,11 @@ def main(argv: list[str] | None = None) -> None:
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
     study_server = study.open_study(args.study, args.study_db, votes_per_minute=args.votes_per_minute)
+    if args.max_sessions < 1:
+        parser.error("--max-sessions must be at least 1")
     build_app(model, roots, study_server).launch(server_name=args.host, server_port=args.port, show_error=False,
+                                                 state_session_capacity=args.max_sessions,
+                                                 app_kwargs=dict(SERVER_APP_KWARGS),
                                                  css=common.CSS + dataset.CSS,
                                                  head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD
                                                  + dataset.HEAD)

@@ -137,10 +137,11 @@ def build(session: gr.State) -> None:
 
         outputs = [shown, info, block, head, frame, viewer, words, bars, person]
         tab.select(refresh, inputs=[session, shown, block, head, frame], outputs=outputs,
-                   concurrency_limit=LIGHT_LIMIT)
-        for selector in (block, head):
+                   concurrency_limit=LIGHT_LIMIT, api_name="attention")
+        for selector, name in ((block, "attention_block"), (head, "attention_head")):
             selector.input(move_cursor, inputs=[session, block, head, frame], outputs=[words, bars, person],
-                           concurrency_limit=LIGHT_LIMIT)
+                           concurrency_limit=LIGHT_LIMIT, api_name=name)
         frame.change(None, inputs=[frame], outputs=None, js=SEEK_VIEWER_JS)
         frame.input(move_cursor, inputs=[session, block, head, frame], outputs=[words, bars, person],
-                    concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last")
+                    concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last",
+                    api_name="attention_frame")

@@ -5,11 +5,15 @@ pages by ``app.py`` and every visitor's results live in their own ``gr.State``.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import html
 import logging
+import os
 import re
 import shutil
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +28,16 @@ from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
 from t2i_core.render.attention import AttentionSummary
 from t2i_core.render.export import ExportedFiles
 from t2i_core.roots import public_path
+from t2i_core.unicode_safety import without_lone_surrogates
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = SHIPPED_MODEL
 SESSION_ROOT = Path(tempfile.gettempdir()) / "text2interact-sessions"
-COMPUTE = "compute"  # the concurrency group of CPU-heavy events (generation, video): one at a time
+SESSION_TTL_S = 3600   # a visitor's results are freed after an hour without a new result (Gradio's State TTL)
+MAX_SESSIONS = 24      # sessions Gradio keeps in memory (launch's state_session_capacity); the oldest go first
+# (benchmarks/bench_sessions.py: RSS +199 MiB from 10 to 500 visitors at 24, +274 to +287 MiB at 32; aim 300)
+COMPUTE = "compute"  # the concurrency group of the model's events (generation, reaction): one at a time
+SERVER_VIDEO = "server-video"  # the server's MP4 renderer: one at a time, never holding the model's slot
 LIGHT_LIMIT = 2      # concurrent light events (figures, files)
 
 log = logging.getLogger("text2interact.app")
@@ -98,6 +107,7 @@ class Session:
     def ensure_folder(self) -> Path:
         if self.folder is None or not self.folder.is_dir():
             SESSION_ROOT.mkdir(parents=True, exist_ok=True)
+            sweep_session_folders(SESSION_ROOT, SESSION_TTL_S)
             self.folder = Path(tempfile.mkdtemp(prefix="s-", dir=SESSION_ROOT))
         return self.folder
 
@@ -117,25 +127,69 @@ class Session:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def sweep_session_folders(root: Path, age_s: float) -> int:
+    """Remove the download folders under ``root`` untouched for ``age_s`` seconds: those of sessions Gradio
+    dropped without calling ``delete_session`` (beyond ``MAX_SESSIONS``, or across a restart)."""
+    removed, cutoff = 0, time.time() - age_s
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return 0
+    for entry in entries:
+        try:
+            if entry.name.startswith("s-") and entry.is_dir(follow_symlinks=False) \
+                    and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def delete_session(session: Session | None) -> None:
     if isinstance(session, Session):
         session.cleanup()
+    release_freed_memory()
+
+
+def release_freed_memory() -> None:
+    """Hand memory that Python and NumPy freed back to the system (glibc's ``malloc_trim``).
+
+    glibc keeps freed blocks for reuse and raises its mmap threshold after large frees, so the
+    arrays of a generation and of dropped sessions stay in the process's RSS long after they are
+    gone: measured with benchmarks/bench_sessions.py, RSS kept rising past the session cap although
+    the sessions' objects were freed. Called after each model event, when a data set is opened and
+    when a session is deleted; a few milliseconds. Does nothing where the C library has no
+    ``malloc_trim`` (macOS, musl)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _malloc_trim():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def new_session_state() -> gr.State:
-    # Deleted (and its files removed) when the visitor's tab closes, or after 6 idle hours.
-    return gr.State(Session(), time_to_live=6 * 3600, delete_callback=delete_session)
+    # Freed (and its files removed) an hour after its last result or after the visitor's tab closes (Gradio's
+    # TTLs); beyond MAX_SESSIONS Gradio drops the oldest sessions whole, and sweep_session_folders their files.
+    return gr.State(Session(), time_to_live=SESSION_TTL_S, delete_callback=delete_session)
 
 
 # -- messages ------------------------------------------------------------------------------------
 def message(kind: str, text: str) -> str:
     """A status line for a ``gr.Markdown``: kind is "ok", "info", "warn" or "error"."""
-    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", text)
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", without_lone_surrogates(text))
     return f'<div class="t2i-msg t2i-{kind}">{text}</div>'
 
 
 def escape(text: str) -> str:
-    return html.escape(str(text), quote=False)
+    """``text`` for a page: HTML-escaped, lone surrogates replaced (they would break the page's stream)."""
+    return html.escape(without_lone_surrogates(str(text)), quote=False)
 
 
 def unexpected(error: BaseException, what: str) -> gr.Error:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -23,7 +26,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
+from pages.common import LIGHT_LIMIT, Session, escape, message, release_freed_memory, unexpected
 from t2i_core.compose.filters import DEFAULT_DELTA, KEPT, STATUSES, UNSPLITTABLE, Thresholds, status_codes
 from t2i_core.compose.output import (
     COMPOSE_FILE,
@@ -140,6 +143,38 @@ def open_set(roots: DataRoots, name) -> ComposeSet:
         has_motion=has_motion, theme_codes=theme_values.map(lookup).to_numpy(dtype=np.int64), themes=themes,
         synthetic_xy=np.asarray(projection["synthetic"], dtype=np.float32),
         real_xy=np.asarray(projection["real"], dtype=np.float32), defaults=defaults, k=k, real_folder=real_folder)
+
+
+class SharedSets:
+    """Compose outputs opened once and shared, read-only, by every visitor of this page: a visitor's
+    state holds a reference to the set, not a copy of it. A set is opened again when a file of its
+    folder changes (name, size or modification time); at most ``size`` sets are kept."""
+
+    def __init__(self, roots: DataRoots, size: int = 4):
+        self.roots = roots
+        self.size = size
+        self._sets: OrderedDict[tuple, ComposeSet] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _signature(folder: Path) -> tuple:
+        with os.scandir(folder) as entries:
+            return tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in entries if e.is_file()))
+
+    def open(self, name) -> ComposeSet:
+        """As ``open_set``; the same object for the same folder while its files are unchanged."""
+        folder = self.roots.resolve(str(name or "").strip())
+        key = (str(folder), str(name).strip(), self._signature(folder))
+        with self._lock:
+            if key in self._sets:
+                self._sets.move_to_end(key)
+                return self._sets[key]
+        data = open_set(self.roots, name)  # outside the lock: another visitor's open need not wait
+        with self._lock:
+            self._sets[key] = data
+            while len(self._sets) > self.size:
+                self._sets.popitem(last=False)
+        return data
 
 
 # -- what a slider move computes (the fast path; benchmarks/bench_dataset_page.py times it) ---------
@@ -271,14 +306,14 @@ def paper_thresholds(data: ComposeSet) -> Thresholds:
     return Thresholds(delta=DEFAULT_DELTA, r_min=data.defaults.r_min, r_max=data.defaults.r_max, k=data.k)
 
 
-def load_set(roots: DataRoots, name, colour_by):
+def load_set(sets: SharedSets, name, colour_by):
     """Outputs: data, info, map, cosine histogram, distance histogram, delta, r_min, r_max, counts, payload."""
     keep = [gr.skip()] * 8
     if not name or not str(name).strip():
         return None, message("info", "No compose output in the data roots yet: run InterCompose into a folder "
                                      "inside a data root (`python app.py --data-root DIR`)."), *keep
     try:
-        data = open_set(roots, name)
+        data = sets.open(name)
     except (ComposeOutputError, ValueError) as error:  # OutsideRootsError is a ValueError
         gr.Warning(str(error))
         return None, message("error", f"Cannot open the data set: {escape(error)}"), *keep
@@ -286,6 +321,7 @@ def load_set(roots: DataRoots, name, colour_by):
         raise unexpected(error, "Opening the data set") from error
     thresholds = on_slider_steps(data, data.defaults)
     payload, codes = slider_payload(data, thresholds, colour_by)
+    release_freed_memory()  # the figures of sessions Gradio dropped go back to the system
     real = (f"real clips from `{escape(data.real_folder)}`" if data.real_folder
             else "real clips shown on the map only (their folder is not in the data roots)")
     same = (f" This run used the paper's values (δ {DEFAULT_DELTA:g} with its radii): \"Paper values\" and "
@@ -375,8 +411,8 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max)
         return gr.skip(), message("error", f"Cannot play {escape(clip)}: {escape(error)}")
     except Exception as error:
         raise unexpected(error, "Playing the clip") from error
-    viewer = viewer_iframe(viewer_html(playback_data(joints, fps=fps, title=title), viewer_id="dataset"),
-                           VIEWER_HEIGHT, "dataset-viewer-frame")
+    viewer = viewer_iframe(viewer_html(playback_data(joints, fps=fps, title=title), viewer_id="dataset",
+                                       download_name=clip), VIEWER_HEIGHT, "dataset-viewer-frame")
     return viewer, message("info", details)
 
 
@@ -601,27 +637,36 @@ def build(session: gr.State, roots: DataRoots) -> None:
 
         sliders = [delta, r_min, r_max]
         loaded = [data, info, scatter, cosine_hist, distance_hist, *sliders, counts, payload]
-        opened = partial(load_set, roots)
-        open_button.click(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
-        folder.select(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
+        opened = partial(load_set, SharedSets(roots))
+        open_button.click(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
+                          api_name="open_dataset")
+        folder.select(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
+                      api_name="open_dataset_on_select", api_visibility="undocumented")
         tab.select(lambda d, f, c: opened(f, c) if d is None and f else [gr.skip()] * len(loaded),
-                   inputs=[data, folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT)
-        tab.select(partial(folder_choices, roots), outputs=[folder], show_progress="hidden")
-        for slider in sliders:  # dragging: the latest value wins, none piles up
+                   inputs=[data, folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
+                   api_name="open_dataset_on_tab", api_visibility="undocumented")
+        tab.select(partial(folder_choices, roots), outputs=[folder], show_progress="hidden",
+                   api_name="dataset_folders")
+        for slider, name in zip(sliders, ("delta", "r_min", "r_max"), strict=True):
+            # dragging: the latest value wins, none piles up
             slider.input(slider_moved, inputs=[data, *sliders, colour_by], outputs=[payload, counts, export_status],
-                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last").then(
-                None, inputs=[payload], js=APPLY)
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last",
+                         api_name=f"dataset_{name}").then(None, inputs=[payload], js=APPLY)
         colour_by.input(recolour_by, inputs=[data, *sliders, colour_by], outputs=[scatter],
-                        concurrency_limit=LIGHT_LIMIT)
+                        concurrency_limit=LIGHT_LIMIT, api_name="dataset_colour")
         for button, which in ((paper, "paper"), (defaults, "defaults")):
             button.click(partial(preset, which), inputs=[data, colour_by], outputs=[*sliders, payload, counts],
-                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden").then(None, inputs=[payload], js=APPLY)
+                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name=f"dataset_{which}").then(
+                None, inputs=[payload], js=APPLY)
         clicked.change(partial(play, roots), inputs=[data, clicked, *sliders], outputs=[viewer, details],
-                       concurrency_limit=LIGHT_LIMIT)
+                       concurrency_limit=LIGHT_LIMIT, api_name="dataset_play")
         selected.change(selection_table, inputs=[data, selected, *sliders], outputs=[table],
-                        concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
-        table.select(table_pick, inputs=[table], outputs=[clicked], show_progress="hidden")
+                        concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="dataset_selection")
+        table.select(table_pick, inputs=[table], outputs=[clicked], show_progress="hidden",
+                     api_name="dataset_row")
         export_button.click(export_ids, inputs=[data, session, *sliders],
-                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT)
+                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
+                            api_name="export_ids")
         folder_button.click(partial(export_folder, roots), inputs=[data, session, *sliders],
-                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT)
+                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
+                            api_name="export_folder")

@@ -8,7 +8,18 @@ from functools import partial
 
 import gradio as gr
 
-from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, download_buttons, escape, message, unexpected
+from pages.common import (
+    COMPUTE,
+    LIGHT_LIMIT,
+    SERVER_VIDEO,
+    Model,
+    Session,
+    download_buttons,
+    escape,
+    message,
+    release_freed_memory,
+    unexpected,
+)
 from t2i_core.inputs import APP_MAX_SAMPLES, APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, SECONDS_RANGE
 from t2i_core.render.attention import AttentionSummary
@@ -36,7 +47,9 @@ def _viewer(session: Session) -> str:
                              VIEWER_HEIGHT, "viewer-frame")
     title = session.result.prompt if len(session.result.prompt) <= 90 else session.result.prompt[:87] + "…"
     data = playback_data(session.joints, session.result.fps, f"{title}  (seed {session.seed})")
-    return viewer_iframe(viewer_html(data, viewer_id="generate"), VIEWER_HEIGHT, "viewer-frame")
+    return viewer_iframe(viewer_html(data, viewer_id="generate",
+                                     download_name=file_stem(session.result.prompt, session.seed)),
+                         VIEWER_HEIGHT, "viewer-frame")
 
 
 def _sample_choices(session: Session) -> list[tuple[str, int]]:
@@ -82,6 +95,7 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
                         f"([UNK])")
     session.attention = AttentionSummary.from_maps(result.attention) if result.attention is not None else None
     result.attention = None  # the full maps are large (frames x frames per block and head); keep the summary
+    release_freed_memory()  # the sampler's and the full maps' memory goes back to the system
     session.result, session.sample, session.exports = result, 0, {}
     session.generation += 1
     session.checkpoint = model.public_name  # goes into the settings JSON: no server path
@@ -197,29 +211,37 @@ def build(model: Model, session: gr.State) -> None:
                 picker = gr.Radio(choices=[], label="Sample shown and downloaded", visible=False,
                                   elem_id="sample-picker")
                 npz, bvh1, bvh2, settings = download_buttons("download")
-                with gr.Accordion("Video (MP4, rendered on the server)", open=False):
+                gr.Markdown("**Video:** press <b>⏺ Video</b> under the viewer: your browser records what the "
+                            "viewer shows while the clip plays once (MP4, or WebM where the browser cannot make MP4).",
+                            elem_id="video-hint")
+                with gr.Accordion("Video rendered on the server (MP4, slower; its own queue)", open=False):
                     video_button = gr.Button("Render MP4 of the shown sample", elem_id="video-button")
                     video_status = gr.Markdown("", elem_id="video-status")
                     video = gr.Video(label="MP4", elem_id="video", interactive=False)
 
         downloads = [npz, bvh1, bvh2, settings]
-        event = run.click(
-            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps, physics],
-            outputs=[session, status, viewer, picker, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
-            show_progress="full", show_progress_on=[status], trigger_mode="once")
-        event.then(prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
-                   concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
-        prompt.submit(
-            partial(generate, model), inputs=[session, prompt, seconds, seeds, samples, guidance, steps, physics],
-            outputs=[session, status, viewer, picker, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
-            show_progress="full", show_progress_on=[status], trigger_mode="once",
-        ).then(prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
-               concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
-        picker.input(pick_sample, inputs=[session, picker], outputs=[session, viewer, *downloads],
-                     concurrency_limit=LIGHT_LIMIT, show_progress="hidden").then(
+        # Stable API names (README, "API"): generate, downloads, pick_sample, sample_downloads, roll_seeds, video.
+        inputs = [session, prompt, seconds, seeds, samples, guidance, steps, physics]
+        outputs = [session, status, viewer, picker, *downloads]
+        run.click(partial(generate, model), inputs=inputs, outputs=outputs, concurrency_id=COMPUTE,
+                  concurrency_limit=1, show_progress="full", show_progress_on=[status], trigger_mode="once",
+                  api_name="generate").then(
             prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
-            concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+            concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="downloads")
+        # Enter in the prompt does what the button does; not a second API endpoint.
+        prompt.submit(partial(generate, model), inputs=inputs, outputs=outputs, concurrency_id=COMPUTE,
+                      concurrency_limit=1, show_progress="full", show_progress_on=[status], trigger_mode="once",
+                      api_name="generate_on_enter", api_visibility="undocumented").then(
+            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+            concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="downloads_on_enter",
+            api_visibility="undocumented")
+        picker.input(pick_sample, inputs=[session, picker], outputs=[session, viewer, *downloads],
+                     concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="pick_sample").then(
+            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+            concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="sample_downloads")
         dice.click(roll_seeds, inputs=[samples], outputs=[seeds], concurrency_limit=LIGHT_LIMIT,
-                   show_progress="hidden")
-        video_button.click(make_video, inputs=[session], outputs=[video, video_status], concurrency_id=COMPUTE,
-                           concurrency_limit=1, show_progress_on=[video_status], trigger_mode="once")
+                   show_progress="hidden", api_name="roll_seeds")
+        # The server's renderer has its own queue: a video never holds the model's slot.
+        video_button.click(make_video, inputs=[session], outputs=[video, video_status], concurrency_id=SERVER_VIDEO,
+                           concurrency_limit=1, show_progress_on=[video_status], trigger_mode="once",
+                           api_name="video")

@@ -11,7 +11,17 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from pages.common import COMPUTE, LIGHT_LIMIT, Model, Session, download_buttons, escape, message, unexpected
+from pages.common import (
+    COMPUTE,
+    LIGHT_LIMIT,
+    Model,
+    Session,
+    download_buttons,
+    escape,
+    message,
+    release_freed_memory,
+    unexpected,
+)
 from t2i_core.checkpoint import CheckpointError, read_config
 from t2i_core.data.browse import load_clip_features, looks_like_interhuman
 from t2i_core.data.clips import ClipError
@@ -20,8 +30,8 @@ from t2i_core.inputs import APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_r
 from t2i_core.models.registry import INTERACTOR
 from t2i_core.motion.features import MIN_CLIP_FRAMES
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerationResult
-from t2i_core.render.export import ExportedFiles, export_sample, reproduction_settings
-from t2i_core.render.importing import MotionFileError, read_person_motion
+from t2i_core.render.export import ExportedFiles, export_sample, file_stem, reproduction_settings
+from t2i_core.render.importing import MotionFileError, read_person_motion_file
 from t2i_core.render.playback import playback_data
 from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
 from t2i_core.roots import DataRoots
@@ -49,20 +59,32 @@ def reaction_method(model: Model) -> str:
     return "trained" if float(training.get("reaction_prob", 0) or 0) > 0 else "inpaint"
 
 
-def person1_from(roots: DataRoots, session: Session, source, folder, clip, upload) -> tuple[np.ndarray, str]:
-    """Person 1's features (T, 262) and a label; ValueError (or its kinds) with a visitor-facing text."""
+def person1_from(roots: DataRoots, session: Session, source, folder, clip, upload,
+                 limit: int) -> tuple[np.ndarray, str, list[str]]:
+    """Person 1's features (at most ``limit`` frames, 262), a label and notes; ValueError (or its kinds)
+    with a visitor-facing text. An upload is cropped by its header, before it is parsed."""
     if source == GENERATED:
         if session.result is None:
             raise ValueError("no generated sample yet: generate one on the Generate page first")
         label = f"person 1 of “{escape(session.result.prompt)}” (seed {session.seed})"
-        return session.result.features[session.sample][0], label
-    if source == UPLOAD:
+        features = session.result.features[session.sample][0]
+    elif source == UPLOAD:
         if not upload:
             raise ValueError("no file uploaded: upload an .npz or a .bvh")
         path = Path(upload if isinstance(upload, str) else getattr(upload, "name", ""))
-        return read_person_motion(path), f"person 1 of the uploaded {escape(path.suffix.lower())} file"
-    features, caption = load_clip_features(roots, folder, str(clip or "").strip())
-    return features[0], f"person 1 of clip {escape(clip)}" + (f" (“{escape(caption)}”)" if caption else "")
+        motion = read_person_motion_file(path, max_frames=limit)
+        notes = [f"the file holds {motion.frames_in_file:,} frames: person 1 cropped to its first {limit} (the "
+                 f"model's longest), read without parsing the rest"] if motion.cropped else []
+        return motion.features, f"person 1 of the uploaded {escape(path.suffix.lower())} file", notes
+    else:
+        features, caption = load_clip_features(roots, folder, str(clip or "").strip())
+        features = features[0]
+        label = f"person 1 of clip {escape(clip)}" + (f" (“{escape(caption)}”)" if caption else "")
+    notes = []
+    if features.shape[0] > limit:
+        notes.append(f"person 1 cropped to its first {limit} frames (the model's longest)")
+        features = features[:limit]
+    return features, label, notes
 
 
 def _viewer(result: GenerationResult | None) -> str:
@@ -71,7 +93,9 @@ def _viewer(result: GenerationResult | None) -> str:
                              VIEWER_HEIGHT, "reaction-viewer-frame")
     data = playback_data(result.joints[0], result.fps, f"{result.prompt[:80]}  (seed {result.seeds[0]})",
                          names=("Person 1 (given)", "Person 2 (generated)"))
-    return viewer_iframe(viewer_html(data, viewer_id="reaction"), VIEWER_HEIGHT, "reaction-viewer-frame")
+    name = file_stem(result.prompt, result.seeds[0])
+    return viewer_iframe(viewer_html(data, viewer_id="reaction", download_name=f"{name}_reaction"), VIEWER_HEIGHT,
+                         "reaction-viewer-frame")
 
 
 def react(model: Model, roots: DataRoots, session: Session, state: Reaction, source, folder, clip, upload, prompt,
@@ -84,19 +108,15 @@ def react(model: Model, roots: DataRoots, session: Session, state: Reaction, sou
         request = parse_request(prompt, 5, seed, 1, guidance, steps)
     except InputError as error:
         return state, message("error", f"Cannot generate: {escape(error)}."), *keep
+    limit = model.pipeline.model.config.max_frames
     try:
-        person1, label = person1_from(roots, session, source, folder, clip, upload)
+        person1, label, notes = person1_from(roots, session, source, folder, clip, upload, limit)
     except (MotionFileError, DataFolderError, ClipError, ValueError) as error:  # OutsideRootsError included
         gr.Warning(str(error))
         return state, message("error", f"Cannot use person 1: {escape(error)}."), *keep
-    limit = model.pipeline.model.config.max_frames
-    notes = []
     if person1.shape[0] < MIN_CLIP_FRAMES:
         return state, message("error", f"Cannot use person 1: the motion has {person1.shape[0]} frames; at least "
                                        f"{MIN_CLIP_FRAMES} are needed."), *keep
-    if person1.shape[0] > limit:
-        notes.append(f"person 1 cropped to its first {limit} frames (the model's longest)")
-        person1 = person1[:limit]
     method = reaction_method(model)
     try:
         started = time.perf_counter()
@@ -112,6 +132,7 @@ def react(model: Model, roots: DataRoots, session: Session, state: Reaction, sou
     except Exception as error:
         raise unexpected(error, "Reaction generation") from error
     state = Reaction(result, label, state.count + 1, {})
+    release_freed_memory()  # the sampler's memory goes back to the system
     text = (f"#{state.count}: person 2 generated for {label} ({result.joints.shape[2]} frames, seed "
             f"{result.seeds[0]}, {request.steps} steps, method “{method}”) in {time.perf_counter() - started:.1f} s. "
             f"Preparing the downloads…")
@@ -171,12 +192,13 @@ def build(model: Model, session: gr.State, roots: DataRoots) -> None:
                 npz, bvh1, bvh2, settings = download_buttons("reaction")
         downloads = [npz, bvh1, bvh2, settings]
         source.input(lambda s: (gr.update(visible=s == DATASET), gr.update(visible=s == UPLOAD)), inputs=[source],
-                     outputs=[clip_group, upload], show_progress="hidden")
+                     outputs=[clip_group, upload], show_progress="hidden", api_name="reaction_source",
+                     api_visibility="undocumented")
         tab.select(lambda: gr.update(choices=roots.folders(accept=looks_like_interhuman)), outputs=[folder],
-                   show_progress="hidden")
+                   show_progress="hidden", api_name="reaction_folders")
         run.click(partial(react, model, roots),
                   inputs=[session, state, source, folder, clip, upload, prompt, seed, guidance, steps],
                   outputs=[state, status, viewer, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
-                  show_progress_on=[status], trigger_mode="once").then(
+                  show_progress_on=[status], trigger_mode="once", api_name="react").then(
             partial(prepare_downloads, model), inputs=[session, state, status], outputs=[session, status, *downloads],
-            concurrency_limit=LIGHT_LIMIT, show_progress="hidden")
+            concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="react_downloads")

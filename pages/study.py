@@ -206,7 +206,9 @@ def _authorised(server: StudyServer, token) -> str | None:
     """None when the token is right, else why not (never which token is expected)."""
     if not server.token:
         return f"Operator actions are disabled on this server: start it with {TOKEN_ENV} set."
-    if not isinstance(token, str) or not hmac.compare_digest(token.encode(), server.token.encode()):
+    # A lone surrogate cannot be UTF-8 encoded: "surrogatepass" keeps it, so it is just a wrong token.
+    if not isinstance(token, str) or not hmac.compare_digest(token.encode("utf-8", "surrogatepass"),
+                                                             server.token.encode()):
         return "Wrong operator token: results, export and reset need the operator's token."
     return None
 

@@ -130,7 +130,8 @@ def build(session: gr.State, roots: DataRoots) -> None:
                                  elem_id="weights-folder", scale=4)
             split = gr.Dropdown(list(SPLITS), value="test", label="Split", elem_id="weights-split", scale=1)
             load = gr.Button("Load clips", elem_id="weights-load", scale=1)
-            clip = gr.Dropdown([], label="Clip", elem_id="weights-clip", scale=2, allow_custom_value=False)
+            # A typed id is checked by pick_clip (as the Reaction page's clip box is), not by Gradio's choices.
+            clip = gr.Dropdown([], label="Clip", elem_id="weights-clip", scale=2, allow_custom_value=True)
         info = gr.Markdown(message("info", "Generate a motion first, or pick a clip of a data set folder."),
                            elem_id="weights-info")
         with gr.Row():
@@ -145,18 +146,22 @@ def build(session: gr.State, roots: DataRoots) -> None:
 
         outputs = [motion, info, frame, heat, timeline, view]
         controls = [session, motion, source, frame, eps, k, normalization]
-        tab.select(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT)
+        tab.select(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights")
         source.input(lambda s: gr.update(visible=s == DATASET), inputs=[source], outputs=[folder_row],
-                     show_progress="hidden").then(show, inputs=controls, outputs=outputs,
-                                                  concurrency_limit=LIGHT_LIMIT)
+                     show_progress="hidden", api_name="weights_source", api_visibility="undocumented").then(
+            show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights_source_show",
+            api_visibility="undocumented")
         source.input(partial(folder_choices, roots), outputs=[folder], concurrency_limit=LIGHT_LIMIT,
-                     show_progress="hidden")
-        for control in (frame, eps, k):  # dragging or typing: the latest value wins, none piles up
+                     show_progress="hidden", api_name="weights_folders")
+        for control, name in ((frame, "weights_frame"), (eps, "weights_eps"), (k, "weights_k")):
+            # dragging or typing: the latest value wins, none piles up
             control.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
-                          show_progress="hidden", trigger_mode="always_last")
-        normalization.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT)
-        for picked in (load.click, folder.select):
+                          show_progress="hidden", trigger_mode="always_last", api_name=name)
+        normalization.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
+                            api_name="weights_normalization")
+        for picked, name, visibility in ((load.click, "list_clips", "public"),
+                                         (folder.select, "list_clips_on_select", "undocumented")):
             picked(partial(list_clips, roots), inputs=[folder, split], outputs=[clip, info],
-                   concurrency_limit=LIGHT_LIMIT)
+                   concurrency_limit=LIGHT_LIMIT, api_name=name, api_visibility=visibility)
         clip.change(partial(pick_clip, roots), inputs=[session, folder, clip, frame, eps, k, normalization],
-                    outputs=outputs, concurrency_limit=LIGHT_LIMIT)
+                    outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights_clip")

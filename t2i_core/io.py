@@ -100,6 +100,28 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.f
                    (3, 0): np.lib.format.read_array_header_2_0}  # 3.0 differs only in allowing UTF-8 field names
 
 
+def read_npy_header(handle) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Shape, Fortran order and dtype from a stream at the start of a .npy (a file or a zip member),
+    leaving it at the first data byte; nothing of the data is read. NpyFormatError for a stream that
+    is not .npy, a damaged header, pickled objects or a negative dimension."""
+    try:
+        version = np.lib.format.read_magic(handle)
+    except ValueError:
+        raise NpyFormatError("not a .npy array file (it does not start with NumPy's .npy signature)") from None
+    reader = _HEADER_READERS.get(version)
+    if reader is None:
+        raise NpyFormatError(f"unsupported .npy format version {version[0]}.{version[1]}") from None
+    try:
+        shape, fortran, dtype = reader(handle)
+    except (ValueError, SyntaxError, EOFError, TypeError):
+        raise NpyFormatError("the .npy header is damaged") from None
+    if dtype.hasobject:
+        raise NpyFormatError("the array holds Python objects (pickled data), which are never loaded")
+    if any(n < 0 for n in shape):
+        raise NpyFormatError(f"the header claims an impossible shape {tuple(shape)}")
+    return tuple(shape), bool(fortran), dtype
+
+
 def npy_header(path: str | Path) -> tuple[tuple[int, ...], np.dtype]:
     """Shape and dtype of a .npy file, checked against its size before anything is loaded.
 
@@ -111,22 +133,10 @@ def npy_header(path: str | Path) -> tuple[tuple[int, ...], np.dtype]:
     if size == 0:
         raise NpyFormatError("the file is empty (0 bytes), not a .npy array")
     with open(path, "rb") as handle:
-        try:
-            version = np.lib.format.read_magic(handle)
-        except ValueError:
-            raise NpyFormatError("not a .npy array file (it does not start with NumPy's .npy signature)") from None
-        reader = _HEADER_READERS.get(version)
-        if reader is None:
-            raise NpyFormatError(f"unsupported .npy format version {version[0]}.{version[1]}") from None
-        try:
-            shape, _, dtype = reader(handle)
-        except (ValueError, SyntaxError, EOFError):
-            raise NpyFormatError("the .npy header is damaged") from None
+        shape, _, dtype = read_npy_header(handle)
         data_bytes = size - handle.tell()
-    if dtype.hasobject:
-        raise NpyFormatError("the array holds Python objects (pickled data), which are never loaded")
     claimed = int(np.prod(shape, dtype=object)) * dtype.itemsize  # Python ints: no overflow
-    if any(n < 0 for n in shape) or claimed != data_bytes:
+    if claimed != data_bytes:
         raise NpyFormatError(f"the header claims shape {tuple(shape)} of {dtype} ({claimed:,} bytes) but the "
                              f"file holds {data_bytes:,} bytes of data")
     return tuple(shape), dtype

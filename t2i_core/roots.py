@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from t2i_core.assets import DEMO_SETS
+from t2i_core.unicode_safety import has_lone_surrogate
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -69,7 +70,7 @@ def _name_parts(name) -> list[str]:
     if not isinstance(name, str):
         raise OutsideRootsError()
     text = name.strip()
-    if not text or len(text) > MAX_NAME_CHARS or "\x00" in text or "\\" in text:
+    if not text or len(text) > MAX_NAME_CHARS or "\x00" in text or "\\" in text or has_lone_surrogate(text):
         raise OutsideRootsError()
     parts = text.split("/")
     # "" catches absolute paths and doubled slashes; hidden parts catch "..", "." and dot folders.

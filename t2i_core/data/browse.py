@@ -63,17 +63,25 @@ def open_folder(roots: DataRoots, name: str) -> InterHumanLayout:
     return layout
 
 
+def _first_file(roots: DataRoots, candidates: tuple[Path, ...]) -> Path | None:
+    """The first of ``candidates`` that is a file, each checked against the roots *before* it is looked
+    at: a link leading out of the roots is refused whether its target exists or not (no existence oracle)."""
+    for candidate in candidates:
+        if roots.confine(candidate).is_file():
+            return candidate
+    return None
+
+
 def clip_ids(roots: DataRoots, name: str, split: str) -> list[str]:
     """The clip ids of ``split`` (minus the ignore list), or DataFolderError / ValueError / OutsideRootsError."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; accepted: {', '.join(SPLITS)}")
     layout = open_folder(roots, name)
-    path = layout.split_file(split)
+    path = _first_file(roots, (layout.split_dir / f"{split}.txt", layout.root / f"{split}.txt"))
     if path is None:
         raise DataFolderError(f"{str(name).strip()} has no split file for {split!r}: looked for "
                               f"split/{split}.txt and {split}.txt")
-    ignore = next((p for p in (layout.root / "split" / "ignore_list.txt", layout.root / "ignore_list.txt")
-                   if p.is_file()), None)
+    ignore = _first_file(roots, (layout.split_dir / "ignore_list.txt", layout.root / "ignore_list.txt"))
     ignored = set(_read_lines(roots, layout, ignore)) if ignore is not None else set()
     # Only lines shaped like clip ids are offered: a file of another kind lists nothing.
     ids = [i for i in _read_lines(roots, layout, path) if CLIP_ID.fullmatch(i) and i not in ignored]
@@ -119,6 +127,6 @@ def load_clip_features(roots: DataRoots, name: str, clip_id: str,
         raise ClipError(roots.redact(str(error).replace(str(layout.root), str(name).strip()))) from None
     except OSError:  # its text would name the feature cache's server path
         raise ClipError(f"clip {clip_id} could not be processed: a cache file could not be read or written") from None
-    caption_file = layout.caption_file(clip_id)
-    captions = _read_lines(roots, layout, caption_file) if caption_file.is_file() else []
+    caption_file = _first_file(roots, (layout.caption_file(clip_id),))
+    captions = _read_lines(roots, layout, caption_file) if caption_file is not None else []
     return features, (captions[0] if captions else "")

@@ -13,6 +13,7 @@ import numpy as np
 
 AVERAGE = "average"
 PERSON_FRAMES = 100  # person-to-person maps are kept at most this many frames a side
+STORED = np.float16  # how a summary keeps its maps
 
 
 def pool_frames(a: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -37,6 +38,8 @@ class AttentionSummary:
             sentence-conditioned model);
     person: (blocks, samples, 2, heads, P, P) pooled to at most ``PERSON_FRAMES`` frames a side
             (the model attends per token of 3 frames anyway); ``person_frames`` (P,) their centres.
+    Both are kept as float16 (``STORED``; half the memory a visitor's session holds, three significant
+    digits, more than a colour scale shows); ``select`` gives float32.
     """
 
     tokens: list[str]
@@ -47,8 +50,8 @@ class AttentionSummary:
     @classmethod
     def from_maps(cls, maps, limit: int = PERSON_FRAMES) -> AttentionSummary:
         person, centres = pool_frames(np.asarray(maps.person, dtype=np.float32), limit)
-        word = None if maps.word is None else np.asarray(maps.word, dtype=np.float32)
-        return cls(list(maps.tokens), word, person, centres)
+        word = None if maps.word is None else np.asarray(maps.word, dtype=STORED)
+        return cls(list(maps.tokens), word, person.astype(STORED), centres)
 
     @property
     def blocks(self) -> int:
@@ -74,7 +77,7 @@ def select(maps: np.ndarray, sample: int, block=AVERAGE, head=AVERAGE) -> np.nda
         raise ValueError(f"attention maps must have 6 axes, got {maps.shape}")
     if not 0 <= int(sample) < maps.shape[1]:
         raise ValueError(f"sample {sample} out of range 0..{maps.shape[1] - 1}")
-    picked = _pick(maps[:, int(sample)], 2, head)  # (blocks, 2, frames, X)
+    picked = _pick(maps[:, int(sample)].astype(np.float32), 2, head)  # (blocks, 2, frames, X)
     return _pick(picked, 0, block)
 
 

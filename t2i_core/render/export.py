@@ -35,10 +35,21 @@ class ExportedFiles:
         return [self.npz, *self.bvh, self.settings]
 
 
+MAX_STEM_WORDS_CHARS = 48  # the prompt's part of a file name; with the seed and a suffix well under 255 bytes
+
+
 def file_stem(prompt: str, seed: int, max_words: int = 6) -> str:
-    """A safe, readable file name stem: the prompt's first words and the seed."""
-    words = re.findall(r"[a-z0-9]+", prompt.lower())[:max_words]
-    return f"{'_'.join(words) or 'motion'}_seed{int(seed)}"
+    """A safe, readable file name stem: the prompt's first words (ASCII letters and digits, at most
+    ``MAX_STEM_WORDS_CHARS`` characters, a long word cut) and the seed. Every file name the app makes
+    from a prompt (downloads, video) comes from here."""
+    words = re.findall(r"[a-z0-9]+", str(prompt).lower())[:max_words]
+    kept: list[str] = []
+    for word in words:
+        room = MAX_STEM_WORDS_CHARS - len("_".join(kept)) - (1 if kept else 0)
+        if room <= 0:
+            break
+        kept.append(word[:room])
+    return f"{'_'.join(kept) or 'motion'}_seed{int(seed)}"
 
 
 def reproduction_settings(settings: dict, seed: int, checkpoint: str | None = None) -> dict:

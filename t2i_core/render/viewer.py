@@ -3,7 +3,10 @@
 ``viewer_html(data)`` fills ``viewer.html`` with the playback JSON of ``playback.py``;
 ``viewer_iframe(html)`` wraps a page in an ``<iframe srcdoc=...>`` for embedding in another
 page (the app shows it through ``gr.HTML``). The viewer exposes the frame it shows as
-``document.body.dataset.frame`` (``data-frame``), ``data-frames`` and ``data-playing``; it accepts
+``document.body.dataset.frame`` (``data-frame``), ``data-frames`` and ``data-playing``; its record
+button (``#record``) plays the clip once at 1x and saves the canvas as a video made by the browser
+(MediaRecorder: MP4 where supported, else WebM), setting ``data-recording`` and then ``data-recorded``
+(JSON: type, bytes, name, seconds) and posting ``{type: "t2i-recorded"}`` to its parent; it accepts
 ``postMessage({type: "t2i-seek", frame})`` / ``{type: "t2i-play"}`` / ``{type: "t2i-pause"}``
 and posts ``{type: "t2i-frame", frame, viewer}`` to its parent whenever the frame changes. A scene's
 playback data may add ``segments`` (``[{start, stop, prompt}]``: boundaries marked on the scrub bar, the
@@ -35,9 +38,12 @@ def _script_json(value) -> str:
 
 
 def viewer_html(data: dict | str | None, autoplay: bool = True, start_frame: int = 0, viewer_id: str = "",
-                message: str = "") -> str:
-    """The whole viewer page for ``playback_data`` (a dict or its JSON); ``None`` shows ``message``."""
-    options = {"autoplay": bool(autoplay), "start": int(start_frame), "id": viewer_id, "message": message}
+                message: str = "", download_name: str = "") -> str:
+    """The whole viewer page for ``playback_data`` (a dict or its JSON); ``None`` shows ``message``.
+    ``download_name`` is the stem of the video its record button saves (``export.file_stem``); without
+    one the button is hidden."""
+    options = {"autoplay": bool(autoplay), "start": int(start_frame), "id": viewer_id, "message": message,
+               "download": download_name}
     page = _template()
     return page.replace(_DATA_SLOT, "null" if data is None else _script_json(data), 1).replace(
         _OPTIONS_SLOT, _script_json(options), 1)

@@ -180,7 +180,7 @@ def test_video_is_rendered_on_request(page, shots):
     if reason is not None:
         pytest.skip(f"video rendering unavailable: {reason}")
     generate(page, PROMPT, seconds="1", steps="3")
-    page.get_by_text("Video (MP4, rendered on the server)").click()
+    page.get_by_text("Video rendered on the server (MP4, slower; its own queue)").click()
     page.locator("#video-button").click()
     expect(page.locator("#video-status")).to_contain_text("Video rendered", timeout=TIMEOUT)
     expect(page.locator("#video video")).to_have_count(1, timeout=TIMEOUT)
@@ -223,3 +223,30 @@ def test_without_opengl_the_page_says_video_rendering_is_unavailable(monkeypatch
     _, status = page_module.make_video(session)
     assert "video rendering unavailable: pyrender/OpenGL could not be loaded (libEGL.so.1" in status
     session.cleanup()
+
+
+def test_a_230_character_word_downloads_and_records_under_a_short_name(page, tmp_path):
+    """Issue 21: a one-word prompt of 230 characters broke every download ("file name too long"). Its files
+    and the browser's recording of the viewer now come under one short name, made in one place."""
+    from t2i_core.render.export import file_stem
+    from t2i_core.render.media import video_facts
+
+    word = "interaction" * 21
+    generate(page, word[:230], seconds="2", steps="4", seeds="5")
+    stem = file_stem(word[:230], 5)
+    assert len(stem) < 70
+    for element_id, suffix in (("download-npz", ".npz"), ("download-bvh1", "_person1.bvh"),
+                               ("download-json", "_settings.json")):
+        target = download(page, element_id, tmp_path)
+        assert target.name == stem + suffix and target.stat().st_size > 0
+    with np.load(tmp_path / f"{stem}.npz", allow_pickle=False) as data:
+        assert str(data["prompt"]) == word[:230] and data["joints"].shape[1] == 60
+    # The video: recorded by the browser from the viewer, the clip once (2 s), nothing asked of the server.
+    with page.expect_download(timeout=TIMEOUT) as info:
+        page.frame_locator("#viewer-frame").locator("#record").click()
+    video = tmp_path / info.value.suggested_filename
+    info.value.save_as(video)
+    facts = video_facts(video)
+    assert video.name == f"{stem}.{facts.container}" and facts.container in ("mp4", "webm")
+    assert facts.seconds == pytest.approx(2.0, abs=0.3)
+    expect(page.locator("#video video")).to_have_count(0)  # the server's renderer was not asked

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import numpy as np
 from playwright.sync_api import expect
 
@@ -120,3 +122,38 @@ def test_reaction_from_our_bvh_and_a_bvh_of_another_skeleton(page, tmp_path):
     expect(status).to_contain_text("a BVH of another skeleton (2 joints, e.g. Hips, Spine)", timeout=TIMEOUT)
     expect(status).to_contain_text("expected our 22 joints")
     assert "Traceback" not in page.content() and str(tmp_path) not in status.inner_text()
+
+
+def test_an_upload_claiming_400000_frames_is_cropped_by_its_header(page, tmp_path):
+    """Issue 21: a BVH claiming 400,000 frames held the model's slot for 82 s and took 2 GB. Read by its
+    header, person 1 is cropped to the model's longest clip before parsing; an impossible .npz header
+    gets a message."""
+    generate(page, seconds="2", steps="4")
+    with page.expect_download() as download:
+        page.locator("#download-bvh1").click()
+    exported = tmp_path / "person1.bvh"
+    download.value.save_as(exported)
+    head, _, rows = exported.read_text().partition("Frames: ")
+    rows = rows.split("\n", 2)[2]
+    huge = tmp_path / "huge.bvh"  # 6 x 60 real rows, then garbage that parsing the whole file would refuse
+    huge.write_text(f"{head}Frames: 400000\nFrame Time: 0.0333333\n{rows * 6}" + "x y z\n" * 20_000)
+    page.get_by_role("tab", name="Reaction").click()
+    page.locator("#reaction-upload input[type=file]").set_input_files(str(huge))
+    react(page)
+    status = page.locator("#reaction-status")
+    expect(status).to_contain_text("the file holds 400,000 frames: person 1 cropped to its first 300",
+                                   timeout=TIMEOUT)
+    expect(status).to_contain_text("Downloads ready", timeout=TIMEOUT)
+    body = page.frame_locator("#reaction-viewer-frame").locator("body")
+    expect(body).to_have_attribute("data-frames", "300", timeout=TIMEOUT)
+
+    claims = tmp_path / "claims.npz"
+    header = repr({"descr": "|V0", "fortran_order": False, "shape": (1, 10**12, 262)})
+    header += " " * (-(len(header) + 11) % 64) + "\n"
+    with zipfile.ZipFile(claims, "w") as archive:
+        archive.writestr("features.npy", b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+    page.locator("#reaction-upload button[aria-label*='Clear'], #reaction-upload .label-clear-button").first.click()
+    page.locator("#reaction-upload input[type=file]").set_input_files(str(claims))
+    react(page)
+    expect(status).to_contain_text("'features' holds values of type |V0, not numbers", timeout=TIMEOUT)
+    assert "Traceback" not in page.content() and "MemoryError" not in page.content()

@@ -67,7 +67,7 @@ def test_a_person_the_file_does_not_hold_is_refused(tmp_path):
 def test_objects_are_never_unpickled(tmp_path):
     path = tmp_path / "objects.npz"
     np.savez(path, features=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(MotionFileError, match="no plain numeric arrays"):
+    with pytest.raises(MotionFileError, match="not a plain numeric array"):
         read_person_motion(path)
 
 
