@@ -21,6 +21,8 @@ The tabs:
   joints of one person are close to which of the other's.
 - **Reaction** keeps person 1 (a data-set clip, the last sample or an uploaded file) and generates how
   person 2 reacts.
+- **Scene** tells a story in several prompts (up to 60 s): each segment continues where the last one
+  stopped, and a segment or a window can be regenerated, for both persons or one, keeping the rest.
 - **Data set** explores an InterCompose output: its synthetic candidates on a map with the real clips,
   the filter's thresholds live, any clip played, and the kept set exported.
 - **User study** runs blind A/B trials of two systems for raters, and shows the results to the operator.

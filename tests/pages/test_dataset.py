@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 from playwright.sync_api import expect
 
-from pages.dataset import REAL_COLOR, STATUS_COLORS, THEME_COLORS, load_set, preset
+from pages.dataset import REAL_COLOR, STATUS_COLORS, THEME_COLORS, SharedSets, load_set, preset
 from t2i_core.compose.filters import DEFAULT_DELTA
 from t2i_core.roots import REFUSED, DataRoots
 from tests.fixtures import build_compose_output
@@ -211,7 +211,7 @@ def test_real_clips_and_every_status_have_colours_far_apart():
 
 def opened(tmp_path, defaults=None):
     build_compose_output(tmp_path / "compose", tmp_path / "real", defaults=defaults)
-    return load_set(DataRoots.from_operator([tmp_path]), f"{tmp_path.name}/compose", "status")
+    return load_set(SharedSets(DataRoots.from_operator([tmp_path])), f"{tmp_path.name}/compose", "status")
 
 
 def test_thresholds_are_shown_rounded_to_the_sliders_steps(tmp_path):
