@@ -517,6 +517,10 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max,
             scores = (f"cosine {_fmt(float(row['cosine']))} · distance {_fmt(float(row['distance']))} · "
                       f"status under the sliders: <b>{STATUS_LABELS[status]}</b> · theme {escape(row['theme'])} · "
                       f"tags {escape(row['tags'])} · person 1 {escape(row['person1_source'])}")
+            if data.person_cosine is not None:
+                scores += (f" · own cosines {_fmt(float(data.person_cosine[rows[0], 0]))} / "
+                           f"{_fmt(float(data.person_cosine[rows[0], 1]))}")
+            scores += "".join(f" · {m.replace('_', ' ')} {_fmt(float(v[rows[0]]))}" for m, v in data.physical.items())
             if not data.has_motion[rows[0]]:
                 reason = escape(row["reason"]) or "no motion was made"
                 return gr.skip(), message("info", f"<b>{escape(clip)}</b>: {escape(row['description'])}<br>"
@@ -714,7 +718,9 @@ def build(session: gr.State, roots: DataRoots) -> None:
     with gr.Tab("Data set", id="dataset") as tab:
         data = gr.State(None)
         gr.Markdown("InterCompose's synthetic candidates on one 2-D map with the real clips. Move the thresholds: "
-                    "the map recolours as the filter would decide (cosine ≥ δ, r_min ≤ distance ≤ r_max).")
+                    "the map recolours as the filter would decide (cosine ≥ δ, r_min ≤ distance ≤ r_max; for "
+                    "outputs that carry their scores, each person's own cosine ≥ the per-person δ and the physical "
+                    "limits).")
         with gr.Row(equal_height=True):
             folder = gr.Dropdown(offered, value=first, allow_custom_value=True, scale=4, elem_id="dataset-folder",
                                  label="Compose output (inside the server's data roots)")
