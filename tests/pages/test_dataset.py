@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -338,3 +339,37 @@ def test_the_page_says_when_paper_values_and_run_defaults_are_the_same(tmp_path)
     assert "same thresholds" not in different[1]
     assert preset("paper", different[0], "status")[0]["value"] == DEFAULT_DELTA
     assert preset("defaults", different[0], "status")[0]["value"] == 0.5
+
+
+def test_person_delta_slider_recolours_and_old_outputs_hide_it(page, data_root, compose_folder):
+    filtered = build_compose_output(data_root / "filtered_compose", data_root / "filtered_compose_real", filters=True)
+    try:
+        person = page.locator("#dataset-person-delta")
+        open_set(page, f"{data_root.name}/filtered_compose")
+        expect(person).to_be_visible(timeout=TIMEOUT)
+        expect(page.locator("#dataset-max-jitter")).to_be_visible()
+        expect(page.locator("#dataset-counts-table td[data-status=low_person_cosine]")).to_be_visible()
+        page.wait_for_function(f"{MAP} && {MAP}.data && {MAP}.data.length > 1", timeout=TIMEOUT)
+        time.sleep(1.0)  # the Open click's reply sets the sliders to the run's defaults
+        before = counts(page)
+        box = person.locator("input[type=number]")
+        box.fill("0.45")
+        box.press("Enter")
+        cell = page.locator("#dataset-counts-table td[data-status=low_person_cosine] b")
+        expect(cell).not_to_have_text(str(before[LOW_PERSON_COSINE]), timeout=TIMEOUT)
+        after = counts(page)
+        assert after[LOW_PERSON_COSINE] > before[LOW_PERSON_COSINE], (before, after)
+        # the map's points in the new status's colour, as many as the counts say
+        page.wait_for_function(f"([colour, n]) => Array.from({MAP}.data[1].marker.color).filter((c) => c === colour)"
+                               ".length === n", arg=[STATUS_COLORS[LOW_PERSON_COSINE], after[LOW_PERSON_COSINE]],
+                               timeout=TIMEOUT)
+        # An output made before these filters: no new slider, the paper's five statuses only.
+        open_set(page, f"{data_root.name}/compose")
+        page.wait_for_function(f"{MAP} && {MAP}.layout.title.text.startsWith('{data_root.name}/compose:')",
+                               timeout=TIMEOUT)
+        expect(person).to_be_hidden(timeout=TIMEOUT)
+        expect(page.locator("#dataset-counts-table td[data-status=low_person_cosine]")).to_have_count(0)
+        assert list(counts(page)) == list(STATUSES)
+    finally:
+        shutil.rmtree(filtered, ignore_errors=True)  # other pages' tests list the root's folders
+        shutil.rmtree(data_root / "filtered_compose_real", ignore_errors=True)
