@@ -4,12 +4,14 @@
                                                               [--releases 7] [--handler-only]
 
 The handler part times ``slider_moved`` (statuses as masks + counts + payload) on arrays made on the
-fly and prints its median and 90th percentile. The browser part (skipped with ``--handler-only``)
-writes a synthetic compose output of each size into a temporary data root, serves the Data set tab
-alone on a free local port, opens it in headless Chromium (Debian's, or $T2I_CHROMIUM) and drags the
-delta slider with the mouse: the time from the mouse release to the map repainted with the released
-value's colours (the page's script counts its repaints on the map's ``data-recoloured``), median over
-``--releases`` drags. Aims: 0.5 s at 10k points, 1.5 s at 100k. No compose run, no model.
+fly and prints its median and 90th percentile: for a set with the paper's columns only, and for one with
+the per-person and physical columns, all four of those filters on ("+ person and physical filters").
+The browser part (skipped with ``--handler-only``) writes a synthetic compose output of each size into a
+temporary data root, serves the Data set tab alone on a free local port, opens it in headless Chromium
+(Debian's, or $T2I_CHROMIUM) and drags the delta slider with the mouse: the time from the mouse release
+to the map repainted with the released value's colours (the page's script counts its repaints on the
+map's ``data-recoloured``), median over ``--releases`` drags. Aims: 0.5 s at 10k points, 1.5 s at 100k.
+No compose run, no model.
 """
 
 from __future__ import annotations
@@ -52,29 +54,41 @@ def synthetic_scores(points: int, seed: int = 0) -> dict[str, np.ndarray]:
             "theme_codes": rng.integers(0, THEMES, points), "xy": rng.normal(size=(points, 2)).astype(np.float32)}
 
 
-def synthetic_set(points: int, seed: int = 0) -> ComposeSet:
+def synthetic_set(points: int, seed: int = 0, filters: bool = False) -> ComposeSet:
     scores = synthetic_scores(points, seed)
+    rng = np.random.default_rng(seed + 1)
+    optional = {}
+    if filters:  # the per-person and physical columns, NaN where there is no motion
+        person = rng.uniform(-0.2, 1.0, (points, 2))
+        physical = {"penetration": rng.gamma(2.0, 0.02, points), "jitter": rng.gamma(3.0, 1.0, points),
+                    "foot_skating": rng.uniform(0.0, 0.5, points)}
+        person[~scores["has_motion"]] = np.nan
+        for values in physical.values():
+            values[~scores["has_motion"]] = np.nan
+        optional = {"person_cosine": person, "physical": physical}
     candidates = pd.DataFrame({"id": [candidate_id(i) for i in range(points)], "description": "", "theme": "",
                                "status": "kept"})
     return ComposeSet(name="bench", set_id="bench", candidates=candidates, real=pd.DataFrame({"id": [], "caption": []}),
                       cosine=scores["cosine"], distance=scores["distance"], has_motion=scores["has_motion"],
                       theme_codes=scores["theme_codes"], themes=[f"theme{t}" for t in range(THEMES)],
                       synthetic_xy=scores["xy"], real_xy=np.zeros((0, 2), np.float32),
-                      defaults=Thresholds(0.58, 0.2, 1.5, 5), k=5, real_folder=None)
+                      defaults=Thresholds(0.58, 0.2, 1.5, 5), k=5, real_folder=None, **optional)
 
 
-def time_handler(points: int, repeats: int) -> None:
-    data = synthetic_set(points)
+def time_handler(points: int, repeats: int, filters: bool = False) -> None:
+    data = synthetic_set(points, filters=filters)
+    extra = (0.1, 0.05, 4.0, 0.3) if filters else ()  # person δ, max penetration, jitter, foot skating
     rng = np.random.default_rng(1)
     times, size = [], 0
     for _ in range(repeats):
         delta, r_min = rng.uniform(0.3, 0.8), rng.uniform(0.0, 0.4)
         started = time.perf_counter()
-        payload, _, _ = slider_moved(data, delta, r_min, r_min + 1.0, "status")
+        payload, _, _ = slider_moved(data, delta, r_min, r_min + 1.0, "status", *extra)
         times.append(time.perf_counter() - started)
         size = len(payload)
     times.sort()
-    print(f"{points:>7,} points: slider handler median {statistics.median(times) * 1e3:.2f} ms, "
+    label = " + person and physical filters" if filters else ""
+    print(f"{points:>7,} points{label}: slider handler median {statistics.median(times) * 1e3:.2f} ms, "
           f"p90 {times[int(0.9 * len(times))] * 1e3:.2f} ms, payload {size / 1e3:.0f} kB", flush=True)
 
 
@@ -228,6 +242,7 @@ def main() -> None:
     args = parser.parse_args()
     for points in args.points:
         time_handler(points, args.repeats)
+        time_handler(points, args.repeats, filters=True)
     if not args.handler_only:
         time_browser(args.points, args.releases)
 

@@ -1,4 +1,5 @@
-"""The Data set tab: an InterCompose output on its 2-D map, with live delta / r_min / r_max.
+"""The Data set tab: an InterCompose output on its 2-D map, with live delta / r_min / r_max (and, for
+outputs that carry their columns, the per-person δ and the physical limits).
 
 A compose output is read only through ``t2i_core.compose.output.read_compose_output`` and only
 from a folder inside the data roots, offered by root-relative name. The map (plotly Scattergl)
@@ -17,8 +18,8 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 
 import gradio as gr
@@ -27,9 +28,22 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pages.common import LIGHT_LIMIT, Session, escape, message, release_freed_memory, unexpected
-from t2i_core.compose.filters import DEFAULT_DELTA, KEPT, STATUSES, UNSPLITTABLE, Thresholds, status_codes
+from t2i_core.compose.filters import (
+    ALL_STATUSES,
+    DEFAULT_DELTA,
+    IMPLAUSIBLE,
+    KEPT,
+    LOW_PERSON_COSINE,
+    OPTIONAL_THRESHOLDS,
+    PHYSICAL_LIMITS,
+    STATUSES,
+    UNSPLITTABLE,
+    Thresholds,
+    status_codes,
+)
 from t2i_core.compose.output import (
     COMPOSE_FILE,
+    PERSON_COLUMNS,
     THRESHOLDS_FILE,
     ComposeOutputError,
     read_compose_output,
@@ -47,20 +61,33 @@ from t2i_core.roots import DataRoots, OutsideRootsError
 DEMO_SET = "demo/compose"
 VIEWER_HEIGHT = 420
 STATUS_COLORS = {"kept": "#16a34a", "low_cosine": "#dc2626", "too_close": "#7c3aed", "too_far": "#f59e0b",
-                 "unsplittable": "#1e293b"}  # dark slate: never mistaken for the pale real clips
+                 "unsplittable": "#1e293b",  # dark slate: never mistaken for the pale real clips
+                 LOW_PERSON_COSINE: "#ec4899", IMPLAUSIBLE: "#06b6d4"}
 STATUS_LABELS = {"kept": "kept", "low_cosine": "low cosine", "too_close": "too close", "too_far": "too far",
-                 "unsplittable": "unsplittable"}
+                 "unsplittable": "unsplittable", LOW_PERSON_COSINE: "low person cosine", IMPLAUSIBLE: "implausible"}
+PALETTE = [STATUS_COLORS[s] for s in ALL_STATUSES]  # indexed by status code (the page's script too)
 THEME_COLORS = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#dc2626",
                 "#4b5563", "#c026d3")
 REAL_COLOR = "#94a3b8"
 DELTA_STEP = 0.01      # the sliders' steps: thresholds are shown (and decided) at this precision
 RADIUS_STEP = 0.001
+# The optional filters' sliders (filters.OPTIONAL_THRESHOLDS order): step and label; "off" at one end.
+EXTRA_STEPS = {"person_delta": DELTA_STEP, "max_penetration": 0.001, "max_jitter": 0.01, "max_foot_skating": 0.001}
+EXTRA_LABELS = {"person_delta": "per-person δ (left end: off)",
+                "max_penetration": "max penetration, m (right end: off)",
+                "max_jitter": "max jitter, m/s² (right end: off)",
+                "max_foot_skating": "max foot skating (right end: off)"}
+MEASURE_OF = {limit: measure for measure, limit in PHYSICAL_LIMITS.items()}
 COLOUR_BY = [("status", "status"), ("theme", "theme"), ("cosine", "cosine"), ("distance", "distance")]
 HISTOGRAM_BINS = 40
 TABLE_ROWS = 200       # rows of a selection shown in the table
 THEME_ROWS = 12        # themes listed in the counts
 HOVER_CHARS = 120
 TABLE_COLUMNS = ["id", "status", "theme", "cosine", "distance", "description"]
+
+
+def on_step(value: float, step: float) -> float:
+    return round(round(float(value) / step) * step, 6)  # the second round drops binary noise (0.58000000001)
 
 
 def is_compose_output(folder: Path) -> bool:
@@ -86,6 +113,60 @@ class ComposeSet:
     defaults: Thresholds
     k: int
     real_folder: str | None      # root-relative name of the real data, when it lies inside a root
+    person_cosine: np.ndarray | None = None                          # (N, 2), when the run scored each person
+    physical: dict[str, np.ndarray] = field(default_factory=dict)    # measure -> (N,), those the output has
+    physical_percentiles: dict = field(default_factory=dict)         # compose.json real_physical_percentiles
+
+    def has_filter(self, name: str) -> bool:
+        """Whether the output carries the columns of the optional threshold ``name`` (its slider is shown)."""
+        return self.person_cosine is not None if name == "person_delta" else MEASURE_OF[name] in self.physical
+
+    @property
+    def extra_filters(self) -> tuple[str, ...]:
+        return tuple(name for name in OPTIONAL_THRESHOLDS if self.has_filter(name))
+
+    @property
+    def shown_statuses(self) -> tuple[str, ...]:
+        """The paper's five, and the optional filters' statuses when the output can have them."""
+        extra = ((LOW_PERSON_COSINE,) if self.person_cosine is not None else ()) + ((IMPLAUSIBLE,) if self.physical
+                                                                                   else ())
+        return STATUSES + extra
+
+    @cached_property
+    def extra_ranges(self) -> dict[str, tuple[float, float]]:
+        """Each shown optional slider's (minimum, maximum), from the data, the run's value and the real
+        percentiles; the off end (minimum for the per-person δ, maximum for a physical limit) lies a step beyond."""
+        ranges = {}
+        for name in self.extra_filters:
+            step, run_value = EXTRA_STEPS[name], getattr(self.defaults, name)
+            if name == "person_delta":
+                values = self.person_cosine[np.isfinite(self.person_cosine)]
+                low = min(float(values.min()) if values.size else 0.0, 1.0 if run_value is None else run_value)
+                ranges[name] = max(-1.0, on_step(math.floor(low / step) * step - step, step)), 1.0
+                continue
+            measure = MEASURE_OF[name]
+            values = self.physical[measure][np.isfinite(self.physical[measure])]
+            tops = [float(values.max()) if values.size else 1.0, run_value or 0.0]
+            tops += [float(v) for v in (self.physical_percentiles.get(measure) or {}).values()
+                     if isinstance(v, int | float) and math.isfinite(v)]
+            ranges[name] = 0.0, on_step(math.ceil(max(tops) * 1.05 / step) * step + step, step)
+        return ranges
+
+    def extra_range(self, name: str) -> tuple[float, float]:
+        return self.extra_ranges[name]
+
+    def off_value(self, name: str) -> float:
+        low, high = self.extra_range(name)
+        return low if name == "person_delta" else high
+
+    def extra_threshold(self, name: str, value) -> float | None:
+        """A slider value -> the threshold: None (off) at the slider's off end, for a missing value, or for a
+        filter whose columns the output lacks (its slider is hidden)."""
+        if value is None or not self.has_filter(name):
+            return None
+        value, (low, high) = float(value), self.extra_range(name)
+        off = value <= low if name == "person_delta" else value >= high
+        return None if off else value
 
     @property
     def distance_max(self) -> float:
@@ -95,20 +176,25 @@ class ComposeSet:
             top = max(top, self.defaults.r_max)
         return round(top * 1.05 + 1e-3, 3)
 
-    def thresholds(self, delta, r_min, r_max) -> Thresholds:
-        """Slider values -> Thresholds; r_max at the slider's end means no outer radius."""
+    def thresholds(self, delta, r_min, r_max, *extra) -> Thresholds:
+        """Slider values -> Thresholds; r_max at the slider's end means no outer radius. ``extra``: the optional
+        filters' sliders in OPTIONAL_THRESHOLDS order (each off at its end, or when not given)."""
         r_max = float(r_max)
+        optional = {name: self.extra_threshold(name, value) for name, value in zip(OPTIONAL_THRESHOLDS, extra)}
         return Thresholds(delta=float(delta), r_min=float(r_min),
-                          r_max=math.inf if r_max >= self.distance_max else r_max, k=self.k)
+                          r_max=math.inf if r_max >= self.distance_max else r_max, k=self.k, **optional)
 
     def codes(self, thresholds: Thresholds) -> np.ndarray:
-        return status_codes(self.cosine, self.distance, self.has_motion, thresholds)
+        return status_codes(self.cosine, self.distance, self.has_motion, thresholds,
+                            self.person_cosine, self.physical or None)
 
 
-def _thresholds_from_defaults(payload, k: int) -> Thresholds:
+def _thresholds_from_defaults(payload, k: int, available: tuple[str, ...]) -> Thresholds:
+    """compose.json's defaults; an optional filter counts only when the output has its columns."""
     payload = dict(payload or {})
     return Thresholds.from_json({"delta": payload.get("delta", DEFAULT_DELTA), "r_min": payload.get("r_min", 0.0),
-                                 "r_max": payload.get("r_max"), "k": k})
+                                 "r_max": payload.get("r_max"), "k": k,
+                                 **{name: payload.get(name) for name in available}})
 
 
 def open_set(roots: DataRoots, name) -> ComposeSet:
@@ -133,16 +219,25 @@ def open_set(roots: DataRoots, name) -> ComposeSet:
         except OutsideRootsError:
             real_folder = None
     k = output.thresholds.k
+    person_cosine = (candidates[list(PERSON_COLUMNS)].to_numpy(dtype=np.float64)
+                     if set(PERSON_COLUMNS) <= set(candidates.columns) else None)
+    physical = {m: candidates[m].to_numpy(dtype=np.float64) for m in PHYSICAL_LIMITS if m in candidates.columns}
+    available = (("person_delta",) if person_cosine is not None else ()) + tuple(
+        PHYSICAL_LIMITS[m] for m in physical)
     try:
-        defaults = _thresholds_from_defaults(output.info.get("defaults"), k)
+        defaults = _thresholds_from_defaults(output.info.get("defaults"), k, available)
     except (TypeError, ValueError):
-        defaults = output.thresholds
+        defaults = Thresholds(output.thresholds.delta, output.thresholds.r_min, output.thresholds.r_max, k,
+                              **{name: getattr(output.thresholds, name) for name in available})
+    percentiles = output.info.get("real_physical_percentiles")
     return ComposeSet(
         name=str(name).strip(), set_id=str(output.info.get("set_id", "")), candidates=candidates, real=output.real,
         cosine=candidates["cosine"].to_numpy(dtype=np.float64), distance=candidates["distance"].to_numpy(np.float64),
         has_motion=has_motion, theme_codes=theme_values.map(lookup).to_numpy(dtype=np.int64), themes=themes,
         synthetic_xy=np.asarray(projection["synthetic"], dtype=np.float32),
-        real_xy=np.asarray(projection["real"], dtype=np.float32), defaults=defaults, k=k, real_folder=real_folder)
+        real_xy=np.asarray(projection["real"], dtype=np.float32), defaults=defaults, k=k, real_folder=real_folder,
+        person_cosine=person_cosine, physical=physical,
+        physical_percentiles=percentiles if isinstance(percentiles, dict) else {})
 
 
 class SharedSets:
@@ -179,13 +274,13 @@ class SharedSets:
 
 # -- what a slider move computes (the fast path; benchmarks/bench_dataset_page.py times it) ---------
 def counts_html(data: ComposeSet, codes: np.ndarray) -> str:
-    total = np.bincount(codes, minlength=len(STATUSES))
+    total = np.bincount(codes, minlength=len(ALL_STATUSES))
     cells = "".join(f'<td data-status="{s}"><span style="color:{STATUS_COLORS[s]}">●</span> {STATUS_LABELS[s]}: '
-                    f'<b>{int(total[i]):,}</b></td>' for i, s in enumerate(STATUSES))
-    by_theme = np.bincount(data.theme_codes * len(STATUSES) + codes,
-                           minlength=len(data.themes) * len(STATUSES)).reshape(len(data.themes), len(STATUSES))
+                    f'<b>{int(total[ALL_STATUSES.index(s)]):,}</b></td>' for s in data.shown_statuses)
+    n = len(ALL_STATUSES)
+    by_theme = np.bincount(data.theme_codes * n + codes, minlength=len(data.themes) * n).reshape(len(data.themes), n)
     order = np.argsort(-by_theme.sum(axis=1), kind="stable")[:THEME_ROWS]
-    kept = STATUSES.index(KEPT)
+    kept = ALL_STATUSES.index(KEPT)
     themes = " · ".join(f"{escape(data.themes[t] or '(none)')} {int(by_theme[t, kept])}/{int(by_theme[t].sum())}"
                         for t in order)
     more = f" · … {len(data.themes) - THEME_ROWS} more themes" if len(data.themes) > THEME_ROWS else ""
@@ -199,15 +294,15 @@ def slider_payload(data: ComposeSet, thresholds: Thresholds, colour_by: str) -> 
     digits = (codes + ord("0")).astype(np.uint8).tobytes().decode("ascii")
     lines = {k: v for k, v in thresholds.to_json().items() if k != "k"}
     return json.dumps({"codes": digits if colour_by == "status" else "", "lines": lines,
-                       "palette": [STATUS_COLORS[s] for s in STATUSES]}), codes
+                       "palette": PALETTE}), codes
 
 
-def slider_moved(data: ComposeSet | None, delta, r_min, r_max, colour_by):
-    """Outputs: payload box, counts, status line."""
+def slider_moved(data: ComposeSet | None, delta, r_min, r_max, colour_by, *extra):
+    """Outputs: payload box, counts, status line. ``extra``: the optional filters' sliders."""
     if data is None:
         return gr.skip(), gr.skip(), gr.skip()
     try:
-        thresholds = data.thresholds(delta, r_min, r_max)
+        thresholds = data.thresholds(delta, r_min, r_max, *extra)
     except (TypeError, ValueError) as error:
         return gr.skip(), gr.skip(), message("error", escape(error))
     payload, codes = slider_payload(data, thresholds, colour_by)
@@ -229,7 +324,7 @@ def map_figure(data: ComposeSet, thresholds: Thresholds, colour_by: str) -> go.F
     marker: dict = {"size": 6, "opacity": 0.85}
     if colour_by == "status":
         codes = data.codes(thresholds)
-        palette = np.array([STATUS_COLORS[s] for s in STATUSES], dtype=object)
+        palette = np.array(PALETTE, dtype=object)
         marker["color"] = palette[codes].tolist()
     elif colour_by == "theme":
         marker["color"] = np.array(THEME_COLORS, dtype=object)[data.theme_codes % len(THEME_COLORS)].tolist()
@@ -241,7 +336,8 @@ def map_figure(data: ComposeSet, thresholds: Thresholds, colour_by: str) -> go.F
         x=data.synthetic_xy[:, 0], y=data.synthetic_xy[:, 1], mode="markers", name="synthetic", marker=marker,
         hovertext=_hover(data.candidates["description"]), hoverinfo="text",
         customdata=data.candidates["id"].astype(str).tolist(), showlegend=colour_by not in ("status", "theme")))
-    legend = STATUSES if colour_by == "status" else data.themes[: len(THEME_COLORS)] if colour_by == "theme" else ()
+    legend = (data.shown_statuses if colour_by == "status"
+              else data.themes[: len(THEME_COLORS)] if colour_by == "theme" else ())
     for i, name in enumerate(legend):  # legend entries only: one trace per colour would cost a restyle each
         color = STATUS_COLORS[name] if colour_by == "status" else THEME_COLORS[i]
         figure.add_trace(go.Scattergl(x=[None], y=[None], mode="markers", hoverinfo="skip",
@@ -281,19 +377,38 @@ def folder_choices(roots: DataRoots):
 def on_slider_steps(data: ComposeSet, thresholds: Thresholds) -> Thresholds:
     """``thresholds`` rounded to the sliders' steps: the page shows 0.141, not 0.14091351844254357, and the
     counts and colours follow the values shown."""
-    def on_step(value: float, step: float) -> float:
-        return round(round(float(value) / step) * step, 6)  # the second round drops binary noise (0.58000000001)
-
     r_max = data.distance_max if math.isinf(thresholds.r_max) else on_step(thresholds.r_max, RADIUS_STEP)
-    return data.thresholds(on_step(thresholds.delta, DELTA_STEP), on_step(thresholds.r_min, RADIUS_STEP), r_max)
+    return data.thresholds(on_step(thresholds.delta, DELTA_STEP), on_step(thresholds.r_min, RADIUS_STEP), r_max,
+                           *extra_slider_values(data, thresholds))
+
+
+def extra_slider_values(data: ComposeSet, thresholds: Thresholds) -> list[float | None]:
+    """Where the optional filters' sliders stand for ``thresholds`` (on their steps; off: the off end)."""
+    values = []
+    for name in OPTIONAL_THRESHOLDS:
+        value = getattr(thresholds, name)
+        if not data.has_filter(name):
+            values.append(None)
+            continue
+        low, high = data.extra_range(name)
+        values.append(data.off_value(name) if value is None else min(max(on_step(value, EXTRA_STEPS[name]), low), high))
+    return values
 
 
 def _slider_updates(data: ComposeSet, thresholds: Thresholds):
+    """delta, r_min, r_max, then the optional filters' sliders: shown only for an output with their columns."""
     top = data.distance_max
     r_max = top if math.isinf(thresholds.r_max) else min(thresholds.r_max, top)
+    extra = []
+    for name, value in zip(OPTIONAL_THRESHOLDS, extra_slider_values(data, thresholds), strict=True):
+        if data.has_filter(name):
+            low, high = data.extra_range(name)
+            extra.append(gr.update(visible=True, minimum=low, maximum=high, value=value))
+        else:
+            extra.append(gr.update(visible=False))
     return (gr.update(value=thresholds.delta),
             gr.update(maximum=top, value=min(thresholds.r_min, top)),
-            gr.update(maximum=top, value=r_max))
+            gr.update(maximum=top, value=r_max), *extra)
 
 
 def same_presets(data: ComposeSet) -> bool:
@@ -302,13 +417,14 @@ def same_presets(data: ComposeSet) -> bool:
 
 
 def paper_thresholds(data: ComposeSet) -> Thresholds:
-    """The paper's δ with the run's radii."""
+    """The paper's δ with the run's radii; the per-person and physical filters (not the paper's) off."""
     return Thresholds(delta=DEFAULT_DELTA, r_min=data.defaults.r_min, r_max=data.defaults.r_max, k=data.k)
 
 
 def load_set(sets: SharedSets, name, colour_by):
-    """Outputs: data, info, map, cosine histogram, distance histogram, delta, r_min, r_max, counts, payload."""
-    keep = [gr.skip()] * 8
+    """Outputs: data, info, map, cosine histogram, distance histogram, delta, r_min, r_max, counts, payload,
+    then the optional filters' sliders (OPTIONAL_THRESHOLDS order)."""
+    keep = [gr.skip()] * (8 + len(OPTIONAL_THRESHOLDS))
     if not name or not str(name).strip():
         return None, message("info", "No compose output in the data roots yet: run InterCompose into a folder "
                                      "inside a data root (`python app.py --data-root DIR`)."), *keep
@@ -329,29 +445,32 @@ def load_set(sets: SharedSets, name, colour_by):
     info = message("ok", f"Set <code>{escape(data.set_id[:12])}</code> · {len(data.candidates):,} candidates · "
                          f"{len(data.real):,} real clips · {real}. Click a point to play it; drag a lasso or box "
                          f"to list points.{same}")
+    updates = _slider_updates(data, thresholds)
     return (data, info, map_figure(data, thresholds, colour_by), histogram_figure(data.cosine, "cosine", thresholds),
-            histogram_figure(data.distance, "distance", thresholds), *_slider_updates(data, thresholds),
-            counts_html(data, codes), payload)
+            histogram_figure(data.distance, "distance", thresholds), *updates[:3], counts_html(data, codes), payload,
+            *updates[3:])
 
 
-def recolour_by(data: ComposeSet | None, delta, r_min, r_max, colour_by):
+def recolour_by(data: ComposeSet | None, delta, r_min, r_max, colour_by, *extra):
     """A new colouring re-sends the map (rare; slider moves only restyle)."""
     if data is None:
         return gr.skip()
     try:
-        return map_figure(data, data.thresholds(delta, r_min, r_max), colour_by)
+        return map_figure(data, data.thresholds(delta, r_min, r_max, *extra), colour_by)
     except (TypeError, ValueError) as error:
         gr.Warning(str(error))
         return gr.skip()
 
 
 def preset(which: str, data: ComposeSet | None, colour_by):
-    """Outputs: delta, r_min, r_max, payload, counts. "paper": delta 0.58 with the run's radii."""
+    """Outputs: delta, r_min, r_max, payload, counts, then the optional filters' sliders. "paper": delta 0.58
+    with the run's radii, the optional filters off; "defaults": the run's values (compose.json)."""
     if data is None:
-        return [gr.skip()] * 5
+        return [gr.skip()] * (5 + len(OPTIONAL_THRESHOLDS))
     thresholds = on_slider_steps(data, paper_thresholds(data) if which == "paper" else data.defaults)
     payload, codes = slider_payload(data, thresholds, colour_by)
-    return *_slider_updates(data, thresholds), payload, counts_html(data, codes)
+    updates = _slider_updates(data, thresholds)
+    return *updates[:3], payload, counts_html(data, codes), *updates[3:]
 
 
 def _fmt(value) -> str:
@@ -367,7 +486,7 @@ def candidate_joints(roots: DataRoots, data: ComposeSet, clip: str) -> tuple[np.
     return load_clip(roots, data.name, clip)[0], FPS
 
 
-def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max):
+def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max, *extra):
     """Outputs: viewer, details. ``picked`` is "<id>|<nonce>" from the page's script or a table row's id."""
     if data is None or not picked:
         return gr.skip(), gr.skip()
@@ -393,11 +512,15 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max)
             if not len(rows):
                 return gr.skip(), message("error", "Not a point of this map.")
             row = data.candidates.loc[rows[0]]
-            thresholds = data.thresholds(delta, r_min, r_max)
-            status = STATUSES[int(data.codes(thresholds)[rows[0]])]
+            thresholds = data.thresholds(delta, r_min, r_max, *extra)
+            status = ALL_STATUSES[int(data.codes(thresholds)[rows[0]])]
             scores = (f"cosine {_fmt(float(row['cosine']))} · distance {_fmt(float(row['distance']))} · "
                       f"status under the sliders: <b>{STATUS_LABELS[status]}</b> · theme {escape(row['theme'])} · "
                       f"tags {escape(row['tags'])} · person 1 {escape(row['person1_source'])}")
+            if data.person_cosine is not None:
+                scores += (f" · own cosines {_fmt(float(data.person_cosine[rows[0], 0]))} / "
+                           f"{_fmt(float(data.person_cosine[rows[0], 1]))}")
+            scores += "".join(f" · {m.replace('_', ' ')} {_fmt(float(v[rows[0]]))}" for m, v in data.physical.items())
             if not data.has_motion[rows[0]]:
                 reason = escape(row["reason"]) or "no motion was made"
                 return gr.skip(), message("info", f"<b>{escape(clip)}</b>: {escape(row['description'])}<br>"
@@ -416,18 +539,18 @@ def play(roots: DataRoots, data: ComposeSet | None, picked, delta, r_min, r_max)
     return viewer, message("info", details)
 
 
-def selection_table(data: ComposeSet | None, selected, delta, r_min, r_max):
+def selection_table(data: ComposeSet | None, selected, delta, r_min, r_max, *extra):
     """The table of a box or lasso selection ("<id>,<id>,...|<nonce>")."""
     if data is None or not selected:
         return gr.skip()
     ids = [i for i in str(selected).split("|", 1)[0].split(",") if i and not i.startswith("r:")]
     rows = data.candidates[data.candidates["id"].isin(set(ids))].head(TABLE_ROWS)
     try:
-        codes = data.codes(data.thresholds(delta, r_min, r_max))
+        codes = data.codes(data.thresholds(delta, r_min, r_max, *extra))
     except (TypeError, ValueError):
         return gr.skip()
     table = pd.DataFrame({
-        "id": rows["id"].astype(str), "status": [STATUS_LABELS[STATUSES[int(c)]] for c in codes[rows.index]],
+        "id": rows["id"].astype(str), "status": [STATUS_LABELS[ALL_STATUSES[int(c)]] for c in codes[rows.index]],
         "theme": rows["theme"].astype(str), "cosine": rows["cosine"].round(3), "distance": rows["distance"].round(3),
         "description": rows["description"].astype(str)})
     return table
@@ -442,16 +565,17 @@ def table_pick(table, evt: gr.SelectData):
         return gr.skip()
 
 
-def export_ids(data: ComposeSet | None, session: Session, delta, r_min, r_max):
+def export_ids(data: ComposeSet | None, session: Session, delta, r_min, r_max, *extra):
     """Outputs: session, file, status. The kept ids under the sliders with the thresholds and the set."""
     if data is None:
         return session, gr.skip(), message("info", "Open a data set first.")
     try:
-        thresholds = data.thresholds(delta, r_min, r_max)
+        thresholds = data.thresholds(delta, r_min, r_max, *extra)
         codes = data.codes(thresholds)
-        kept = data.candidates["id"].astype(str).to_numpy()[codes == STATUSES.index(KEPT)].tolist()
+        kept = data.candidates["id"].astype(str).to_numpy()[codes == ALL_STATUSES.index(KEPT)].tolist()
+        total = np.bincount(codes, minlength=len(ALL_STATUSES))
         payload = {"set_id": data.set_id, "folder": data.name, "thresholds": thresholds.to_json(),
-                   "counts": {s: int(n) for s, n in zip(STATUSES, np.bincount(codes, minlength=len(STATUSES)))},
+                   "counts": {s: int(total[ALL_STATUSES.index(s)]) for s in data.shown_statuses},
                    "kept": kept}
         path = session.ensure_folder() / f"kept_{data.set_id[:12] or 'set'}.json"
         atomic_write_text(path, json.dumps(payload, indent=1) + "\n")
@@ -462,13 +586,13 @@ def export_ids(data: ComposeSet | None, session: Session, delta, r_min, r_max):
     return session, str(path), message("ok", f"{len(kept):,} kept ids with the thresholds written.")
 
 
-def export_folder(roots: DataRoots, data: ComposeSet | None, session: Session, delta, r_min, r_max):
+def export_folder(roots: DataRoots, data: ComposeSet | None, session: Session, delta, r_min, r_max, *extra):
     """Outputs: session, file, status. The kept clips in InterHuman's layout (split/train.txt), zipped."""
     if data is None:
         return session, gr.skip(), message("info", "Open a data set first.")
     try:
-        thresholds = data.thresholds(delta, r_min, r_max)
-        kept = data.candidates["id"].astype(str).to_numpy()[data.codes(thresholds) == STATUSES.index(KEPT)]
+        thresholds = data.thresholds(delta, r_min, r_max, *extra)
+        kept = data.candidates["id"].astype(str).to_numpy()[data.codes(thresholds) == ALL_STATUSES.index(KEPT)]
         if not len(kept):
             return session, gr.skip(), message("warn", "No candidate is kept under these thresholds.")
         if PlaybackStore.present(roots.resolve(data.name)):
@@ -594,7 +718,9 @@ def build(session: gr.State, roots: DataRoots) -> None:
     with gr.Tab("Data set", id="dataset") as tab:
         data = gr.State(None)
         gr.Markdown("InterCompose's synthetic candidates on one 2-D map with the real clips. Move the thresholds: "
-                    "the map recolours as the filter would decide (cosine ≥ δ, r_min ≤ distance ≤ r_max).")
+                    "the map recolours as the filter would decide (cosine ≥ δ, r_min ≤ distance ≤ r_max; for "
+                    "outputs that carry their scores, each person's own cosine ≥ the per-person δ and the physical "
+                    "limits).")
         with gr.Row(equal_height=True):
             folder = gr.Dropdown(offered, value=first, allow_custom_value=True, scale=4, elem_id="dataset-folder",
                                  label="Compose output (inside the server's data roots)")
@@ -608,6 +734,9 @@ def build(session: gr.State, roots: DataRoots) -> None:
             r_min = gr.Slider(0, 1, value=0, step=RADIUS_STEP, label="r_min", elem_id="dataset-rmin")
             r_max = gr.Slider(0, 1, value=1, step=RADIUS_STEP, label="r_max (right end: no outer radius)",
                               elem_id="dataset-rmax")
+        with gr.Row():  # shown only for an output that carries the filter's columns (load_set)
+            extra_sliders = [gr.Slider(0, 1, value=1, step=EXTRA_STEPS[name], label=EXTRA_LABELS[name], visible=False,
+                                       elem_id=f"dataset-{name.replace('_', '-')}") for name in OPTIONAL_THRESHOLDS]
         with gr.Row():
             paper = gr.Button("Paper values (δ 0.58, the run's radii)", elem_id="dataset-paper", size="sm")
             defaults = gr.Button("Run defaults (compose.json)", elem_id="dataset-defaults", size="sm")
@@ -636,7 +765,8 @@ def build(session: gr.State, roots: DataRoots) -> None:
         selected = gr.Textbox(visible="hidden", elem_id="dataset-selected")
 
         sliders = [delta, r_min, r_max]
-        loaded = [data, info, scatter, cosine_hist, distance_hist, *sliders, counts, payload]
+        all_sliders = [*sliders, *extra_sliders]
+        loaded = [data, info, scatter, cosine_hist, distance_hist, *sliders, counts, payload, *extra_sliders]
         opened = partial(load_set, SharedSets(roots))
         open_button.click(opened, inputs=[folder, colour_by], outputs=loaded, concurrency_limit=LIGHT_LIMIT,
                           api_name="open_dataset")
@@ -647,26 +777,28 @@ def build(session: gr.State, roots: DataRoots) -> None:
                    api_name="open_dataset_on_tab", api_visibility="undocumented")
         tab.select(partial(folder_choices, roots), outputs=[folder], show_progress="hidden",
                    api_name="dataset_folders")
-        for slider, name in zip(sliders, ("delta", "r_min", "r_max"), strict=True):
+        for slider, name in zip(all_sliders, ("delta", "r_min", "r_max", *OPTIONAL_THRESHOLDS), strict=True):
             # dragging: the latest value wins, none piles up
-            slider.input(slider_moved, inputs=[data, *sliders, colour_by], outputs=[payload, counts, export_status],
+            slider.input(slider_moved, inputs=[data, *sliders, colour_by, *extra_sliders],
+                         outputs=[payload, counts, export_status],
                          concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last",
                          api_name=f"dataset_{name}").then(None, inputs=[payload], js=APPLY)
-        colour_by.input(recolour_by, inputs=[data, *sliders, colour_by], outputs=[scatter],
+        colour_by.input(recolour_by, inputs=[data, *sliders, colour_by, *extra_sliders], outputs=[scatter],
                         concurrency_limit=LIGHT_LIMIT, api_name="dataset_colour")
         for button, which in ((paper, "paper"), (defaults, "defaults")):
-            button.click(partial(preset, which), inputs=[data, colour_by], outputs=[*sliders, payload, counts],
+            button.click(partial(preset, which), inputs=[data, colour_by],
+                         outputs=[*sliders, payload, counts, *extra_sliders],
                          concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name=f"dataset_{which}").then(
                 None, inputs=[payload], js=APPLY)
-        clicked.change(partial(play, roots), inputs=[data, clicked, *sliders], outputs=[viewer, details],
+        clicked.change(partial(play, roots), inputs=[data, clicked, *all_sliders], outputs=[viewer, details],
                        concurrency_limit=LIGHT_LIMIT, api_name="dataset_play")
-        selected.change(selection_table, inputs=[data, selected, *sliders], outputs=[table],
+        selected.change(selection_table, inputs=[data, selected, *all_sliders], outputs=[table],
                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="dataset_selection")
         table.select(table_pick, inputs=[table], outputs=[clicked], show_progress="hidden",
                      api_name="dataset_row")
-        export_button.click(export_ids, inputs=[data, session, *sliders],
+        export_button.click(export_ids, inputs=[data, session, *all_sliders],
                             outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
                             api_name="export_ids")
-        folder_button.click(partial(export_folder, roots), inputs=[data, session, *sliders],
+        folder_button.click(partial(export_folder, roots), inputs=[data, session, *all_sliders],
                             outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
                             api_name="export_folder")

@@ -97,11 +97,19 @@ def write_caption_folder(root: Path, captions: dict[str, list[str]],
     return root
 
 
+PAPER_DEFAULTS = {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3}
+FILTERED_DEFAULTS = {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3, "person_delta": 0.3, "max_penetration": None,
+                     "max_jitter": 5.0, "max_foot_skating": None}
+
+
 def build_compose_output(out: Path, real_folder: Path, count: int = 12, seed: int = 0,
-                         defaults: dict | None = None) -> Path:
+                         defaults: dict | None = None, filters: bool = False) -> Path:
     """A small InterCompose output (docs/compose_format.md) written by the format's own writers: random
     motions and scores, candidate 2 unsplittable, its ``real`` naming ``real_folder`` (clips r0, r1, ...);
-    ``defaults``: the run's thresholds recorded in compose.json (default delta 0.5, radii 0.2-1.0)."""
+    ``defaults``: the run's thresholds recorded in compose.json (default delta 0.5, radii 0.2-1.0).
+    ``filters``: also the per-person and physical columns (person1_cosine 0.05 i, person2_cosine 0.6 - 0.02 i,
+    penetration 0.01 i, jitter 1 + 0.5 i, foot_skating 0.05 (i mod 5); NaN for candidate 2), the real data's
+    physical percentiles, and the run's defaults ``FILTERED_DEFAULTS`` (person δ 0.3, jitter at most 5)."""
     import pandas as pd
 
     from t2i_core.compose.filters import Thresholds, statuses
@@ -122,20 +130,32 @@ def build_compose_output(out: Path, real_folder: Path, count: int = 12, seed: in
                      "seed": 100 + i, "frames": 30 if motion else 0,
                      "cosine": 0.3 + 0.05 * i if motion else np.nan, "distance": 0.1 * (i + 1) if motion else np.nan,
                      "status": "", "reason": "" if motion else "no second clause", "novel": False})
+        if filters:
+            measured = {"person1_cosine": 0.05 * i, "person2_cosine": 0.6 - 0.02 * i, "penetration": 0.01 * i,
+                        "jitter": 1.0 + 0.5 * i, "foot_skating": 0.05 * (i % 5)}
+            rows[-1].update({k: v if motion else np.nan for k, v in measured.items()})
         if motion:
             features, _ = process_pair(*random_raw_pair(10 + i, frames=31))
             write_candidate_motion(out, cid, features, description, "a person waves", "a person bows")
-    thresholds = Thresholds(delta=0.5, r_min=0.2, r_max=1.0, k=3)
+    thresholds = Thresholds.from_json(FILTERED_DEFAULTS if filters else PAPER_DEFAULTS)
     frame = pd.DataFrame(rows)
+    extra = {}
+    if filters:
+        extra = {"person_cosine": frame[["person1_cosine", "person2_cosine"]].to_numpy(),
+                 "physical": {m: frame[m].to_numpy() for m in ("penetration", "jitter", "foot_skating")}}
     frame["status"] = statuses(frame["cosine"].to_numpy(), frame["distance"].to_numpy(),
-                               (frame["frames"] > 0).to_numpy(), thresholds)
+                               (frame["frames"] > 0).to_numpy(), thresholds, **extra)
     real_rows = [{"id": r, "caption": CAPTIONS[0], "theme": "greeting", "tags": ""} for r in real_ids]
     projection = {"synthetic": rng.normal(size=(count, 2)), "real": rng.normal(size=(len(real_ids), 2)) + 3}
     projection["synthetic"][2] = np.nan
     embeddings = {"synthetic": rng.normal(size=(count, 4)), "real": rng.normal(size=(len(real_ids), 4)),
                   "synthetic_text": rng.normal(size=(count, 4))}
     info = {"set_id": "feedc0ffee", "config": {"seed": seed}, "real": str(real_folder),
-            "defaults": defaults or {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3}}
+            "defaults": defaults or (FILTERED_DEFAULTS if filters else PAPER_DEFAULTS)}
+    if filters:
+        info["real_physical_percentiles"] = {"penetration": {"p50": 0.02, "p99": 0.2},
+                                             "jitter": {"p50": 2.0, "p99": 9.0},
+                                             "foot_skating": {"p50": 0.1, "p99": 0.3}}
     return write_output(out, info, frame, real_rows, embeddings, projection, thresholds)
 
 

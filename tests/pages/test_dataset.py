@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from playwright.sync_api import expect
 
-from pages.dataset import REAL_COLOR, STATUS_COLORS, THEME_COLORS, SharedSets, load_set, preset
-from t2i_core.compose.filters import DEFAULT_DELTA
+from pages.common import Session
+from pages.dataset import (
+    REAL_COLOR,
+    STATUS_COLORS,
+    STATUS_LABELS,
+    THEME_COLORS,
+    SharedSets,
+    export_ids,
+    load_set,
+    preset,
+    selection_table,
+    slider_moved,
+)
+from t2i_core.compose.filters import (
+    ALL_STATUSES,
+    DEFAULT_DELTA,
+    IMPLAUSIBLE,
+    LOW_PERSON_COSINE,
+    OPTIONAL_THRESHOLDS,
+    STATUSES,
+    Thresholds,
+    status_codes,
+)
 from t2i_core.roots import REFUSED, DataRoots
 from tests.fixtures import build_compose_output
 from tests.pages.conftest import TIMEOUT, screenshot
@@ -204,14 +227,94 @@ def rgb(colour: str) -> np.ndarray:
 
 
 def test_real_clips_and_every_status_have_colours_far_apart():
+    assert set(STATUS_COLORS) == set(STATUS_LABELS) == set(ALL_STATUSES)
     # the real clips were the same grey as the unsplittable candidates
     for status, colour in STATUS_COLORS.items():
         assert np.linalg.norm(rgb(colour) - rgb(REAL_COLOR)) > 100, status
+    for i, first in enumerate(ALL_STATUSES):
+        for second in ALL_STATUSES[i + 1:]:
+            assert np.linalg.norm(rgb(STATUS_COLORS[first]) - rgb(STATUS_COLORS[second])) > 110, (first, second)
 
 
-def opened(tmp_path, defaults=None):
-    build_compose_output(tmp_path / "compose", tmp_path / "real", defaults=defaults)
+def opened(tmp_path, defaults=None, filters=False):
+    build_compose_output(tmp_path / "compose", tmp_path / "real", defaults=defaults, filters=filters)
     return load_set(SharedSets(DataRoots.from_operator([tmp_path])), f"{tmp_path.name}/compose", "status")
+
+
+def shown_counts(html: str) -> dict[str, int]:
+    cells = html.split("</tr>")[0].split('<td data-status="')[1:]
+    return {c.split('"')[0]: int(c.split("<b>")[1].split("</b>")[0].replace(",", "")) for c in cells}
+
+
+def expected_counts(data, **thresholds) -> dict[str, int]:
+    """What the compose side's filter decides (``status_codes``) over the page's stored columns."""
+    codes = status_codes(data.cosine, data.distance, data.has_motion, Thresholds(**{"k": data.k, **thresholds}),
+                         data.candidates[["person1_cosine", "person2_cosine"]].to_numpy(),
+                         {m: data.candidates[m].to_numpy() for m in ("penetration", "jitter", "foot_skating")})
+    return {s: int((codes == ALL_STATUSES.index(s)).sum()) for s in ALL_STATUSES}
+
+
+def test_person_and_physical_filters_have_sliders_statuses_and_exports(tmp_path):
+    outputs = opened(tmp_path, filters=True)
+    data, counts_shown, payload = outputs[0], shown_counts(outputs[8]), json.loads(outputs[9])
+    extra = dict(zip(OPTIONAL_THRESHOLDS, outputs[10:], strict=True))
+    assert all(update["visible"] for update in extra.values())
+    # Ranges from the data and the real percentiles; "off" one step beyond: the per-person δ's left end,
+    # a limit's right end (jitter: the largest value 6.5 and the real p99 9.0 -> 9.0 * 1.05 rounded up + a step).
+    assert extra["person_delta"]["minimum"] == -0.01 and extra["person_delta"]["maximum"] == 1.0
+    assert extra["max_jitter"]["maximum"] == 9.47 and extra["max_penetration"]["maximum"] == 0.212
+    # The run's defaults (FILTERED_DEFAULTS): person δ 0.3, jitter at most 5, the two others off.
+    assert [extra[n]["value"] for n in OPTIONAL_THRESHOLDS] == [0.3, 0.212, 5.0, 0.316]
+    run = {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "person_delta": 0.3, "max_jitter": 5.0}
+    assert counts_shown == expected_counts(data, **run)
+    assert counts_shown[LOW_PERSON_COSINE] > 0 and counts_shown[IMPLAUSIBLE] > 0
+    # The page's script colours point i with palette[code i]: the palette is indexed by the status code.
+    codes = [ord(c) - 48 for c in payload["codes"]]
+    assert [payload["palette"][c] for c in codes] == [STATUS_COLORS[ALL_STATUSES[c]] for c in codes]
+    assert {ALL_STATUSES[c] for c in codes} >= {LOW_PERSON_COSINE, IMPLAUSIBLE}
+
+    # Moving each new slider re-decides the counts as the filter does; its off end turns it off.
+    moves = [({"person_delta": 0.45}, (0.45, 0.212, 5.0, 0.316)), ({"person_delta": None}, (-0.01, 0.212, 5.0, 0.316)),
+             ({"max_penetration": 0.05}, (0.3, 0.05, 5.0, 0.316)), ({"max_jitter": None}, (0.3, 0.212, 9.47, 0.316)),
+             ({"max_foot_skating": 0.1}, (0.3, 0.212, 5.0, 0.1))]
+    seen = set()
+    for change, sliders in moves:
+        payload, counts_html, _ = slider_moved(data, 0.5, 0.2, 1.0, "status", *sliders)
+        expected = expected_counts(data, **{**run, **change})
+        assert shown_counts(counts_html) == expected, change
+        assert {k: v for k, v in json.loads(payload)["lines"].items() if k in change} == change
+        seen.add(tuple(expected.values()))
+    assert len(seen) == len(moves)  # each move changed the counts
+
+    # Presets: the paper's values turn the new filters off; the run's defaults bring them back.
+    paper = preset("paper", data, "status")
+    assert [u["value"] for u in paper[5:]] == [-0.01, 0.212, 9.47, 0.316]
+    assert shown_counts(paper[4]) == expected_counts(data, delta=DEFAULT_DELTA, r_min=0.2, r_max=1.0)
+    assert shown_counts(paper[4])[LOW_PERSON_COSINE] == shown_counts(paper[4])[IMPLAUSIBLE] == 0
+    assert [u["value"] for u in preset("defaults", data, "status")[5:]] == [0.3, 0.212, 5.0, 0.316]
+
+    # The table names the new statuses; the export holds the new thresholds and counts.
+    picked = ",".join(data.candidates["id"]) + "|1"
+    table = selection_table(data, picked, 0.5, 0.2, 1.0, 0.3, 0.212, 5.0, 0.316)
+    assert {STATUS_LABELS[LOW_PERSON_COSINE], STATUS_LABELS[IMPLAUSIBLE]} <= set(table["status"])
+    session = Session(folder=tmp_path)
+    _, path, _ = export_ids(data, session, 0.5, 0.2, 1.0, 0.45, 0.05, 9.47, 0.316)
+    exported = json.loads(Path(path).read_text())
+    assert exported["thresholds"] == {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3, "person_delta": 0.45,
+                                      "max_penetration": 0.05, "max_jitter": None, "max_foot_skating": None}
+    expected = expected_counts(data, **{**run, "person_delta": 0.45, "max_penetration": 0.05, "max_jitter": None})
+    assert exported["counts"] == expected and len(exported["kept"]) == expected["kept"]
+
+
+def test_an_output_without_the_new_columns_shows_no_new_slider(tmp_path):
+    outputs = opened(tmp_path)
+    data = outputs[0]
+    assert [u["visible"] for u in outputs[10:]] == [False] * len(OPTIONAL_THRESHOLDS)
+    assert list(shown_counts(outputs[8])) == list(STATUSES)
+    # The hidden sliders' values (whatever they hold) change nothing.
+    plain = slider_moved(data, 0.6, 0.2, 1.0, "status")
+    assert slider_moved(data, 0.6, 0.2, 1.0, "status", 0.9, 0.0, 0.0, 0.0)[:2] == plain[:2]
+    assert json.loads(plain[0])["lines"]["person_delta"] is None
 
 
 def test_thresholds_are_shown_rounded_to_the_sliders_steps(tmp_path):
@@ -236,3 +339,37 @@ def test_the_page_says_when_paper_values_and_run_defaults_are_the_same(tmp_path)
     assert "same thresholds" not in different[1]
     assert preset("paper", different[0], "status")[0]["value"] == DEFAULT_DELTA
     assert preset("defaults", different[0], "status")[0]["value"] == 0.5
+
+
+def test_person_delta_slider_recolours_and_old_outputs_hide_it(page, data_root, compose_folder):
+    filtered = build_compose_output(data_root / "filtered_compose", data_root / "filtered_compose_real", filters=True)
+    try:
+        person = page.locator("#dataset-person-delta")
+        open_set(page, f"{data_root.name}/filtered_compose")
+        expect(person).to_be_visible(timeout=TIMEOUT)
+        expect(page.locator("#dataset-max-jitter")).to_be_visible()
+        expect(page.locator("#dataset-counts-table td[data-status=low_person_cosine]")).to_be_visible()
+        page.wait_for_function(f"{MAP} && {MAP}.data && {MAP}.data.length > 1", timeout=TIMEOUT)
+        time.sleep(1.0)  # the Open click's reply sets the sliders to the run's defaults
+        before = counts(page)
+        box = person.locator("input[type=number]")
+        box.fill("0.45")
+        box.press("Enter")
+        cell = page.locator("#dataset-counts-table td[data-status=low_person_cosine] b")
+        expect(cell).not_to_have_text(str(before[LOW_PERSON_COSINE]), timeout=TIMEOUT)
+        after = counts(page)
+        assert after[LOW_PERSON_COSINE] > before[LOW_PERSON_COSINE], (before, after)
+        # the map's points in the new status's colour, as many as the counts say
+        page.wait_for_function(f"([colour, n]) => Array.from({MAP}.data[1].marker.color).filter((c) => c === colour)"
+                               ".length === n", arg=[STATUS_COLORS[LOW_PERSON_COSINE], after[LOW_PERSON_COSINE]],
+                               timeout=TIMEOUT)
+        # An output made before these filters: no new slider, the paper's five statuses only.
+        open_set(page, f"{data_root.name}/compose")
+        page.wait_for_function(f"{MAP} && {MAP}.layout.title.text.startsWith('{data_root.name}/compose:')",
+                               timeout=TIMEOUT)
+        expect(person).to_be_hidden(timeout=TIMEOUT)
+        expect(page.locator("#dataset-counts-table td[data-status=low_person_cosine]")).to_have_count(0)
+        assert list(counts(page)) == list(STATUSES)
+    finally:
+        shutil.rmtree(filtered, ignore_errors=True)  # other pages' tests list the root's folders
+        shutil.rmtree(data_root / "filtered_compose_real", ignore_errors=True)
