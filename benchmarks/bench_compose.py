@@ -22,20 +22,21 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from t2i_core.assets import SHIPPED_MODEL  # noqa: E402
 from t2i_core.compose.run import ComposeConfig, compose_chunk, load_real_set, merge, real_side  # noqa: E402
 from t2i_core.compose.scoring import load_filter_scorer  # noqa: E402
 from t2i_core.models.evaluator import EvaluatorConfig, InteractionEvaluator  # noqa: E402
 from t2i_core.models.registry import save_checkpoint  # noqa: E402
 from t2i_core.text import build_text_encoder  # noqa: E402
 from tests.compose.builders import tiny_evaluator, tiny_interactor, tiny_real_folder  # noqa: E402
-from training.compose_run import DEFAULT_MODEL, build_pieces  # noqa: E402
+from training.compose_run import build_pieces  # noqa: E402
 
 
 def models(size: str, root: Path, encoder) -> tuple[Path, Path]:
     if size == "tiny":
         return tiny_interactor(root / "model", encoder), tiny_evaluator(root / "evaluator")
     torch.manual_seed(0)
-    return DEFAULT_MODEL, save_checkpoint(root / "evaluator", InteractionEvaluator(EvaluatorConfig.small()))
+    return SHIPPED_MODEL, save_checkpoint(root / "evaluator", InteractionEvaluator(EvaluatorConfig.small()))
 
 
 def bench(size: str, args, root: Path, encoder, real) -> None:

@@ -19,7 +19,18 @@ from pathlib import Path
 
 import gradio as gr
 
-from pages.common import COMPUTE, LIGHT_LIMIT, SESSION_ROOT, Model, download_buttons, escape, message, unexpected
+from pages.common import (
+    COMPUTE,
+    LIGHT_LIMIT,
+    SESSION_ROOT,
+    SESSION_TTL_S,
+    Model,
+    download_buttons,
+    escape,
+    message,
+    release_freed_memory,
+    unexpected,
+)
 from t2i_core.editing import EditError, generate_scene, regenerate_segment, regenerate_window
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, FPS, SECONDS_RANGE
 from t2i_core.render.export import ExportedFiles
@@ -50,7 +61,8 @@ class SceneSession:
     def version_folder(self) -> Path:
         if self.folder is None or not self.folder.is_dir():
             SESSION_ROOT.mkdir(parents=True, exist_ok=True)
-            self.folder = Path(tempfile.mkdtemp(prefix="scene-", dir=SESSION_ROOT))
+            # "s-": the sweep of dropped sessions' folders (pages.common) removes these too
+            self.folder = Path(tempfile.mkdtemp(prefix="s-scene-", dir=SESSION_ROOT))
         return self.folder / f"v{self.version}"
 
     def cleanup(self) -> None:
@@ -61,6 +73,7 @@ class SceneSession:
 def _delete(session) -> None:
     if isinstance(session, SceneSession):
         session.cleanup()
+        release_freed_memory()
 
 
 # -- segment rows ------------------------------------------------------------------------------
@@ -197,8 +210,11 @@ def edit(model: Model, session: SceneSession, index, start_s, stop_s, prompt, wh
             raise EditError(f"the window {float(start_s):g}-{float(stop_s):g} s lies outside the scene: it must lie "
                             f"within 0-{motion.frames / FPS:g} s and end after it starts")
         person = WHO.get(who)
-        kwargs = {"seed": int(seed), "person": person, "guidance_scale": float(guidance), "steps": int(steps),
-                  "physics": bool(physics)}
+        try:
+            kwargs = {"seed": int(seed), "person": person, "guidance_scale": float(guidance), "steps": int(steps),
+                      "physics": bool(physics)}
+        except (TypeError, ValueError):
+            raise EditError("the seed and the DDIM steps must be whole numbers and the guidance a number") from None
 
         def on_step(step: int, total: int) -> None:
             progress(step / total, desc=f"Regenerating: step {step} of {total}")
@@ -241,7 +257,7 @@ def prepare_downloads(session: SceneSession, status: str):
 
 def build(model: Model) -> None:
     """Add the Scene tab to the enclosing ``gr.Blocks``."""
-    session = gr.State(SceneSession(), time_to_live=6 * 3600, delete_callback=_delete)
+    session = gr.State(SceneSession(), time_to_live=SESSION_TTL_S, delete_callback=_delete)
     light = {"concurrency_limit": LIGHT_LIMIT, "show_progress": "hidden"}
     with gr.Tab("Scene", id="scene"):
         gr.Markdown(f"Tell a longer story: up to {ROWS} segments of {SECONDS_RANGE[0]:g}-{SECONDS_RANGE[1]:g} s, "

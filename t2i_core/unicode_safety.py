@@ -61,8 +61,7 @@ class LoneSurrogateGuard:
 
     async def __call__(self, scope, receive, send):
         headers = dict(scope.get("headers") or ()) if scope["type"] == "http" else {}
-        if scope["type"] != "http" or scope.get("method") != "POST" \
-                or not headers.get(b"content-type", b"").startswith(b"application/json"):
+        if scope["type"] != "http" or scope.get("method") != "POST" or not _is_json(headers.get(b"content-type", b"")):
             await self.app(scope, receive, send)
             return
         chunks, more = [], True
@@ -78,6 +77,12 @@ class LoneSurrogateGuard:
             scope = dict(scope, headers=[(k, str(len(body)).encode() if k == b"content-length" else v)
                                          for k, v in scope["headers"]])
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+
+
+def _is_json(content_type: bytes) -> bool:
+    """Whether a Content-Type is one the web framework parses as JSON (any case; ``application/*+json`` too)."""
+    media = content_type.split(b";")[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
 
 
 def _replay(messages: list[dict], receive):

@@ -59,6 +59,8 @@ def build(out: Path, clips: int, seed: int, workers: int = 1, progress: bool = T
 
 def build_ood(out: Path, clips: int, seed: int, workers: int = 1, progress: bool = True) -> dict[str, list[str]]:
     """The OOD set: refused before writing when a split would be empty; staged, then renamed."""
+    if seed < 0:
+        raise BuildRequestError(f"--seed must be 0 or more, got {seed}")
     draft = assign_splits([{"id": str(i), "index": i, "group": i, "phases": []} for i in range(max(clips, 0))], seed)
     empty = [name for name in ("train", "val", "test") if name not in draft.values()]
     if clips < 1 or empty:

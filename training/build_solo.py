@@ -41,6 +41,8 @@ def check_request(clips: int, seed: int) -> None:
     """Refuse, before writing anything, a size whose splits would be empty."""
     if clips < 1:
         raise SoloBuildError(f"--clips must be a positive number of clips, got {clips}")
+    if seed < 0:
+        raise SoloBuildError(f"--seed must be 0 or more, got {seed}")
     counts = {name: len(ids) for name, ids in split_ids(seed, clips).items()}
     empty = [name for name, n in counts.items() if n == 0]
     if empty:

@@ -8,7 +8,7 @@ merges what the file gained since it was read, so no job's captions are lost to 
 
 from __future__ import annotations
 
-import fcntl
+import contextlib
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -81,7 +81,7 @@ class TextFeatureCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path.with_name(self.path.name + ".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # one writer at a time; the file may have grown since it was read
+            _lock(lock)  # one writer at a time; the file may have grown since it was read
             if self.path.is_file():
                 self._merge_stored()
             tensors = {f"t:{k}": v for k, v in self._tokens.items()}
@@ -97,3 +97,11 @@ def text_cache_path(cache_dir: str | Path | None, encoder_name: str) -> Path:
 
     base = Path(cache_dir) if cache_dir is not None else default_cache_dir().parent
     return base / "text" / f"{encoder_name}.safetensors"
+
+
+def _lock(handle) -> None:
+    """An exclusive lock on an open file, released when it closes (POSIX; elsewhere writers are not serialised)."""
+    with contextlib.suppress(ImportError):
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX)

@@ -71,3 +71,37 @@ def test_the_guard_rewrites_only_lone_surrogates_in_json_bodies():
     assert json.loads(clean_json_body(plain)) == {"data": ["wave 😀"]}
     assert clean_json_body(b'{"a": "no escapes"}') == b'{"a": "no escapes"}'
     assert clean_json_body(b"not json \\ud800") == b"not json \\ud800"
+
+
+def test_the_guard_cleans_every_json_media_type_the_framework_parses():
+    import asyncio
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from t2i_core.unicode_safety import LoneSurrogateGuard
+
+    def through_guard(content_type: bytes) -> str:
+        seen = {}
+
+        async def app(scope, receive, send):
+            message = await receive()
+            seen["body"] = message.get("body", b"")
+
+        body = json.dumps({"data": [f"clip{LONE}"]}).encode()
+        messages = iter([{"type": "http.request", "body": body, "more_body": False}])
+
+        async def receive():
+            return next(messages)
+
+        async def send(message):
+            pass
+
+        scope = {"type": "http", "method": "POST", "headers": [(b"content-type", content_type)]}
+        # a thread of its own: a browser test earlier in the session may leave an event loop running here
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(asyncio.run, LoneSurrogateGuard(app)(scope, receive, send)).result()
+        return json.loads(seen["body"])["data"][0]
+
+    for content_type in (b"application/json", b"Application/JSON; charset=utf-8", b"application/x-gradio+json"):
+        assert through_guard(content_type) == f"clip{REPLACEMENT}", content_type
+    assert through_guard(b"text/plain") == f"clip{LONE}"  # not parsed as JSON downstream: left as sent

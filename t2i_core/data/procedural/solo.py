@@ -19,7 +19,7 @@ import numpy as np
 
 from t2i_core.data.procedural.interactions import SIDES, SPEED_FACTOR, WALK_SPEED, sign, weights
 from t2i_core.data.procedural.scene import Scene
-from t2i_core.data.procedural.timeline import envelope, frames, smoothstep
+from t2i_core.data.procedural.timeline import FPS, envelope, frames, smoothstep
 
 GRAVITY = 9.81
 DIRECTIONS = ("forward", "backward", "left", "right")
@@ -101,7 +101,7 @@ def _jump_profile(n_prep: int, n_air: int, n_land: int, height: float, dip: floa
 
 
 def _flight_frames(height: float) -> int:
-    return max(6, round(2.0 * np.sqrt(2.0 * height / GRAVITY) * 30))
+    return max(6, round(2.0 * np.sqrt(2.0 * height / GRAVITY) * FPS))
 
 
 def _jumps(sc: Scene, spec: SoloSpec, p: int, count: int, height: float, travel=(0.0, 0.0),
@@ -115,7 +115,7 @@ def _jumps(sc: Scene, spec: SoloSpec, p: int, count: int, height: float, travel=
     total = per * count + frames(0.2)
     for _i in range(count):
         # Ground track: still while crouching and landing, moving in the air.
-        sc.wait(p, n_prep / 30)
+        sc.wait(p, n_prep / FPS)
         if any(travel):
             u = smoothstep(np.linspace(0, 1, n_air + 2)[1:-1])
             start = sc.xz(p)
@@ -123,8 +123,8 @@ def _jumps(sc: Scene, spec: SoloSpec, p: int, count: int, height: float, travel=
             sl = sc.append(p, start + step * u[:, None], np.full(n_air, sc.heading(p)))
             c.carry[sl.start:sl.stop + 1] = True
         else:
-            sc.wait(p, n_air / 30)
-        sc.wait(p, n_land / 30)
+            sc.wait(p, n_air / FPS)
+        sc.wait(p, n_land / FPS)
     sc.hold(p, a + total)
     sl = slice(a, a + total)
     crouch, air = _jump_profile(n_prep, n_air, n_land, height, 0.12 * b.leg)
@@ -509,7 +509,7 @@ def build_balance(sc: Scene, p: int, spec: SoloSpec) -> None:
     w = np.pad(weights(rise, hold, fall), (0, frames(0.2)))
     c.foot_raise[1 - stand, sl] += np.array([0.0, 0.32 * b.scale, 0.18 * b.scale]) * w[:, None]
     c.hip_shift[sl, 0] += sign(stand) * 0.07 * b.scale * w
-    wobble = 0.04 * np.sin(np.arange(n) / 30 * 2 * np.pi * 0.8)
+    wobble = 0.04 * np.sin(np.arange(n) / FPS * 2 * np.pi * 0.8)
     c.lean[sl] += wobble * w
     c.lock[sl] = True
     sx, sh = _shoulder(b)
@@ -637,7 +637,7 @@ def build_shadow_box(sc: Scene, p: int, spec: SoloSpec) -> None:
     sl = _span(sc, p, n)
     t = np.arange(n)
     guard_w = _hold_w(n, frames(0.3), frames(0.3))
-    c.crouch[sl] += (0.05 + 0.02 * np.sin(2 * np.pi * 1.8 * t / 30)) * b.scale * guard_w
+    c.crouch[sl] += (0.05 + 0.02 * np.sin(2 * np.pi * 1.8 * t / FPS)) * b.scale * guard_w
     c.bow[sl] += 0.12 * guard_w
     _sx, sh = _shoulder(b)
     ext = {0: np.zeros(n), 1: np.zeros(n)}

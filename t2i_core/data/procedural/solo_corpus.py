@@ -22,9 +22,10 @@ from t2i_core.data.procedural.scene import Scene
 from t2i_core.data.procedural.solo import SOLO_ACTIONS, SoloSpec, build_solo, sample_solo_spec
 from t2i_core.data.procedural.solo_captions import solo_captions
 from t2i_core.data.procedural.timeline import FPS
+from t2i_core.motion.humanml3d import HUMANML3D_FPS
 
 SOLO_VERSION = "1.0"
-MAX_FRAMES = 294            # 9.8 s at 30 fps: HumanML3D's longest clip (196 frames at 20 fps)
+MAX_FRAMES = 196 * FPS // HUMANML3D_FPS  # 9.8 s: HumanML3D's longest clip (196 frames at 20 fps)
 MIN_FRAMES = 2 * FPS        # HumanML3D's shortest clips are 2 s (40 frames at 20 fps)
 PHASE_SHARE = 0.25          # share of clips taken from the two-person phases
 PHASE_SEED_OFFSET = 1_000_003
