@@ -21,6 +21,10 @@ from t2i_core.motion.features import features_to_joints
 # Items a generator makes together for the protocol; each item's noise comes from (seed, item index), so no
 # number depends on it.
 EVALUATION_BATCH = 32
+# How generated clips draw their noise: item i's from (seed, i) since issue 22 (before: one generator per
+# batch, so the numbers depended on the batch size). Cached evaluations record it, so none made the old
+# way is reused as if current.
+GENERATION_NOISE = "per-item"
 
 
 @dataclass

@@ -34,6 +34,7 @@ from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.protocol import (
     EVALUATION_BATCH,
+    GENERATION_NOISE,
     EvalItem,
     GroundTruth,
     ProtocolSettings,
@@ -103,7 +104,8 @@ def load_source(spec: str, device: str, steps: int, guidance: float, physics: bo
 def result_payload(evaluated: dict, ground_truth: dict | None, generator: str, evaluator: Path, split: str,
                    clips: int, settings: ProtocolSettings, **extra) -> dict:
     """The JSON of one evaluated generator: its numbers at the top, then the ground truth's and the setting."""
-    return {**evaluated, "ground_truth": ground_truth, **extra, "generator": str(generator),
+    return {**evaluated, "ground_truth": ground_truth, **extra, "generation_noise": GENERATION_NOISE,
+            "generator": str(generator),
             "evaluator": str(evaluator), "split": split, "clips": clips, "settings": asdict(settings)}
 
 

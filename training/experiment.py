@@ -30,7 +30,7 @@ from t2i_core.checkpoint import CONFIG_FILE, MODEL_FILE, STATE_FILE, CheckpointE
 from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_text
 from t2i_core.models.registry import EVALUATOR, check_checkpoint
-from t2i_core.protocol import GroundTruth, ProtocolSettings, run_protocol
+from t2i_core.protocol import GENERATION_NOISE, GroundTruth, ProtocolSettings, run_protocol
 from training import train_interactor
 from training.common import resolve_device
 from training.evaluate import contrast_pairs, load_items, load_source, result_payload
@@ -211,7 +211,7 @@ def cached(path: Path, key: str, wanted: dict, compute: Callable[[], dict]) -> d
     return payload
 
 
-PROVENANCE = ("ground_truth", "generator", "evaluator", "split", "clips", "settings")
+PROVENANCE = ("ground_truth", "generator", "evaluator", "split", "clips", "settings", "generation_noise")
 
 
 def strip(payload: dict, *also: str) -> dict:
@@ -255,7 +255,8 @@ class Experiment:
 
     def record(self, arm: Arm | None) -> dict:
         """What an eval.json must carry to count as finished for these settings."""
-        return {"settings": self.settings, self.arm_key: arm.describe if arm else None}
+        return {"settings": self.settings, self.arm_key: arm.describe if arm else None,
+                "generation_noise": GENERATION_NOISE}
 
 
 def ground_truth(experiment: Experiment, out: Path, evaluation: Evaluation) -> dict:

@@ -23,7 +23,7 @@ from t2i_core.checkpoint import CheckpointError
 from t2i_core.data.layout import DataFolderError
 from t2i_core.io import atomic_write_text
 from t2i_core.models.scorer import TextMotionScorer
-from t2i_core.protocol import ProtocolSettings, run_protocol
+from t2i_core.protocol import GENERATION_NOISE, ProtocolSettings, run_protocol
 from training.common import resolve_device
 from training.evaluate import contrast_pairs, load_items, load_source
 from training.options import add_batch_option, add_device_options, add_evaluation_options
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = ProtocolSettings(replications=args.replications, mm_captions=0, seed=args.seed)
     identity = {"data": args.data.name, "split": args.split, "generator": args.generator.name,
                 "evaluator": args.evaluator.name, "max_clips": args.max_clips,
-                "replications": args.replications, "seed": args.seed}
+                "replications": args.replications, "seed": args.seed, "generation_noise": GENERATION_NOISE}
     device = str(resolve_device(args.device))
     try:
         cells = read_cells(args.out, identity)

@@ -24,7 +24,8 @@ def setup(tmp_path_factory):
 def numbers(payload: dict) -> dict:
     """The protocol's figures and their intervals, flat."""
     kept = {k: v for k, v in payload.items() if k not in ("ground_truth", "twin_accuracy", "generator", "evaluator",
-                                                          "split", "clips", "settings", "intervals")}
+                                                          "split", "clips", "settings", "intervals",
+                                                          "generation_noise")}
     return {**kept, **{f"interval_{k}": v for k, v in payload.get("intervals", {}).items()}}
 
 
@@ -38,6 +39,7 @@ def test_the_numbers_do_not_depend_on_the_batch_size(setup, tmp_path):
                               "--cache-dir", str(setup["cache"]), "--device", "cpu", "--quiet"]) == 0
         results[batch_size] = numbers(json.loads(out.read_text()))
     assert set(results[5]) >= {"r_precision", "fid", "mm_dist", "diversity", "jitter"}
+    assert json.loads(out.read_text())["generation_noise"] == "per-item"  # recorded with the numbers
     for key, value in results[5].items():
         np.testing.assert_allclose(np.asarray(value, dtype=float), np.asarray(results[32][key], dtype=float),
                                    rtol=1e-4, atol=1e-5, err_msg=key)
