@@ -47,7 +47,9 @@ class AdaptiveLayerNorm(nn.Module):
         nn.init.zeros_(self.modulation.bias)
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
-        scale, shift = self.modulation(condition)[:, None].chunk(2, dim=-1)
+        """x (N, L, dim); condition (N, dim) for the whole sequence or (N, L, dim) one per position."""
+        modulation = self.modulation(condition)
+        scale, shift = (modulation[:, None] if modulation.ndim == 2 else modulation).chunk(2, dim=-1)
         return self.norm(x) * (1 + scale) + shift
 
 
