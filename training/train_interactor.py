@@ -3,6 +3,9 @@
     python -m training.train_interactor --data DIR --config small --out CKPT_DIR [--steps 20000]
     torchrun --nproc_per_node=N -m training.train_interactor ...        (DistributedDataParallel)
 
+Reaction samples (``--reaction-prob``: one person given clean) and prefix samples (``--prefix-prob``: the
+first frames of both persons given clean, for scenes) are given at timestep 0 and left out of the loss.
+
 Stage 2 of the paper (fine-tuning on real + synthetic data):
     python -m training.train_interactor --data REAL:0.5 --data SYNTH:0.5 --init-from STAGE1_DIR \
         --lr 5e-6 --out CKPT_DIR

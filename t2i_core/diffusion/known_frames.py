@@ -25,10 +25,11 @@ from dataclasses import dataclass
 import torch
 
 from t2i_core.diffusion.ddim import DDIMScheduler
+from t2i_core.diffusion.given_person import METHODS  # the same two ways as for a given person
 from t2i_core.diffusion.guidance import ModelFn
 from t2i_core.diffusion.sampling import FINAL_TIMESTEP
 
-METHODS = ("trained", "inpaint")
+__all__ = ["METHODS", "KnownFrames", "shared_prefix"]
 
 
 @dataclass
