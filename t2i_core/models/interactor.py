@@ -15,13 +15,19 @@ guidance is simply a caption whose words are all masked out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
 from t2i_core.models.attention import Attention
-from t2i_core.models.layers import AdaptiveLayerNorm, FeedForward, SinusoidalPositions, timestep_embedding
+from t2i_core.models.layers import (
+    AdaptiveLayerNorm,
+    FeedForward,
+    SinusoidalPositions,
+    TokenConditions,
+    timestep_embedding,
+)
 
 CONDITIONINGS = ("word", "sentence")
 HEADS = ("linear", "conv")
@@ -204,7 +210,10 @@ class InterActor(nn.Module):
         keep = (~drop_text).to(x.dtype)[:, None]
         if self.config.conditioning == "sentence":
             sentence = (self.sentence_in(pooled) * keep).repeat(persons, 1)
-            condition2 = condition2 + (sentence[:, None] if condition2.ndim == 3 else sentence)
+            if isinstance(condition2, TokenConditions):
+                condition2 = replace(condition2, values=condition2.values + sentence[condition2.rows])
+            else:
+                condition2 = condition2 + sentence
             word_tokens = word_keys = None
         else:
             word_tokens = torch.cat([self.null_word.expand(batch, 1, -1), self.word_in(words)], dim=1)
@@ -226,8 +235,9 @@ class InterActor(nn.Module):
         out = out.view(persons, batch, tokens * step, -1).transpose(0, 1)[:, :, :frames]
         return (out, maps) if need_weights else out
 
-    def _time_condition(self, timesteps, batch: int, persons: int, frames: int, pad: int) -> torch.Tensor:
-        """The AdaLN condition of the timesteps: (P * B, dim), or (P * B, tokens, dim) for per-frame ones."""
+    def _time_condition(self, timesteps, batch: int, persons: int, frames: int, pad: int
+                        ) -> torch.Tensor | TokenConditions:
+        """The AdaLN condition of the timesteps: (P * B, dim), or ``TokenConditions`` for per-frame ones."""
         dim = self.config.latent_dim
         if timesteps.ndim == 3:
             if timesteps.shape != (batch, persons, frames):
@@ -235,9 +245,13 @@ class InterActor(nn.Module):
                                  f"got {tuple(timesteps.shape)}")
             per_token = torch.nn.functional.pad(timesteps, (0, pad)).view(batch, persons, -1,
                                                                           self.config.frames_per_token).amax(-1)
-            tokens = per_token.shape[-1]
-            embedded = self.time_mlp(timestep_embedding(per_token.transpose(0, 1).reshape(-1), dim))
-            return embedded.view(persons * batch, tokens, dim)
+            per_row = per_token.transpose(0, 1).reshape(persons * batch, -1)  # rows as the person-stacked batch
+            # a row's tokens take one or two timesteps (t, and 0 where given): embed each (row, timestep) once
+            span = int(per_row.max()) + 1
+            row_ids = torch.arange(per_row.shape[0], device=per_row.device)[:, None]
+            keys, index = torch.unique(row_ids * span + per_row, return_inverse=True)
+            values = self.time_mlp(timestep_embedding(keys % span, dim))
+            return TokenConditions(values, index, torch.div(keys, span, rounding_mode="floor"))
         if timesteps.ndim == 2:
             return self.time_mlp(timestep_embedding(timesteps.transpose(0, 1).reshape(persons * batch), dim))
         # one timestep for both: embed once (the same numbers as before per-person timesteps existed)
