@@ -1,13 +1,19 @@
 """Scenes of several prompts: seams, per-segment text match, and time (issue 25).
 
     python benchmarks/bench_scene.py --data DIR [--scenes 8] [--max-seconds 4] [--steps 50]
+    python benchmarks/bench_scene.py --data DIR --checkpoint OUT/inpaint --prefix-checkpoint OUT/prefix
 
 Scenes are made of 3 test-split captions each (consecutive clips of ``--data``'s test split), every
-segment as long as its clip (capped at ``--max-seconds``, at least 1 s). Three ways to join them:
+segment as long as its clip (capped at ``--max-seconds``, at least 1 s). The ways to join them, all on the
+same scenes and seeds:
 
 - naive: each segment generated alone (its own canonical frame, at the origin) and concatenated;
 - inpaint: ``t2i_core.editing.generate_scene`` without the seam blend (inpainting along time only);
-- inpaint+blend: ``generate_scene`` as the app and the CLI run it.
+- inpaint+blend: ``generate_scene`` as the app and the CLI run it;
+- with ``--prefix-checkpoint`` (a checkpoint trained with ``--prefix-prob``, e.g. by
+  ``training.prefix_comparison``, whose other arm is ``--checkpoint``): prefix and prefix+blend, its
+  scenes continued from the prefix fed clean (``KnownFrames`` "trained"), and, on its weights, naive and
+  inpaint too, so the method and the training can be told apart.
 
 Printed per way: mean joint acceleration (m/s^2) in the 5 frames around each seam (the seam frame and two
 either side) against inside the segments (the rest), their ratio (aim: within 1.5x), the largest root
@@ -16,7 +22,8 @@ root's acceleration there, in cm; aim: no jump over 2 cm), and the per-segment R
 evaluator (``--evaluator``, default ``assets/evaluator``; each segment re-canonicalised and ranked among
 all segments of the run) against the same captions generated alone. The measured sampling runs with
 physical guidance off, so the seams are the sampler's own. Last, the time of a 30-s, 3-segment scene
-with the app's defaults (DDIM-50, guidance 3.5, physical guidance on), median of ``--runs``.
+with the app's defaults (DDIM-50, guidance 3.5, physical guidance on), median of ``--runs``, for each
+checkpoint as the app would run it.
 """
 
 from __future__ import annotations
@@ -87,10 +94,51 @@ def segment_crops(features: np.ndarray, ranges: list[tuple[int, int]]) -> list[n
     return [recanonicalize(features[:, a:b]) for a, b in ranges]
 
 
+def load(checkpoint: Path, device: str, known_frames: str | None = None) -> Text2InteractPipeline:
+    """The checkpoint's pipeline; ``known_frames`` checked against what its config says it was trained for."""
+    pipe = Text2InteractPipeline.from_pretrained(checkpoint, device=device)
+    if known_frames == "trained" and pipe.known_frames != "trained":
+        raise SystemExit(f"--prefix-checkpoint {checkpoint} was not trained with prefixes (training.prefix_prob "
+                         "is 0 in its config.json): train it with --prefix-prob, e.g. by training.prefix_comparison")
+    return pipe
+
+
+def scene_of(story: list[tuple[str, float]], seed: int, steps: int):
+    return parse_scene({"segments": [{"prompt": p, "seconds": sec} for p, sec in story], "seed": seed,
+                        "steps": steps, "physics": False})
+
+
+def joins(pipe: Text2InteractPipeline, scene, ways: list[tuple[str, str | None, bool]]) -> dict[str, tuple]:
+    """{way: (features, frame ranges)} of ``scene`` made each way: (name, known-frames method or None for
+    naive, blend)."""
+    out, chosen = {}, pipe.known_frames
+    try:
+        for name, method, blend in ways:
+            if method is None:  # the seeds generate_scene gives each segment
+                alone = [pipe(seg.prompt, seconds=seg.seconds, seed=scene.seed + k, steps=scene.steps).features[0]
+                         for k, seg in enumerate(scene.segments)]
+                out[name] = (np.concatenate(alone, axis=1), scene.frame_ranges())
+                continue
+            pipe.known_frames = method
+            motion = generate_scene(pipe, scene, blend=blend)
+            out[name] = (motion.features, motion.frame_ranges())
+    finally:
+        pipe.known_frames = chosen
+    return out
+
+
+BASE_WAYS = [("naive (alone)", None, False), ("inpaint", "inpaint", False), ("inpaint+blend", "inpaint", True)]
+PREFIX_WAYS = [("P: naive", None, False), ("P: inpaint", "inpaint", False), ("P: prefix", "trained", False),
+               ("P: prefix+blend", "trained", True)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, required=True, help="a built data set with a test split")
-    parser.add_argument("--checkpoint", type=Path, default=REPO / "assets" / "interactor")
+    parser.add_argument("--checkpoint", type=Path, default=REPO / "assets" / "interactor",
+                        help="the checkpoint of the naive and inpainting rows")
+    parser.add_argument("--prefix-checkpoint", type=Path, default=None,
+                        help="a checkpoint trained with --prefix-prob: adds the rows marked P:")
     parser.add_argument("--evaluator", type=Path, default=REPO / "assets" / "evaluator")
     parser.add_argument("--scenes", type=int, default=8)
     parser.add_argument("--max-seconds", type=float, default=4.0, help="cap on a segment's length (CPU time)")
@@ -99,21 +147,19 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     print(f"device: {args.device}, torch threads: {torch.get_num_threads()}")
-    pipe = Text2InteractPipeline.from_pretrained(args.checkpoint, device=args.device)
+    pipes = {"": load(args.checkpoint, args.device)}
+    if args.prefix_checkpoint is not None:
+        pipes["P"] = load(args.prefix_checkpoint, args.device, "trained")
     scorer = TextMotionScorer.from_pretrained(args.evaluator, device=args.device)
     stories = test_segments(args.data, args.scenes, args.max_seconds)
 
     started = time.perf_counter()
-    made: dict[str, list] = {"naive": [], "inpaint": [], "inpaint+blend": []}
+    made: dict[str, list] = {}
     for s, story in enumerate(stories):
-        scene = parse_scene({"segments": [{"prompt": p, "seconds": sec} for p, sec in story], "seed": s,
-                             "steps": args.steps, "physics": False})
-        alone = [pipe(seg.prompt, seconds=seg.seconds, seed=scene.seed + k, steps=args.steps).features[0]
-                 for k, seg in enumerate(scene.segments)]  # the seeds generate_scene gives each segment
-        made["naive"].append((np.concatenate(alone, axis=1), scene.frame_ranges()))
-        for name, blend in (("inpaint", False), ("inpaint+blend", True)):
-            motion = generate_scene(pipe, scene, blend=blend)
-            made[name].append((motion.features, motion.frame_ranges()))
+        scene = scene_of(story, s, args.steps)
+        for key, pipe in pipes.items():
+            for name, figures in joins(pipe, scene, PREFIX_WAYS if key else BASE_WAYS).items():
+                made.setdefault(name, []).append(figures)
         print(f"scene {s + 1}/{len(stories)} done ({time.perf_counter() - started:.0f} s)", flush=True)
 
     captions = [p for story in stories for p, _ in story]
@@ -121,28 +167,31 @@ def main() -> None:
     group = min(R_PRECISION_GROUP, len(captions))
     print(f"\n{len(stories)} scenes x {SEGMENTS} segments of test captions ({args.data.name}), DDIM-{args.steps}, "
           f"guidance {DEFAULT_GUIDANCE}, physical guidance off; R-precision among {group} segments")
-    print(f"{'join':<14} {'seam acc':>9} {'inside acc':>10} {'ratio':>6} {'root step cm':>12} "
+    print(f"checkpoint: {args.checkpoint}" + (f"; P: {args.prefix_checkpoint}" if args.prefix_checkpoint else ""))
+    print(f"{'join':<16} {'seam acc':>9} {'inside acc':>10} {'ratio':>6} {'root step cm':>12} "
           f"{'root jump cm':>12} {'R@1':>5} {'R@3':>5}")
     for name, scenes in made.items():
         figures = seam_figures(scenes)
         crops = [crop for features, ranges in scenes for crop in segment_crops(features, ranges)]
         r = r_precision(texts, embed_motions(scorer, crops), top_k=3, group=group)
-        label = name if name != "naive" else "naive (alone)"
-        print(f"{label:<14} {figures['seam']:9.2f} {figures['inside']:10.2f} {figures['ratio']:6.2f} "
+        print(f"{name:<16} {figures['seam']:9.2f} {figures['inside']:10.2f} {figures['ratio']:6.2f} "
               f"{figures['root_step_cm']:12.1f} {figures['root_jump_cm']:12.1f} {r[0]:5.2f} {r[2]:5.2f}")
-    print("(naive's segments are the captions generated alone: its R-precision is the 'alone' reference)")
+    print("(a naive row's segments are the captions generated alone: its R-precision is that checkpoint's "
+          "'alone' reference)")
 
     if args.runs:
         scene = parse_scene({"segments": [{"prompt": p, "seconds": 10} for p, _ in stories[0]], "seed": 0})
-        pipe("warm up", seconds=2, steps=5)
-        times = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            generate_scene(pipe, scene, physics=DEFAULT_PHYSICS)
-            times.append(time.perf_counter() - start)
-        print(f"\n30-s scene of 3 segments, app defaults (DDIM-{DEFAULT_STEPS}, guidance {DEFAULT_GUIDANCE}, "
-              f"physical guidance {'on' if DEFAULT_PHYSICS else 'off'}): {statistics.median(times):.1f} s "
-              f"(median of {args.runs}; runs {', '.join(f'{t:.1f}' for t in times)})")
+        for key, pipe in pipes.items():
+            pipe("warm up", seconds=2, steps=5)
+            times = []
+            for _ in range(args.runs):
+                start = time.perf_counter()
+                generate_scene(pipe, scene, physics=DEFAULT_PHYSICS)
+                times.append(time.perf_counter() - start)
+            print(f"\n{key or 'checkpoint'} ({pipe.known_frames}): 30-s scene of 3 segments, app defaults "
+                  f"(DDIM-{DEFAULT_STEPS}, guidance {DEFAULT_GUIDANCE}, physical guidance "
+                  f"{'on' if DEFAULT_PHYSICS else 'off'}): {statistics.median(times):.1f} s "
+                  f"(median of {args.runs}; runs {', '.join(f'{t:.1f}' for t in times)})")
 
 
 if __name__ == "__main__":

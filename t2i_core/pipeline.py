@@ -25,6 +25,7 @@ from t2i_core.diffusion import sampling
 from t2i_core.diffusion.ddim import DDIMScheduler
 from t2i_core.diffusion.given_person import GivenPerson
 from t2i_core.diffusion.guidance import DEFAULT_GUIDANCE_SCALE, tile_batch
+from t2i_core.diffusion.known_frames import METHODS as KNOWN_FRAMES_METHODS
 from t2i_core.diffusion.known_frames import KnownFrames
 from t2i_core.models.interactor import InterActor
 from t2i_core.models.registry import INTERACTOR, NORMALIZATION_FILE, load_checkpoint, save_checkpoint
@@ -87,11 +88,24 @@ class GenerationResult:
     attention: AttentionMaps | None = None
 
 
+def trained_with_prefixes(payload: dict) -> bool:
+    """Whether a checkpoint's training gave clean prefix frames (``training.prefix_prob`` > 0 in config.json)."""
+    training = payload.get("training") or {}
+    return float(training.get("prefix_prob") or 0.0) > 0.0
+
+
 class Text2InteractPipeline:
+    """``known_frames``: how ``inpaint`` conditions on known frames, ``"trained"`` (a checkpoint trained
+    with clean prefixes: ``from_pretrained`` picks it from its config.json) or ``"inpaint"``."""
+
     def __init__(self, model: InterActor, scheduler: DDIMScheduler, text_encoder: TextEncoder,
-                 mean: torch.Tensor, std: torch.Tensor, device: str | torch.device = "cpu"):
+                 mean: torch.Tensor, std: torch.Tensor, device: str | torch.device = "cpu",
+                 known_frames: str = "inpaint"):
         if text_encoder.name != model.config.text_encoder:
             raise ValueError(f"model reads {model.config.text_encoder!r} tokens, got encoder {text_encoder.name!r}")
+        if known_frames not in KNOWN_FRAMES_METHODS:
+            raise ValueError(f"known_frames {known_frames!r}; accepted: {', '.join(KNOWN_FRAMES_METHODS)}")
+        self.known_frames = known_frames
         self.device = torch.device(device)
         self.model = model.eval().to(self.device)
         self.scheduler, self.text_encoder = scheduler, text_encoder
@@ -105,7 +119,8 @@ class Text2InteractPipeline:
         model, stats = checkpoint.model, checkpoint.tensors[NORMALIZATION_FILE]
         scheduler = DDIMScheduler.of_checkpoint(folder)
         encoder = text_encoder or build_text_encoder(model.config.text_encoder, device=device)
-        return cls(model, scheduler, encoder, stats["mean"], stats["std"], device)
+        method = "trained" if trained_with_prefixes(checkpoint.payload) else "inpaint"
+        return cls(model, scheduler, encoder, stats["mean"], stats["std"], device, known_frames=method)
 
     def save_pretrained(self, folder: str | Path, **extra) -> Path:
         stats = {"mean": self.mean.float(), "std": self.std.float()}
@@ -345,8 +360,9 @@ class Text2InteractPipeline:
                 guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, callback=None,
                 physics: Physics = False) -> np.ndarray:
         """A pair (2, T, 262), un-normalised, equal to ``features`` (2, T, 262) exactly where ``known``
-        (2, T) is True and generated for ``prompt`` elsewhere (``diffusion.known_frames``). The motion is
-        in the model's canonical frame; ``t2i_core.editing`` builds scenes and edits on this."""
+        (2, T) is True and generated for ``prompt`` elsewhere (``diffusion.known_frames``, by the pipeline's
+        ``known_frames`` method). The motion is in the model's canonical frame; ``t2i_core.editing`` builds
+        scenes and edits on this."""
         self.check_inputs(prompt, SECONDS_RANGE[0], 1, guidance_scale, steps)
         persons, frames = self.model.config.persons, np.shape(features)[1]
         if np.shape(features) != (persons, frames, FEATURE_DIM) or not np.isfinite(features).all():
@@ -359,7 +375,7 @@ class Text2InteractPipeline:
         features = np.asarray(features, dtype=np.float32)
         known = np.asarray(known, dtype=bool)
         clean = (torch.from_numpy(features).to(self.device) - self.mean) / self.std
-        given = KnownFrames(clean[None], torch.from_numpy(known)[None], seeds=[int(seed)])
+        given = KnownFrames(clean[None], torch.from_numpy(known)[None], seeds=[int(seed)], method=self.known_frames)
         x0, _ = self.denoise(self.prepare_noise([int(seed)], [frames]), self.encode_prompt([prompt]),
                              self.frame_mask([frames]), guidance_scale, int(steps), 0.0, int(seed), callback=callback,
                              given=given, physics=physics)

@@ -171,3 +171,36 @@ def test_the_named_steps_compose_into_a_generation(pipe):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="lengths must be 15 to"):
         pipe.check_lengths([3])
+
+
+def test_a_prefix_trained_checkpoint_continues_from_its_prefix_fed_clean_and_keeps_it_exactly(
+        checkpoint, pipe, encoder, tmp_path):
+    assert pipe.known_frames == "inpaint"  # a checkpoint trained without prefixes inpaints
+    trained_folder = pipe.save_pretrained(tmp_path / "prefix", training={"prefix_prob": 0.3, "reaction_prob": 0.2})
+    trained = Text2InteractPipeline.from_pretrained(trained_folder, text_encoder=encoder)
+    assert trained.known_frames == "trained"
+    given = pipe("two people shake hands", seconds=2, seed=1, steps=2).features[0]  # (2, 60, 262)
+    known = np.zeros((2, 60), dtype=bool)
+    known[:, :21] = True
+    calls = []
+    forward = trained.model.forward
+
+    def spy(x, timesteps, *args, **kwargs):
+        calls.append((x[:1].clone(), timesteps[:1].clone()))
+        return forward(x, timesteps, *args, **kwargs)
+
+    trained.model.forward = spy
+    out = trained.inpaint(given, known, "they walk away", seed=3, steps=3)
+    assert out.shape == given.shape and np.array_equal(out[known], given[known])  # the prefix, exactly
+    assert not np.allclose(out[:, 21:], given[:, 21:])                            # the rest is generated
+    clean = (torch.from_numpy(given) - pipe.mean) / pipe.std
+    assert len(calls) == 3
+    for x, timesteps in calls:  # every step saw the prefix clean, at timestep 0 frame by frame
+        assert timesteps.shape == (1, 2, 60) and (timesteps[0, :, :21] == 0).all() and (timesteps[0, :, 21:] > 0).all()
+        assert torch.equal(x[0, :, :21], clean[:, :21])
+    inpainted = Text2InteractPipeline.from_pretrained(trained_folder, text_encoder=encoder)
+    inpainted.known_frames = "inpaint"  # the same weights inpainting: another result, the same kept prefix
+    other = inpainted.inpaint(given, known, "they walk away", seed=3, steps=3)
+    assert np.array_equal(other[known], given[known]) and not np.allclose(other, out)
+    with pytest.raises(ValueError, match="known_frames 'clean'; accepted: trained, inpaint"):
+        Text2InteractPipeline(pipe.model, pipe.scheduler, encoder, pipe.mean, pipe.std, known_frames="clean")

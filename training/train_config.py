@@ -42,6 +42,13 @@ class InterActorTraining:
     # person (1 or 2 at random) is given clean, with timestep 0, and only the other is noised and
     # supervised, so one checkpoint generates pairs and reactions p(x2 | x1, text).
     reaction_prob: float = 0.0
+    # Prefix training (scene continuation): with this probability a sample's first k frames of both
+    # persons, k drawn uniformly from [prefix_min_frames, prefix_max_frames] (at most half the clip),
+    # are given clean, with timestep 0, and only the rest is noised and supervised; a checkpoint trained
+    # so continues a scene from its last frames fed clean rather than inpainted (``known_frames``).
+    prefix_prob: float = 0.0
+    prefix_min_frames: int = 6
+    prefix_max_frames: int = 60
     max_frames: int = 300
     eval_every: int = 2000
     eval_clips: int = 64
@@ -103,8 +110,15 @@ class TrainConfig:
     def __post_init__(self):
         if self.model is not None and self.model not in CONFIGS:
             raise ValueError(f"unknown model config {self.model!r}; accepted: {', '.join(sorted(CONFIGS))}")
-        if not 0.0 <= self.training.reaction_prob <= 1.0:
-            raise ValueError(f"--reaction-prob must lie in [0, 1], got {self.training.reaction_prob}")
+        training = self.training
+        if not 0.0 <= training.reaction_prob <= 1.0:
+            raise ValueError(f"--reaction-prob must lie in [0, 1], got {training.reaction_prob}")
+        if not 0.0 <= training.prefix_prob <= 1.0:
+            raise ValueError(f"--prefix-prob must lie in [0, 1], got {training.prefix_prob}")
+        if not 1 <= training.prefix_min_frames <= training.prefix_max_frames < training.max_frames:
+            raise ValueError(f"the prefix lengths must satisfy 1 <= --prefix-min-frames <= --prefix-max-frames < "
+                             f"--max-frames ({training.max_frames}); got {training.prefix_min_frames} and "
+                             f"{training.prefix_max_frames}")
         if not self.data:
             raise ValueError("a training run needs at least one --data folder")
 

@@ -3,6 +3,9 @@
     python -m training.train_interactor --data DIR --config small --out CKPT_DIR [--steps 20000]
     torchrun --nproc_per_node=N -m training.train_interactor ...        (DistributedDataParallel)
 
+Reaction samples (``--reaction-prob``: one person given clean) and prefix samples (``--prefix-prob``: the
+first frames of both persons given clean, for scenes) are given at timestep 0 and left out of the loss.
+
 Stage 2 of the paper (fine-tuning on real + synthetic data):
     python -m training.train_interactor --data REAL:0.5 --data SYNTH:0.5 --init-from STAGE1_DIR \
         --lr 5e-6 --out CKPT_DIR
@@ -265,6 +268,16 @@ def reaction_rows(batch: int, t: torch.Tensor, prob: float, device, persons: int
     return given, torch.where(given, torch.zeros_like(t)[:, None], t[:, None])
 
 
+def prefix_rows(lengths: torch.Tensor, frames: int, prob: float, shortest: int, longest: int) -> torch.Tensor:
+    """(B, frames) bool: the clean prefix of each sample (both persons), none in most. A sample has one with
+    probability ``prob``, of k frames drawn uniformly from [shortest, longest], at most half its own length."""
+    batch, device = lengths.shape[0], lengths.device
+    has = torch.rand(batch, device=device) < prob
+    k = torch.randint(shortest, longest + 1, (batch,), device=device)
+    k = torch.minimum(k, lengths // 2) * has
+    return torch.arange(frames, device=device)[None] < k[:, None]
+
+
 class Trainer:
     """One run: built from a settled config (every input checked), then ``run()`` to the last step."""
 
@@ -363,13 +376,19 @@ class Trainer:
         t = torch.randint(0, self.scheduler.config.num_train_timesteps, (x0.shape[0],), device=device)
         noisy = self.scheduler.add_noise(x0, torch.randn_like(x0), t)
         drop = drop_condition_mask(x0.shape[0], settings.text_dropout, device=device)
-        given, person_t = reaction_rows(x0.shape[0], t, settings.reaction_prob, device, x0.shape[1])
-        noisy = torch.where(given[:, :, None, None], x0, noisy)
+        given, timesteps = reaction_rows(x0.shape[0], t, settings.reaction_prob, device, x0.shape[1])
+        known = given[:, :, None].expand(-1, -1, longest)
+        if settings.prefix_prob:  # (no draw otherwise: a run without prefixes keeps its random stream)
+            prefix = prefix_rows(batch["length"].to(device), longest, settings.prefix_prob,
+                                 settings.prefix_min_frames, settings.prefix_max_frames)
+            known = known | prefix[:, None]
+            timesteps = torch.where(known, torch.zeros_like(t)[:, None, None], t[:, None, None])  # per frame
+        noisy = torch.where(known[..., None], x0, noisy)
         with self.autocast:
-            pred = self.net(noisy, person_t, words, word_mask, pooled, frame_mask, drop)
-        # the given person is known: its "prediction" is the truth, so it adds no error and the
-        # interaction terms compare the other person against its real partner
-        pred = torch.where(given[:, :, None, None], x0, pred.float())
+            pred = self.net(noisy, timesteps, words, word_mask, pooled, frame_mask, drop)
+        # given entries (a person, a prefix) are known: their "prediction" is the truth, so they add no
+        # error, and the other frames are compared against their real partner and their real past
+        pred = torch.where(known[..., None], x0, pred.float())
         loss, terms = self.criterion(pred, x0, frame_mask, t)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -495,6 +514,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=defaults.lr)
     p.add_argument("--reaction-prob", type=float, default=defaults.reaction_prob,
                    help="probability that one person of a sample is given clean (reaction training)")
+    p.add_argument("--prefix-prob", type=float, default=defaults.prefix_prob,
+                   help="probability that a sample's first frames (both persons) are given clean and left out of "
+                        "the loss (prefix training: scenes then continue from clean frames, not inpainting)")
+    p.add_argument("--prefix-min-frames", type=int, default=defaults.prefix_min_frames,
+                   help=f"shortest clean prefix in frames (default {defaults.prefix_min_frames})")
+    p.add_argument("--prefix-max-frames", type=int, default=defaults.prefix_max_frames,
+                   help=f"longest clean prefix in frames, at most half the clip (default {defaults.prefix_max_frames})")
     p.add_argument("--ema-decay", type=float, default=defaults.ema_decay)
     p.add_argument("--loss-weight", action="append", metavar="TERM=WEIGHT",
                    help="set a LossConfig weight (e.g. --loss-weight vc=30), repeatable")

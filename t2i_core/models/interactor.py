@@ -15,13 +15,19 @@ guidance is simply a caption whose words are all masked out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import nn
 
 from t2i_core.models.attention import Attention
-from t2i_core.models.layers import AdaptiveLayerNorm, FeedForward, SinusoidalPositions, timestep_embedding
+from t2i_core.models.layers import (
+    AdaptiveLayerNorm,
+    FeedForward,
+    SinusoidalPositions,
+    TokenConditions,
+    timestep_embedding,
+)
 
 CONDITIONINGS = ("word", "sentence")
 HEADS = ("linear", "conv")
@@ -178,7 +184,9 @@ class InterActor(nn.Module):
         """Predict normalised x0.
 
         x (B, P, T, 262) noisy normalised motion, P = ``config.persons``; timesteps (B,), or (B, P)
-        for one timestep per person (a person given clean, as in reaction generation, has timestep 0);
+        for one timestep per person (a person given clean, as in reaction generation, has timestep 0),
+        or (B, P, T) one per frame (frames given clean, as a scene's prefix, have timestep 0): a motion
+        token takes the largest of its frames', so it is at 0 only when all its frames are given;
         words (B, L, text_dim) with word_mask (B, L); pooled (B, text_dim); frame_mask (B, T); drop_text (B,) bool marks
         samples whose caption is dropped (classifier-free guidance).
         Returns x0 (B, P, T, 262) and, with ``need_weights``, a list per block of maps over
@@ -198,14 +206,14 @@ class InterActor(nn.Module):
         if drop_text is None:
             drop_text = torch.zeros(batch, dtype=torch.bool, device=x.device)
         # one timestep per row of the person-stacked batch: rows [0, B) person 1, [B, 2B) person 2
-        if timesteps.ndim == 2:
-            condition2 = self.time_mlp(timestep_embedding(timesteps.transpose(0, 1).reshape(persons * batch),
-                                                          self.config.latent_dim))
-        else:  # one timestep for both: embed once (the same numbers as before per-person timesteps existed)
-            condition2 = self.time_mlp(timestep_embedding(timesteps, self.config.latent_dim)).repeat(persons, 1)
+        condition2 = self._time_condition(timesteps, batch, persons, frames, pad)
         keep = (~drop_text).to(x.dtype)[:, None]
         if self.config.conditioning == "sentence":
-            condition2 = condition2 + (self.sentence_in(pooled) * keep).repeat(persons, 1)
+            sentence = (self.sentence_in(pooled) * keep).repeat(persons, 1)
+            if isinstance(condition2, TokenConditions):
+                condition2 = replace(condition2, values=condition2.values + sentence[condition2.rows])
+            else:
+                condition2 = condition2 + sentence
             word_tokens = word_keys = None
         else:
             word_tokens = torch.cat([self.null_word.expand(batch, 1, -1), self.word_in(words)], dim=1)
@@ -226,3 +234,25 @@ class InterActor(nn.Module):
         out = self.motion_out(normed, token_mask2) if self.config.head == "conv" else self.motion_out(normed)
         out = out.view(persons, batch, tokens * step, -1).transpose(0, 1)[:, :, :frames]
         return (out, maps) if need_weights else out
+
+    def _time_condition(self, timesteps, batch: int, persons: int, frames: int, pad: int
+                        ) -> torch.Tensor | TokenConditions:
+        """The AdaLN condition of the timesteps: (P * B, dim), or ``TokenConditions`` for per-frame ones."""
+        dim = self.config.latent_dim
+        if timesteps.ndim == 3:
+            if timesteps.shape != (batch, persons, frames):
+                raise ValueError(f"per-frame timesteps must be ({batch}, {persons}, {frames}), "
+                                 f"got {tuple(timesteps.shape)}")
+            per_token = torch.nn.functional.pad(timesteps, (0, pad)).view(batch, persons, -1,
+                                                                          self.config.frames_per_token).amax(-1)
+            per_row = per_token.transpose(0, 1).reshape(persons * batch, -1)  # rows as the person-stacked batch
+            # a row's tokens take one or two timesteps (t, and 0 where given): embed each (row, timestep) once
+            span = int(per_row.max()) + 1
+            row_ids = torch.arange(per_row.shape[0], device=per_row.device)[:, None]
+            keys, index = torch.unique(row_ids * span + per_row, return_inverse=True)
+            values = self.time_mlp(timestep_embedding(keys % span, dim))
+            return TokenConditions(values, index, torch.div(keys, span, rounding_mode="floor"))
+        if timesteps.ndim == 2:
+            return self.time_mlp(timestep_embedding(timesteps.transpose(0, 1).reshape(persons * batch), dim))
+        # one timestep for both: embed once (the same numbers as before per-person timesteps existed)
+        return self.time_mlp(timestep_embedding(timesteps, dim)).repeat(persons, 1)

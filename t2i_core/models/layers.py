@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -36,6 +37,17 @@ def timestep_embedding(timesteps: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cat([torch.cos(angles), torch.sin(angles)], dim=-1)
 
 
+@dataclass(frozen=True)
+class TokenConditions:
+    """Conditioning vectors per token that take few distinct values (a prefix at timestep 0, the rest at t):
+    ``values`` (K, dim), ``index`` (N, L) the value of each token, ``rows`` (K,) the sequence each value
+    belongs to. A modulation is then computed K times rather than N * L times."""
+
+    values: torch.Tensor
+    index: torch.Tensor
+    rows: torch.Tensor
+
+
 class AdaptiveLayerNorm(nn.Module):
     """LayerNorm whose scale and shift come from the conditioning vector (zero-initialised)."""
 
@@ -46,8 +58,13 @@ class AdaptiveLayerNorm(nn.Module):
         nn.init.zeros_(self.modulation.weight)
         nn.init.zeros_(self.modulation.bias)
 
-    def forward(self, x: torch.Tensor, condition: torch.Tensor) -> torch.Tensor:
-        scale, shift = self.modulation(condition)[:, None].chunk(2, dim=-1)
+    def forward(self, x: torch.Tensor, condition: torch.Tensor | TokenConditions) -> torch.Tensor:
+        """x (N, L, dim); condition (N, dim) for the whole sequence, or ``TokenConditions`` one per position."""
+        if isinstance(condition, TokenConditions):
+            modulation = self.modulation(condition.values)[condition.index]
+        else:
+            modulation = self.modulation(condition)[:, None]
+        scale, shift = modulation.chunk(2, dim=-1)
         return self.norm(x) * (1 + scale) + shift
 
 

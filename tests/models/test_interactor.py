@@ -71,6 +71,25 @@ def test_per_person_timesteps():
     assert (clean_first - same)[:, 0].abs().max() > 1e-4 and (clean_first - same)[:, 1].abs().max() > 1e-5
 
 
+@pytest.mark.parametrize("conditioning", ["word", "sentence"])
+def test_per_frame_timesteps_give_each_token_its_own_and_a_token_is_clean_only_when_all_its_frames_are(conditioning):
+    model = randomize(InterActor(InterActorConfig(**TINY, frames_per_token=3, head="conv", conditioning=conditioning)))
+    x, t, words, word_mask, pooled, frames = inputs(frames=31)  # 31 frames: the last token is padded
+    frames = frames[:, :31]
+    same = model(x, t, words, word_mask, pooled, frames)
+    per_frame = t[:, None, None].expand(-1, 2, 31)
+    assert torch.allclose(model(x, per_frame, words, word_mask, pooled, frames), same, atol=1e-5)
+    prefix = per_frame.clone()
+    prefix[:, :, :9] = 0  # three whole tokens given clean
+    with_prefix = model(x, prefix, words, word_mask, pooled, frames)
+    assert (with_prefix - same).abs().amax() > 1e-4
+    partial = prefix.clone()
+    partial[:, :, 9:11] = 0  # two of the fourth token's three frames: that token stays noisy
+    assert torch.allclose(model(x, partial, words, word_mask, pooled, frames), with_prefix, atol=1e-6)
+    with pytest.raises(ValueError, match=r"per-frame timesteps must be \(2, 2, 31\)"):
+        model(x, per_frame[:, :, :30], words, word_mask, pooled, frames)
+
+
 def test_text_changes_the_output_and_dropping_it_removes_it():
     model = randomize(InterActor(InterActorConfig(**TINY)))
     x, t, words, word_mask, pooled, frames = inputs()

@@ -20,7 +20,8 @@ def a_config(tmp_path: Path) -> TrainConfig:
     return TrainConfig(data=(DataRoot(tmp_path / "real", 0.5), DataRoot(tmp_path / "synthetic", 0.25)),
                        model="tiny", conditioning="sentence", stats=str(tmp_path / "stats.npz"),
                        loss=build_loss("distance_map", ["vc=30"], ["ro"]),
-                       training=InterActorTraining(steps=7, lr=2e-4, batch_size=4, eval_every=0, seed=3),
+                       training=InterActorTraining(steps=7, lr=2e-4, batch_size=4, eval_every=0, seed=3,
+                                                   prefix_prob=0.25, prefix_min_frames=9, prefix_max_frames=30),
                        max_clips=5)
 
 
@@ -29,6 +30,7 @@ def test_the_record_reads_back_as_the_same_config(tmp_path):
     assert TrainConfig.from_record(config.record()) == config
     record = config.record()  # config.json keeps its keys: training, loss, data, init_from
     assert record["training"]["lr"] == 2e-4 and record["loss"]["vc"] == 30 and record["loss"]["ro"] == 0
+    assert record["training"]["prefix_prob"] == 0.25 and record["training"]["prefix_max_frames"] == 30
     assert record["data"] == [{"path": str(tmp_path / "real"), "ratio": 0.5},
                               {"path": str(tmp_path / "synthetic"), "ratio": 0.25}]
 
@@ -54,6 +56,10 @@ def test_the_command_line_parses_back_to_the_config(tmp_path):
 def test_bad_settings_are_refused_with_what_is_accepted(tmp_path):
     with pytest.raises(ValueError, match=r"--reaction-prob must lie in \[0, 1\]"):
         TrainConfig(data=(DataRoot(tmp_path),), training=InterActorTraining(reaction_prob=2.0))
+    with pytest.raises(ValueError, match=r"--prefix-prob must lie in \[0, 1\]"):
+        TrainConfig(data=(DataRoot(tmp_path),), training=InterActorTraining(prefix_prob=-0.1))
+    with pytest.raises(ValueError, match="1 <= --prefix-min-frames <= --prefix-max-frames < --max-frames"):
+        TrainConfig(data=(DataRoot(tmp_path),), training=InterActorTraining(prefix_min_frames=40, prefix_max_frames=20))
     with pytest.raises(ValueError, match="unknown model config 'huge'; accepted: paper, single"):
         TrainConfig(data=(DataRoot(tmp_path),), model="huge")
     with pytest.raises(ValueError, match="unknown loss term 'banana'"):

@@ -151,6 +151,74 @@ def test_reaction_rows_give_at_most_one_clean_person_with_timestep_zero():
     assert not train_interactor.reaction_rows(50, t[:50], 0.0, "cpu")[0].any()
 
 
+def test_prefix_rows_give_some_samples_a_clean_opening_of_a_drawn_length_at_most_half_their_own():
+    torch.manual_seed(0)
+    lengths = torch.randint(20, 120, (4000,))
+    prefix = train_interactor.prefix_rows(lengths, 120, 0.3, 6, 30)
+    k = prefix.sum(1)
+    assert prefix.shape == (4000, 120) and torch.equal(prefix, torch.arange(120)[None] < k[:, None])  # openings
+    has = k > 0
+    assert abs(has.float().mean().item() - 0.3) < 0.03
+    assert (k[has] >= torch.minimum(torch.tensor(6), lengths[has] // 2)).all()
+    assert (k <= torch.minimum(torch.tensor(30), lengths // 2)).all() and (k[has] == 30).any()
+    assert not train_interactor.prefix_rows(lengths[:50], 120, 0.0, 6, 30).any()
+
+
+@pytest.mark.slow  # trains
+def test_prefix_samples_are_given_clean_at_timestep_zero_and_left_out_of_the_loss(folder, tmp_path):
+    config = TrainConfig(data=(DataRoot(folder),), model="tiny",
+                         training=InterActorTraining(steps=1, batch_size=4, eval_every=0, prefix_prob=1.0,
+                                                     prefix_min_frames=6, prefix_max_frames=9))
+    trainer = train_interactor.Trainer(config, TrainOptions(out=tmp_path / "run", device="cpu",
+                                                            cache_dir=tmp_path / "c", progress=False))
+    seen, forward, criterion = {}, trainer.net.forward, trainer.criterion
+
+    def net_spy(x, timesteps, *args, **kwargs):
+        out = forward(x, timesteps, *args, **kwargs)
+        out.retain_grad()
+        seen.update(x=x, timesteps=timesteps, out=out)
+        return out
+
+    def loss_spy(pred, x0, mask, t):
+        seen.update(pred=pred, x0=x0, t=t)
+        return criterion(pred, x0, mask, t)
+
+    trainer.net.forward, trainer.criterion = net_spy, loss_spy
+    batch = next(iter(trainer.loader))
+    trainer.train_step(batch)
+    timesteps, x0 = seen["timesteps"], seen["x0"]
+    assert timesteps.shape == x0.shape[:3] and (seen["t"] > 0).all()
+    prefix = timesteps == 0
+    k = prefix[:, 0].sum(1)
+    assert torch.equal(prefix[:, 0], prefix[:, 1])  # both persons
+    assert torch.equal(prefix[:, 0], torch.arange(x0.shape[2])[None] < k[:, None])  # an opening of each sample
+    assert ((k >= 6) & (k <= 9) & (k <= batch["length"] // 2)).all()
+    assert (timesteps[~prefix] == seen["t"][:, None, None].expand_as(timesteps)[~prefix]).all()
+    assert torch.equal(seen["x"][prefix], x0[prefix])       # given clean
+    assert not torch.equal(seen["x"][~prefix], x0[~prefix])  # the rest noised
+    assert torch.equal(seen["pred"][prefix], x0[prefix])    # no error there ...
+    grad = seen["out"].grad                                 # ... and no gradient from there
+    assert grad[prefix].abs().max() == 0 and grad[~prefix].abs().max() > 0
+
+
+@pytest.mark.slow  # trains
+def test_the_prefix_option_is_recorded_from_step_zero_and_a_resumed_run_trains_with_it(folder, tmp_path):
+    cache, prefix = tmp_path / "cache", ("--prefix-prob", "0.5", "--prefix-min-frames", "3", "--prefix-max-frames", "9")
+    assert cli(folder, tmp_path / "straight", cache, "--steps", "4", *prefix) == 0
+    assert cli(folder, tmp_path / "split", cache, "--steps", "4", "--stop-after", "0", *prefix) == 0
+    saved = json.loads((tmp_path / "split" / "config.json").read_text())
+    assert saved["step"] == 0
+    assert (saved["training"]["prefix_prob"], saved["training"]["prefix_min_frames"],
+            saved["training"]["prefix_max_frames"]) == (0.5, 3, 9)
+    assert cli(folder, tmp_path / "split", cache, "--resume") == 0  # no prefix flags: the run's own settings
+    assert json.loads((tmp_path / "split" / "config.json").read_text())["training"]["prefix_prob"] == 0.5
+    for name in ("model.safetensors", "training_state.safetensors"):
+        assert (tmp_path / "split" / name).read_bytes() == (tmp_path / "straight" / name).read_bytes()
+    without = tmp_path / "without"
+    assert cli(folder, without, cache, "--steps", "4") == 0  # the option changes what is trained
+    assert (without / "model.safetensors").read_bytes() != (tmp_path / "straight" / "model.safetensors").read_bytes()
+
+
 @pytest.mark.slow  # trains or runs torchrun
 def test_reaction_training_and_loss_weights_run_and_are_recorded(folder, tmp_path, capsys):
     out = tmp_path / "reaction"
