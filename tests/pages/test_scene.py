@@ -127,6 +127,7 @@ def test_three_part_story_play_regenerate_the_middle_and_download(page, shots, t
     # one person in a window, the other kept; and a window outside the scene is refused
     page.locator("#scene-edit-start input").fill("0.5")
     page.locator("#scene-edit-stop input").fill("1")
+    expect(inner.locator("body")).to_have_attribute("data-selection", "15,30", timeout=TIMEOUT)  # typed: shaded
     page.get_by_label("person 2 only (person 1 kept)").check()
     page.locator("#scene-edit-button").click()
     wait_status(page, "regenerated 0.5-1 s for person 2 (person 1 kept)")
