@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 
+import gradio as gr
 import numpy as np
 import pytest
 from playwright.sync_api import expect
 
+from pages.scene import SceneSession, pick_window
+from t2i_core.motion.features import FEATURE_DIM
 from t2i_core.render.bvh import read_bvh
 from t2i_core.render.media import video_facts
+from t2i_core.scene import SceneMotion, Segment
 from t2i_core.skeleton import JOINT_NAMES
 from tests.pages.conftest import TIMEOUT, screenshot, wait_for_frame_change
 
@@ -36,6 +40,20 @@ def wait_status(page, text: str) -> None:
 def open_scene_tab(page) -> None:
     page.get_by_role("tab", name="Scene").click()
     expect(page.locator("#scene-generate-button")).to_be_visible(timeout=TIMEOUT)
+
+
+def test_a_window_from_the_bar_sets_the_fields_and_a_forged_one_changes_nothing():
+    motion = SceneMotion(np.zeros((2, 150, FEATURE_DIM), dtype=np.float32),
+                         tuple(Segment(p, s) for p, s in zip(STORY, (1.5, 2.0, 1.5))))
+    session = SceneSession(motion=motion)
+    picker, start, stop, prompt = pick_window(session, "105 150|3")  # a segment's frames: that segment
+    assert (picker["value"], start, stop, prompt) == (2, 3.5, 5.0, STORY[2])
+    picker, start, stop, prompt = pick_window(session, "29 68|4")  # across a seam: the middle's prompt
+    assert (picker["value"], start, stop, prompt) == (None, 0.967, 2.267, STORY[1])
+    for forged in ("0 151|5", "60 60|6", "a b|7", "1.5 3|8", "12|9"):
+        with pytest.warns(UserWarning, match="a window on the bar must lie within 0-5 s"):
+            assert all(isinstance(v, type(gr.skip())) for v in pick_window(session, forged))
+    assert all(isinstance(v, type(gr.skip())) for v in pick_window(SceneSession(), "0 10|1"))
 
 
 def test_rows_are_added_reordered_and_removed(page):
