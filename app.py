@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
                                                  app_kwargs=dict(SERVER_APP_KWARGS),
                                                  css=common.CSS + dataset.CSS,
                                                  head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD
-                                                 + dataset.HEAD)
+                                                 + dataset.HEAD + scene.HEAD)
 
 
 if __name__ == "__main__":

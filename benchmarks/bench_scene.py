@@ -22,13 +22,17 @@ root's acceleration there, in cm; aim: no jump over 2 cm), and the per-segment R
 evaluator (``--evaluator``, default ``assets/evaluator``; each segment re-canonicalised and ranked among
 all segments of the run) against the same captions generated alone. The measured sampling runs with
 physical guidance off, so the seams are the sampler's own. Last, the time of a 30-s, 3-segment scene
-with the app's defaults (DDIM-50, guidance 3.5, physical guidance on), median of ``--runs``, for each
-checkpoint as the app would run it.
+with the app's defaults (DDIM-50, guidance 3.5, physical guidance on), for each checkpoint as the app
+would run it, median of ``--runs``: wall and CPU time (this process's, all its threads: steadier than
+wall time on a shared machine), the model calls it made (a 10-s segment is two: its frames and
+context exceed the model's clip) and the load average; then, for scale, one 10-s pair generated alone
+with the same settings (a 3-segment scene costs at least three).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -182,16 +186,37 @@ def main() -> None:
     if args.runs:
         scene = parse_scene({"segments": [{"prompt": p, "seconds": 10} for p, _ in stories[0]], "seed": 0})
         for key, pipe in pipes.items():
-            pipe("warm up", seconds=2, steps=5)
-            times = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                generate_scene(pipe, scene, physics=DEFAULT_PHYSICS)
-                times.append(time.perf_counter() - start)
-            print(f"\n{key or 'checkpoint'} ({pipe.known_frames}): 30-s scene of 3 segments, app defaults "
-                  f"(DDIM-{DEFAULT_STEPS}, guidance {DEFAULT_GUIDANCE}, physical guidance "
-                  f"{'on' if DEFAULT_PHYSICS else 'off'}): {statistics.median(times):.1f} s "
-                  f"(median of {args.runs}; runs {', '.join(f'{t:.1f}' for t in times)})")
+            print(f"\n{key or 'checkpoint'} ({pipe.known_frames}):", end="")
+            time_scene(pipe, scene, args.runs)
+
+
+def time_scene(pipe: Text2InteractPipeline, scene, runs: int) -> None:
+    """Print the median wall and CPU time of ``generate_scene`` with the app's defaults, its model calls, the
+    load, and one pair of the longest segment's length alone."""
+    pipe("warm up", seconds=2, steps=5)
+    calls = []
+    inpaint = pipe.inpaint
+    pipe.inpaint = lambda *a, **k: calls.append(1) or inpaint(*a, **k)  # counts the model calls
+    walls, cpus, loads = [], [], []
+    for _ in range(runs):
+        calls.clear()
+        loads.append(os.getloadavg()[0])
+        wall, cpu = time.perf_counter(), time.process_time()
+        generate_scene(pipe, scene, physics=DEFAULT_PHYSICS)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    pipe.inpaint = inpaint
+    seconds = max(s.seconds for s in scene.segments)
+    wall, cpu = time.perf_counter(), time.process_time()
+    pipe(scene.segments[0].prompt, seconds=seconds, physics=DEFAULT_PHYSICS)
+    alone_wall, alone_cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"\n{scene.seconds:g}-s scene of {len(scene.segments)} segments, app defaults (DDIM-{DEFAULT_STEPS}, "
+          f"guidance {DEFAULT_GUIDANCE}, physical guidance {'on' if DEFAULT_PHYSICS else 'off'}), "
+          f"{torch.get_num_threads()} thread(s): {statistics.median(walls):.1f} s wall, "
+          f"{statistics.median(cpus):.1f} s CPU (median of {runs}; wall {', '.join(f'{t:.1f}' for t in walls)}), "
+          f"{len(calls)} model calls, load {', '.join(f'{v:.1f}' for v in loads)}")
+    print(f"one {seconds:g}-s pair alone, same settings: {alone_wall:.1f} s wall, {alone_cpu:.1f} s CPU "
+          f"(load {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -199,6 +199,11 @@ def unexpected(error: BaseException, what: str) -> gr.Error:
                     print_exception=False)
 
 
+# Under a viewer that offers its ⏺ Video button (viewer.html records the canvas in the browser).
+BROWSER_VIDEO_HINT = ("**Video:** press <b>⏺ Video</b> under the viewer: your browser records what the viewer shows "
+                      "while the clip plays once (MP4, or WebM where the browser cannot make MP4).")
+
+
 CSS = """
 .t2i-msg { padding: 8px 12px; border-radius: 8px; margin: 2px 0; line-height: 1.4; border-left-width: 4px !important; }
 .t2i-ok { background: #ecfdf5; color: #065f46; border: 1px solid #a7f3d0; }

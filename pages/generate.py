@@ -9,6 +9,7 @@ from functools import partial
 import gradio as gr
 
 from pages.common import (
+    BROWSER_VIDEO_HINT,
     COMPUTE,
     LIGHT_LIMIT,
     SERVER_VIDEO,
@@ -211,9 +212,7 @@ def build(model: Model, session: gr.State) -> None:
                 picker = gr.Radio(choices=[], label="Sample shown and downloaded", visible=False,
                                   elem_id="sample-picker")
                 npz, bvh1, bvh2, settings = download_buttons("download")
-                gr.Markdown("**Video:** press <b>⏺ Video</b> under the viewer: your browser records what the "
-                            "viewer shows while the clip plays once (MP4, or WebM where the browser cannot make MP4).",
-                            elem_id="video-hint")
+                gr.Markdown(BROWSER_VIDEO_HINT, elem_id="video-hint")
                 with gr.Accordion("Video rendered on the server (MP4, slower; its own queue)", open=False):
                     video_button = gr.Button("Render MP4 of the shown sample", elem_id="video-button")
                     video_status = gr.Markdown("", elem_id="video-status")

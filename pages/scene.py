@@ -4,8 +4,12 @@ Segments (prompt + length) are added, removed and reordered in up to ``ROWS`` ro
 whole scene (``t2i_core.editing.generate_scene``), each segment continuing the last. The viewer plays it
 with the segment boundaries marked on its scrub bar and the shown segment's prompt over the stage. A
 segment, or any window of seconds, can then be regenerated (both persons, or one while the other is
-kept) with the frames outside it unchanged; the downloads are the whole scene (npz, one BVH per person,
-settings JSON). Each visitor's scene lives in the tab's own ``gr.State``.
+kept) with the frames outside it unchanged. The window is picked from the segment list, typed in seconds,
+or selected on the viewer's bar (dragged on the lane under it, or a click for a segment): the viewer posts
+it to the page (``HEAD``), which hands it to a hidden box, whose handler sets the same window fields the
+Regenerate button reads; the fields' window is shaded on the bar. The downloads are the whole scene (npz,
+one BVH per person, settings JSON), and the viewer's ⏺ Video records it in the browser as on Generate.
+Each visitor's scene lives in the tab's own ``gr.State``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 import gradio as gr
 
 from pages.common import (
+    BROWSER_VIDEO_HINT,
     COMPUTE,
     LIGHT_LIMIT,
     SESSION_ROOT,
@@ -31,12 +36,12 @@ from pages.common import (
     release_freed_memory,
     unexpected,
 )
-from t2i_core.editing import EditError, generate_scene, regenerate_segment, regenerate_window
+from t2i_core.editing import EditError, check_window, generate_scene, regenerate_segment, regenerate_window
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, FPS, SECONDS_RANGE
 from t2i_core.render.export import ExportedFiles
 from t2i_core.render.playback import playback_data
 from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
-from t2i_core.scene import MAX_SCENE_SECONDS, SceneError, SceneMotion, export_scene, parse_scene
+from t2i_core.scene import MAX_SCENE_SECONDS, SceneError, SceneMotion, export_scene, parse_scene, scene_file_stem
 
 ROWS = 10  # segment rows on the page (10 x 10 s covers the 60-s limit)
 VIEWER_HEIGHT = 520
@@ -45,6 +50,32 @@ STORY = [("two people walk towards each other and shake hands.", 4.0),
          ("the two people hug each other warmly.", 4.0)]
 WHOLE = "both persons"
 WHO = {WHOLE: None, "person 1 only (person 2 kept)": 0, "person 2 only (person 1 kept)": 1}
+VIEWER_ID = "scene"  # the viewer's id in its messages to the page
+FRAME_ID = "scene-viewer-frame"
+WINDOW_BOX_ID = "scene-window"
+
+# A window selected on the scene viewer's bar goes to the hidden box (frames "start stop|nonce"), whose
+# change event asks the server for the window fields. Only the scene viewer's own messages count.
+HEAD = f"""<script>
+(() => {{
+  let nonce = 0;
+  window.addEventListener('message', (event) => {{
+    const m = event.data || {{}};
+    const frame = document.getElementById('{FRAME_ID}');
+    if (m.type !== 't2i-window' || m.viewer !== '{VIEWER_ID}' || !frame || event.source !== frame.contentWindow) return;
+    const box = document.querySelector('#{WINDOW_BOX_ID} textarea, #{WINDOW_BOX_ID} input');
+    if (!box) return;
+    box.value = `${{Math.round(m.start)}} ${{Math.round(m.stop)}}|${{++nonce}}`;
+    box.dispatchEvent(new Event('input', {{bubbles: true}}));
+  }});
+}})();
+</script>"""
+# The window fields' window, shaded on the viewer's bar whenever they change (typed, picked or dragged).
+SHOW_WINDOW_JS = f"""(start, stop) => {{
+  const frame = document.getElementById('{FRAME_ID}');
+  const message = {{type: 't2i-select', seconds: [start, stop]}};
+  if (frame && frame.contentWindow) frame.contentWindow.postMessage(message, '*');
+}}"""
 
 
 @dataclass
@@ -121,17 +152,21 @@ def scene_from_rows(count: int, values, seed, guidance, steps, physics):
 
 
 # -- viewer ------------------------------------------------------------------------------------
-def _viewer(session: SceneSession) -> str:
+def _viewer(session: SceneSession, selection: tuple[int, int] | None = None) -> str:
+    """The viewer of the session's scene, ``selection`` (frames) shaded as the window to edit."""
     motion = session.motion
     if motion is None:
         return viewer_iframe(placeholder_html("Write the segments of a story and press Generate scene: the whole "
-                                              "scene will play here."), VIEWER_HEIGHT, "scene-viewer-frame")
+                                              "scene will play here."), VIEWER_HEIGHT, FRAME_ID)
     data = playback_data(motion.joints, motion.fps, f"Scene of {len(motion.segments)} segments, "
                                                     f"{motion.frames / motion.fps:g} s")
     data["segments"] = motion.segment_table()
     if session.window is not None:
         data["window"] = list(session.window)
-    return viewer_iframe(viewer_html(data, viewer_id="scene"), VIEWER_HEIGHT, "scene-viewer-frame")
+    if selection is not None:
+        data["selection"] = list(selection)
+    return viewer_iframe(viewer_html(data, viewer_id=VIEWER_ID, download_name=scene_file_stem(motion)),
+                         VIEWER_HEIGHT, FRAME_ID)
 
 
 def segment_choices(session: SceneSession) -> list[tuple[str, int]]:
@@ -184,7 +219,8 @@ def generate(model: Model, session: SceneSession, count, *rest, progress=gr.Prog
                                   f"{scene.seconds:g} s ({motion.frames} frames) with seed {scene.seed} in "
                                   f"{elapsed:.1f} s. Preparing the downloads…"))
     cleared = [gr.update(value=None, interactive=False)] * 4
-    return session, status, _viewer(session), *_edit_controls(session, 1 if total > 1 else 0), *cleared
+    index = 1 if total > 1 else 0
+    return session, status, _viewer(session, motion.frame_ranges()[index]), *_edit_controls(session, index), *cleared
 
 
 def pick_segment(session: SceneSession, index):
@@ -192,6 +228,25 @@ def pick_segment(session: SceneSession, index):
         return gr.skip(), gr.skip(), gr.skip()
     _, a, b, prompt = _edit_controls(session, int(index))
     return a, b, prompt
+
+
+def pick_window(session: SceneSession, text):
+    """A window selected on the viewer's bar (``"start stop|nonce"``, frames) -> the segment picker (the
+    segment when the window is one, else none), the window fields in seconds and the prompt of the segment
+    it is (or of the one at its middle)."""
+    keep = [gr.skip()] * 4
+    if session.motion is None or not text:
+        return keep
+    motion = session.motion
+    try:
+        start, stop = check_window(motion.frames, *str(text).split("|")[0].split())
+    except (ValueError, TypeError):  # EditError, or not two numbers: a stale or forged message
+        gr.Warning(f"a window on the bar must lie within 0-{motion.frames / FPS:g} s")
+        return keep
+    ranges = motion.frame_ranges()
+    index = ranges.index((start, stop)) if (start, stop) in ranges else None
+    prompt = motion.segments[index].prompt if index is not None else motion.segment_at((start + stop) // 2).prompt
+    return gr.update(value=index), round(start / FPS, 3), round(stop / FPS, 3), prompt
 
 
 def edit(model: Model, session: SceneSession, index, start_s, stop_s, prompt, who, seed, guidance, steps, physics,
@@ -240,7 +295,7 @@ def edit(model: Model, session: SceneSession, index, start_s, stop_s, prompt, wh
     status = message("ok", escape(f"#{session.version}: regenerated {what} for {whose} in {elapsed:.1f} s; "
                                   f"every frame outside it is unchanged. Preparing the downloads…"))
     picker = gr.update(choices=segment_choices(session), value=index)
-    return session, status, _viewer(session), picker, *[gr.update(value=None, interactive=False)] * 4
+    return session, status, _viewer(session, (start, stop)), picker, *[gr.update(value=None, interactive=False)] * 4
 
 
 def prepare_downloads(session: SceneSession, status: str):
@@ -290,8 +345,11 @@ def build(model: Model) -> None:
             with gr.Column(scale=3, min_width=420):
                 viewer = gr.HTML(_viewer(SceneSession()), elem_id="scene-viewer", padding=False)
                 downloads = download_buttons("scene-download")
+                gr.Markdown(BROWSER_VIDEO_HINT, elem_id="scene-video-hint")
                 with gr.Group():
-                    gr.Markdown("**Regenerate part of the scene** (frames outside the window stay as they are)")
+                    gr.Markdown("**Regenerate part of the scene** (frames outside the window stay as they are): "
+                                "pick a segment, type the window, or drag it on the lane under the viewer's bar")
+                    window_box = gr.Textbox(visible="hidden", elem_id=WINDOW_BOX_ID)
                     picker = gr.Dropdown(choices=[], label="Segment", elem_id="scene-edit-segment")
                     with gr.Row():
                         start = gr.Number(label="Window start, s", elem_id="scene-edit-start")
@@ -319,6 +377,11 @@ def build(model: Model) -> None:
             api_name="scene_download", **light)
         picker.input(pick_segment, inputs=[session, picker], outputs=[start, stop, edit_prompt],
                      api_name="scene_pick_segment", **light)
+        window_box.change(pick_window, inputs=[session, window_box], outputs=[picker, start, stop, edit_prompt],
+                         api_name="scene_pick_window", api_visibility="undocumented", trigger_mode="always_last",
+                         **light)
+        for window_field in (start, stop):
+            window_field.change(None, inputs=[start, stop], outputs=None, js=SHOW_WINDOW_JS)
         edit_button.click(partial(edit, model), inputs=[session, picker, start, stop, edit_prompt, who, edit_seed,
                                                         guidance, steps, physics],
                           outputs=[session, status, viewer, picker, *downloads], api_name="scene_edit",

@@ -99,8 +99,11 @@ def plan_chunks(frames: int, start: int, stop: int, max_frames: int, context: in
         if stop - cursor <= last_room:
             chunks.append(Chunk(left, cursor, stop, stop + after))
             break
-        # not the last chunk (no frames after it are given): as long as it may be, leaving the last enough room
-        take = min(max_frames - (cursor - left), stop - cursor - last_room + edge)
+        # not the last chunk (no frames after it are given): just long enough that the next one, with its full
+        # context, can be the last (one call fewer than cutting at this chunk's own, shorter, context near the
+        # motion's start), and at most as long as it may be
+        next_room = max_frames - context - after
+        take = min(max_frames - (cursor - left), stop - cursor - next_room + edge)
         chunks.append(Chunk(left, cursor, cursor + take, cursor + take))
         cursor += take - edge
     return chunks

@@ -215,10 +215,15 @@ def save_scene(path: str | Path, motion: SceneMotion) -> list[Path]:
     return [npz, *(write_bvh(p, joints[i], motion.fps) for i, p in enumerate(bvh_paths(npz)))]
 
 
+def scene_file_stem(motion: SceneMotion) -> str:
+    """The name (without suffix) of a scene's downloads and of its video, after its first prompt and seed."""
+    return "scene_" + file_stem(motion.segments[0].prompt, int(motion.settings.get("seed", 0)), max_words=4)
+
+
 def export_scene(folder: str | Path, motion: SceneMotion) -> ExportedFiles:
     """The app's downloads of a scene: npz, one BVH per person and the settings JSON, named after its first prompt."""
     folder = Path(folder)
-    stem = "scene_" + file_stem(motion.segments[0].prompt, int(motion.settings.get("seed", 0)), max_words=4)
+    stem = scene_file_stem(motion)
     npz, *bvhs = save_scene(folder / f"{stem}.npz", motion)
     settings = atomic_write_text(folder / f"{stem}_settings.json",
                                  json.dumps({**motion.settings, "segments": motion.segment_table()}, indent=2,

@@ -91,6 +91,9 @@ def test_chunks_cover_the_window_within_the_clip_with_context():
     assert all(b.start == a.stop - 6 for a, b in zip(chunks, chunks[1:]))  # a free end is generated again
     assert all(c.right - c.left <= 60 and c.start - c.left == min(10, c.start) for c in chunks)
     assert plan_chunks(30, 0, 30, 60) == [Chunk(0, 0, 30, 30)]
+    # a 10-s segment from the motion's start, 6 edge frames past it: two calls, not one per 6 frames
+    assert plan_chunks(306, 0, 306, 300) == [Chunk(0, 0, 33, 33), Chunk(6, 27, 306, 306)]
+    assert plan_chunks(606, 300, 606, 300) == [Chunk(279, 300, 333, 333), Chunk(306, 327, 606, 606)]
     # a window just longer than the last chunk's room: no chunk runs past the window
     assert plan_chunks(150, 30, 100, 60, context=21, edge=6) == [Chunk(9, 30, 69, 69), Chunk(42, 63, 88, 88),
                                                                  Chunk(61, 82, 100, 121)]

@@ -10,8 +10,12 @@ button (``#record``) plays the clip once at 1x and saves the canvas as a video m
 ``postMessage({type: "t2i-seek", frame})`` / ``{type: "t2i-play"}`` / ``{type: "t2i-pause"}``
 and posts ``{type: "t2i-frame", frame, viewer}`` to its parent whenever the frame changes. A scene's
 playback data may add ``segments`` (``[{start, stop, prompt}]``: boundaries marked on the scrub bar, the
-shown frame's prompt written over the stage, its index in ``data-segment``) and ``window``
-(``[start, stop)`` frames, shaded on the bar).
+shown frame's prompt written over the stage, its index in ``data-segment``), ``window`` (``[start, stop)``
+frames, shaded on the bar: the last edit) and ``selection`` (``[start, stop)``: the window picked for the
+next edit). A scene's viewer has a lane under the scrub bar on which a window is selected by dragging (a
+click selects the segment under it): shaded, kept in ``data-selection`` (``"start,stop"``) and posted to
+the parent as ``{type: "t2i-window", start, stop, viewer}``; the parent sets it with
+``postMessage({type: "t2i-select", seconds: [start, stop]})``.
 """
 
 from __future__ import annotations
