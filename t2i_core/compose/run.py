@@ -412,6 +412,19 @@ def rank_indices(candidates: int, rank: int, world: int) -> list[int]:
     return list(range(rank, candidates, world))
 
 
+def composing_order(config: ComposeConfig, indices: list[int]) -> list[int]:
+    """The order a rank composes its candidates in (its chunks are consecutive runs of ``batch_size``).
+
+    A chunk is padded to its longest candidate, so candidates of similar length go together: by their drawn
+    length when person 1 is generated (it is generated at that length). A retrieved person 1 keeps its library
+    motion's length, unknown before retrieval: index order. Either way the order is a function of the config
+    and the indices, so a resumed run forms the same chunks as an uninterrupted one.
+    """
+    if config.person1 == "retrieved":
+        return list(indices)
+    return sorted(indices, key=lambda i: (candidate_frames(config, candidate_seed(config.seed, i)), i))
+
+
 # -- the real side -------------------------------------------------------------------------------
 @dataclass
 class RealSide:
@@ -479,7 +492,7 @@ def run_compose(config: ComposeConfig, real: RealSet, out: str | Path, pieces: C
 
     mine = rank_indices(config.candidates, rank, world)
     done = read_journal(out)
-    todo = [i for i in mine if i not in done]
+    todo = [i for i in composing_order(config, mine) if i not in done]
     writer = JournalWriter(out, rank)
     bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=f"composing (rank {rank}/{world})",
                unit="candidate", disable=not progress)

@@ -299,3 +299,34 @@ def test_coupled_person2_composes_through_the_coupler(tmp_path, real, pipe, scor
         a, b = motion(tmp_path / "out", cid), motion(tmp_path / "reaction", cid)
         assert np.array_equal(a[0], b[0]) and not np.allclose(a[1], b[1], atol=1e-3)
     assert reaction.info["set_id"] != output.info["set_id"]
+
+
+def test_generated_person1_is_composed_in_chunks_of_similar_length():
+    from t2i_core.compose.run import candidate_frames, composing_order
+
+    config = ComposeConfig(**{**FAST, "candidates": 40, "person1": "joint", "min_seconds": 1.0, "max_seconds": 6.0})
+    order = composing_order(config, list(range(40)))
+    frames = [candidate_frames(config, candidate_seed(config.seed, i)) for i in order]
+    assert sorted(order) == list(range(40)) and frames == sorted(frames) and frames[0] < frames[-1]
+    index_chunks = [range(s, s + 8) for s in range(0, 40, 8)]
+    padded = sum(8 * max(candidate_frames(config, candidate_seed(config.seed, i)) for i in c) for c in index_chunks)
+    assert sum(8 * max(frames[s:s + 8]) for s in range(0, 40, 8)) < 0.9 * padded  # less padding to compute
+    retrieved = ComposeConfig(**{**FAST, "candidates": 40})
+    assert composing_order(retrieved, [3, 1, 2]) == [3, 1, 2]  # its lengths come from the library
+
+
+def test_a_resumed_run_recomposes_its_chunks_bit_for_bit(tmp_path, real, pipe, scorer):
+    """The chunks (sorted by length) of a run continued after its first commit are the uninterrupted run's."""
+    import shutil
+
+    whole = compose(tmp_path / "whole", real, pipe, scorer, batch_size=2, min_seconds=1.0, max_seconds=3.0)
+    shutil.copytree(tmp_path / "whole", tmp_path / "resumed")
+    journal = journal_file(tmp_path / "resumed", 0)
+    first_line = journal.read_text().splitlines()[0]
+    assert json.loads(first_line)["indices"] != [0, 1]  # not index order: by length
+    journal.write_text(first_line + "\n")
+    (tmp_path / "resumed" / "compose.json").unlink()
+    resumed = compose(tmp_path / "resumed", real, pipe, scorer, batch_size=2, min_seconds=1.0, max_seconds=3.0)
+    assert resumed.candidates.equals(whole.candidates)
+    for cid in whole.candidates.loc[whole.candidates["frames"] > 0, "id"]:
+        assert np.array_equal(motion(tmp_path / "resumed", cid), motion(tmp_path / "whole", cid))
