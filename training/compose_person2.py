@@ -97,7 +97,6 @@ def _json_ready(value):
 
 
 def person2_eval_command(args: argparse.Namespace) -> int:
-    from t2i_core.compose.generation import CoupledPerson2
     from t2i_core.compose.person2_eval import (
         COUPLED,
         compare_person2,
@@ -149,13 +148,7 @@ def person2_eval_command(args: argparse.Namespace) -> int:
         real = load_real_set(args.real, cache_dir=args.cache_dir, progress=not args.quiet)
         pieces = build_pieces(config, real, args.model, scorer, device, args.single_person, args.cache_dir,
                               progress=not args.quiet, library=args.library)
-        coupler = pieces.coupler
-
-        def coupler_for(value: float) -> CoupledPerson2:
-            return CoupledPerson2(coupler.prior, coupler.pair.pipe, coupler.placements, config.reaction, value,
-                                  config.guidance_scale, config.steps)
-
-        results = compare_person2(prepared, config, pieces.person1, methods, pieces.reaction, coupler_for, scorer,
+        results = compare_person2(prepared, config, pieces.person1, methods, pieces.reaction, pieces.coupler, scorer,
                                   person_scorer, args.batch_size, progress=not args.quiet)
     except (*RUN_ERRORS, ValueError, DataFolderError) as error:
         print(f"error: {error}", file=sys.stderr)

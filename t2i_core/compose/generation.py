@@ -100,12 +100,21 @@ class CoupledPerson2:
         the full text ``texts[i]``."""
         if not person1:
             return []
+        return self.couple_drafts(person1, texts, self.drafts(person1, prompts2, themes, seeds), seeds)
+
+    def drafts(self, person1: list[np.ndarray], prompts2: list[str], themes: list[str],
+               seeds: list[int]) -> list[np.ndarray]:
+        """Per item: person 2 (T_i, 262) by the prior at person 1's length, placed for the theme (not coupled)."""
         lengths = [int(np.shape(p)[0]) for p in person1]
         alone = self.prior.generate_batch(prompts2, lengths, [item_seed(s, PRIOR_STREAM) for s in seeds],
                                           self.pair.guidance_scale, self.pair.steps)
-        drafts = [place_person2(np.asarray(p1, dtype=np.float32), motion[0],
-                                self.placements.sample(theme, item_seed(seed, PLACEMENT_STREAM)))
-                  for p1, motion, theme, seed in zip(person1, alone, themes, seeds)]
+        return [place_person2(np.asarray(p1, dtype=np.float32), motion[0],
+                              self.placements.sample(theme, item_seed(seed, PLACEMENT_STREAM)))
+                for p1, motion, theme, seed in zip(person1, alone, themes, seeds)]
+
+    def couple_drafts(self, person1: list[np.ndarray], texts: list[str], drafts: list[np.ndarray], seeds: list[int],
+                      strength: float | None = None) -> list[np.ndarray]:
+        """The drafts coupled to person 1 by the pair model at ``strength`` (default: this coupler's)."""
         return self.pair.pipe.react_batch([np.asarray(p, dtype=np.float32) for p in person1], texts, seeds,
                                           self.pair.guidance_scale, self.pair.steps, method=self.pair.method,
-                                          person2=drafts, strength=self.strength)
+                                          person2=drafts, strength=self.strength if strength is None else strength)

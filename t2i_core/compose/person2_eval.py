@@ -2,7 +2,8 @@
 
 For each description (the captions of a split, e.g. the OOD benchmark's test split) the run's splitter
 gives the two prompts, and description i gets compose run's candidate-i seeds and length. Person 1
-is made once per description (the same for every method), then each method makes person 2:
+is made once per description (the same for every method), and so is the prior's placed person 2 (the same
+draft for every coupling strength); then each method makes person 2:
 
 - ``reaction``: the pair model given person 1 and the full text (the paper's);
 - ``coupled:<strength>``: the single-person prior on person 2's own prompt, placed by the real set's
@@ -25,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from t2i_core.compose.interfaces import Person1Source, Person2Coupler, ReactionModel, SplitFailure, Splitter
+from t2i_core.compose.generation import CoupledPerson2
+from t2i_core.compose.interfaces import Person1Source, ReactionModel, SplitFailure, Splitter
 from t2i_core.compose.physical import MEASURES, physical_measures
 from t2i_core.compose.run import (
     PERSON1_STAGE,
@@ -33,6 +35,7 @@ from t2i_core.compose.run import (
     ComposeConfig,
     candidate_frames,
     candidate_seed,
+    composing_order,
     stage_seed,
 )
 from t2i_core.compose.scoring import score_pairs, score_persons
@@ -103,41 +106,48 @@ def prepare(descriptions: list[str], splitter: Splitter, labeler: Callable[[str]
 
 
 def compare_person2(prepared: Prepared, config: ComposeConfig, person1: Person1Source, methods: list[Person2Method],
-                    reaction: ReactionModel | None, coupler_for: Callable[[float], Person2Coupler] | None, scorer,
-                    person_scorer=None, batch_size: int = 16,
-                    progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
-    """{method name: {figure: (N,) float32}} over the prepared descriptions, person 1 shared by all methods."""
+                    reaction: ReactionModel | None, coupler: CoupledPerson2 | None, scorer, person_scorer=None,
+                    batch_size: int = 16, progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
+    """{method name: {figure: (N,) float32}} over the prepared descriptions (in their order). Person 1 is made
+    once and shared by all methods, and so is the prior's placed person 2 by every coupling strength
+    (``coupler``'s drafts, coupled at each method's strength). Batches follow ``run.composing_order``."""
     if not methods:
         raise ValueError("give at least one person-2 method")
-    couplers = {m.name: coupler_for(m.strength) for m in methods if m.kind == COUPLED}
     if any(m.kind == REACTION for m in methods) and reaction is None:
         raise ValueError("the reaction method needs a reaction model")
-    figures: dict[str, dict[str, list]] = {m.name: {} for m in methods}
+    if any(m.kind == COUPLED for m in methods) and coupler is None:
+        raise ValueError("the coupled method needs a coupler (the single-person prior and the pair model)")
+    figures = {m.name: {} for m in methods}
     count = len(prepared.texts)
+    row_of = {index: row for row, index in enumerate(prepared.indices)}
+    order = [row_of[i] for i in composing_order(config, prepared.indices)]
     bar = tqdm(total=count * len(methods), desc="person-2 methods", unit="pair", disable=not progress)
     for start in range(0, count, batch_size):
-        rows = range(start, min(start + batch_size, count))
+        rows = order[start:start + batch_size]
         seeds = [candidate_seed(config.seed, prepared.indices[r]) for r in rows]
         made = person1.make([prepared.prompts1[r] for r in rows], [candidate_frames(config, s) for s in seeds],
                             [stage_seed(s, PERSON1_STAGE) for s in seeds])
         motions = [np.asarray(features, dtype=np.float32) for features, _ in made]
         texts = [prepared.texts[r] for r in rows]
         pair_seeds = [stage_seed(s, REACTION_STAGE) for s in seeds]
+        drafts = None
+        if coupler is not None and any(m.kind == COUPLED for m in methods):
+            drafts = coupler.drafts(motions, [prepared.prompts2[r] for r in rows],
+                                    [prepared.themes[r] for r in rows], pair_seeds)
         for method in methods:
             if method.kind == REACTION:
                 pairs = reaction.react(motions, texts, pair_seeds)
             else:
-                pairs = couplers[method.name].couple(motions, texts, [prepared.prompts2[r] for r in rows],
-                                                     [prepared.themes[r] for r in rows], pair_seeds)
+                pairs = coupler.couple_drafts(motions, texts, drafts, pair_seeds, method.strength)
             batch = {"cosine": score_pairs(scorer, texts, pairs).cosine, **physical_measures(pairs)}
             if person_scorer is not None:
                 batch["person2_cosine"] = score_persons(person_scorer, [prepared.prompts1[r] for r in rows],
                                                         [prepared.prompts2[r] for r in rows], pairs)[:, 1]
             for name, values in batch.items():
-                figures[method.name].setdefault(name, []).append(np.asarray(values, dtype=np.float32))
+                figures[method.name].setdefault(name, np.full(count, np.nan, dtype=np.float32))[rows] = values
             bar.update(len(texts))
     bar.close()
-    return {name: {k: np.concatenate(v) for k, v in by.items()} for name, by in figures.items()}
+    return figures
 
 
 def interval(values: np.ndarray, seed: int = 0, resamples: int = BOOTSTRAP_RESAMPLES) -> tuple[float, float, float]:

@@ -89,18 +89,36 @@ def test_compare_shares_person1_and_scores_every_method(real_folder, interactor_
             made.append(out)
             return out
 
+    coupler = CoupledPerson2(prior, pair, table, "inpaint", 0.5, 3.5, 3)
+    drafted = []
+    original_drafts = coupler.drafts
+    coupler.drafts = lambda *a: drafted.append(1) or original_drafts(*a)
     results = compare_person2(prepared, config, Recording(prior, 3.5, 3), methods,
-                              PipelineReaction(pair, "inpaint", 3.5, 3),
-                              lambda s: CoupledPerson2(prior, pair, table, "inpaint", s, 3.5, 3), scorer,
-                              person_scorer=None, batch_size=2)
-    assert len(made) == math.ceil(len(prepared.texts) / 2)  # person 1 once per batch, for every method
+                              PipelineReaction(pair, "inpaint", 3.5, 3), coupler, scorer, person_scorer=None,
+                              batch_size=2)
+    batches = math.ceil(len(prepared.texts) / 2)
+    assert len(made) == batches and len(drafted) == batches  # person 1 and the prior's draft once per batch
     assert list(results) == ["reaction", "coupled:0.3", "coupled:1"]
     for figures in results.values():
         assert set(figures) == {"cosine", "penetration", "jitter", "foot_skating"}
         assert all(len(v) == len(prepared.texts) and np.isfinite(v).all() for v in figures.values())
     assert not np.allclose(results["reaction"]["cosine"], results["coupled:0.3"]["cosine"])
-    again = compare_person2(prepared, config, GeneratedPerson1(prior, 3.5, 3), methods[:1],
-                            PipelineReaction(pair, "inpaint", 3.5, 3), None, scorer, batch_size=3)
-    assert np.allclose(again["reaction"]["cosine"], results["reaction"]["cosine"], atol=1e-4)  # batch-free
+    again = compare_person2(prepared, config, GeneratedPerson1(prior, 3.5, 3), methods[:2],
+                            PipelineReaction(pair, "inpaint", 3.5, 3), coupler, scorer, batch_size=3)
+    for name in ("reaction", "coupled:0.3"):  # a function of each description, not of its batch: rows in order
+        assert np.allclose(again[name]["cosine"], results[name]["cosine"], atol=1e-4)
+    from t2i_core.compose.run import PERSON1_STAGE, REACTION_STAGE, candidate_frames, candidate_seed, stage_seed
+    from t2i_core.compose.scoring import score_pairs
+
+    for row in range(len(prepared.texts)):  # row k is description k, composed alone as compose run would
+        seed = candidate_seed(config.seed, prepared.indices[row])
+        p1 = GeneratedPerson1(prior, 3.5, 3).make([prepared.prompts1[row]], [candidate_frames(config, seed)],
+                                                  [stage_seed(seed, PERSON1_STAGE)])[0][0]
+        pair_alone = PipelineReaction(pair, "inpaint", 3.5, 3).react([p1], [prepared.texts[row]],
+                                                                     [stage_seed(seed, REACTION_STAGE)])
+        cosine = score_pairs(scorer, [prepared.texts[row]], pair_alone).cosine[0]
+        assert cosine == pytest.approx(results["reaction"]["cosine"][row], abs=1e-4)
+    with pytest.raises(ValueError, match="needs a coupler"):
+        compare_person2(prepared, config, GeneratedPerson1(prior, 3.5, 3), methods[1:], None, None, scorer)
     with pytest.raises(ValueError, match="at least one person-2 method"):
         compare_person2(prepared, config, GeneratedPerson1(prior, 3.5, 3), [], None, None, scorer)
