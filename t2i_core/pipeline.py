@@ -206,11 +206,13 @@ class Text2InteractPipeline:
     def denoise(self, noise: torch.Tensor, encoding: TextEncoding, frame_mask: torch.Tensor, guidance_scale: float,
                 steps: int, eta: float = 0.0, seed: int = 0, need_weights: bool = False, callback=None,
                 given: GivenPerson | KnownFrames | None = None, physics: Physics = False,
-                zero_padding: bool = False):
+                zero_padding: bool = False, start: torch.Tensor | None = None, strength: float = 1.0):
         """The shared DDIM loop on InterActor from ``noise`` to normalised x0; with ``need_weights`` also each
         step's attention maps; with ``given`` one person's clean motion is known and only the other is
         generated; with ``zero_padding`` frames past each item's length are zeroed after every step (batch
-        independence). ``seed`` seeds the stochastic part (eta > 0, inpainting's re-noising)."""
+        independence). ``seed`` seeds the stochastic part (eta > 0, inpainting's re-noising). With ``start``
+        (a normalised clean sample shaped like ``noise``) and ``strength`` in (0, 1], SDEdit: ``start`` is
+        noised by ``noise`` to the timestep ``strength`` of the way up and only the rest of the loop is run."""
         words, word_mask, pooled = encoding.tokens, encoding.mask, encoding.pooled
         generator = torch.Generator(device=self.device).manual_seed(seed) if eta > 0 else None
         count = noise.shape[0]
@@ -230,10 +232,19 @@ class Text2InteractPipeline:
         config = physics_config(physics)
         if config is not None:
             transforms.append(PhysicalGuidance(self.mean, self.std, frame_mask, config))
+        first = 0
+        if start is not None:
+            if start.shape != noise.shape:
+                raise ValueError(f"the start sample {tuple(start.shape)} must be shaped like the noise "
+                                 f"{tuple(noise.shape)}")
+            first = sampling.partial_start(steps, strength)
+            self.scheduler.set_timesteps(steps)
+            at = torch.full((count,), int(self.scheduler.timesteps[first]), dtype=torch.long)
+            noise = self.scheduler.add_noise(start.to(noise.device, noise.dtype), noise, at)
         if given is not None:
             renoise = torch.Generator(device=self.device).manual_seed(seed)  # inpainting's fresh q(x_t | x) draws
             self.scheduler.set_timesteps(steps)
-            noise = given.initial(noise, self.scheduler, int(self.scheduler.timesteps[0]), renoise)
+            noise = given.initial(noise, self.scheduler, int(self.scheduler.timesteps[first]), renoise)
             model_fn = given.wrap(model_fn)
             transforms.append(given.x0_transform)  # after physics: the given person stays exactly as given
             sample_transform = given.sample_transform(self.scheduler, renoise)
@@ -248,7 +259,7 @@ class Text2InteractPipeline:
 
         x0 = sampling.denoise(model_fn, noise, self.scheduler, steps, guidance_scale, eta=eta, generator=generator,
                      callback=callback, x0_transform=x0_transform if transforms else None,
-                     sample_transform=sample_transform)
+                     sample_transform=sample_transform, start_step=first)
         return x0, collected
 
     def _attention_maps(self, collected, encoding, frames) -> AttentionMaps:
@@ -306,12 +317,15 @@ class Text2InteractPipeline:
     @torch.no_grad()
     def react_batch(self, person1: list[np.ndarray], texts: list[str], seeds: list[int],
                     guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, method: str = "trained",
-                    callback=None, physics: Physics = False) -> list[np.ndarray]:
+                    callback=None, physics: Physics = False, person2: list[np.ndarray] | None = None,
+                    strength: float = 1.0) -> list[np.ndarray]:
         """Pairs (2, T_i, 262), un-normalised, whose person 1 is ``person1[i]`` (T_i, 262) exactly.
 
         ``method="trained"`` needs a model trained with reaction samples (``--reaction-prob``);
         ``"inpaint"`` works with any two-person model (the baseline). Each pair's noise comes from its
-        own seed, so a pair does not depend on what else is in the batch.
+        own seed, so a pair does not depend on what else is in the batch. With ``person2`` (a draft of
+        person 2 per item, (T_i, 262) in person 1's frame) person 2 is not generated from noise but coupled
+        to person 1 (SDEdit): its draft is noised to ``strength`` in (0, 1] and denoised by the pair model.
         """
         if self.model.config.persons != 2:
             raise ValueError("reaction generation needs a two-person model; this checkpoint has one person")
@@ -325,19 +339,31 @@ class Text2InteractPipeline:
                 raise ValueError(f"person 1 must have {MIN_CLIP_FRAMES} to {self.model.config.max_frames} frames, "
                                  f"got {motion.shape[0]}")
         lengths = [motion.shape[0] for motion in person1]
+        if person2 is not None:
+            if len(person2) != len(person1):
+                raise ValueError(f"need one person-2 draft per person-1 motion, got {len(person2)} for {len(person1)}")
+            for motion, n in zip(person2, lengths):
+                if np.shape(motion) != (n, FEATURE_DIM) or not np.isfinite(motion).all():
+                    raise ValueError(f"a person-2 draft must be a finite ({n}, {FEATURE_DIM}) feature array like its "
+                                     f"person 1, got {np.shape(motion)}")
         frame_mask = self.frame_mask(lengths)
-        clean = torch.zeros(len(person1), max(lengths), FEATURE_DIM)
-        for i, motion in enumerate(person1):
-            clean[i, : lengths[i]] = torch.from_numpy(np.asarray(motion, dtype=np.float32))
-        clean = ((clean.to(self.device) - self.mean) / self.std) * frame_mask[..., None]
+        clean = self._normalised(person1, lengths, frame_mask)
         given = GivenPerson(clean, person=0, method=method, seeds=[int(s) for s in seeds], lengths=lengths)
+        start = None if person2 is None else torch.stack([clean, self._normalised(person2, lengths, frame_mask)], 1)
         x0, _ = self.denoise(self.prepare_noise(seeds, lengths, persons=2), self.encode_prompt(texts), frame_mask,
                              guidance_scale, int(steps), 0.0, int(seeds[0]), callback=callback, given=given,
-                             physics=physics, zero_padding=True)
+                             physics=physics, zero_padding=True, start=start, strength=strength)
         out = self.decode(x0, lengths)
         for pair, motion in zip(out, person1):
             pair[0] = motion  # exactly the given motion (the round trip through the normalisation is not)
         return out
+
+    def _normalised(self, motions: list[np.ndarray], lengths: list[int], frame_mask: torch.Tensor) -> torch.Tensor:
+        """(N, longest, 262): one person's motions normalised, zero past each length."""
+        clean = torch.zeros(len(motions), max(lengths), FEATURE_DIM)
+        for i, motion in enumerate(motions):
+            clean[i, : lengths[i]] = torch.from_numpy(np.asarray(motion, dtype=np.float32))
+        return ((clean.to(self.device) - self.mean) / self.std) * frame_mask[..., None]
 
     def react(self, person1: np.ndarray, prompt: str, seed: int | list[int] = 0, num_samples: int = 1,
               guidance_scale: float = DEFAULT_GUIDANCE, steps: int = DEFAULT_STEPS, method: str = "trained",

@@ -204,3 +204,38 @@ def test_a_prefix_trained_checkpoint_continues_from_its_prefix_fed_clean_and_kee
     assert np.array_equal(other[known], given[known]) and not np.allclose(other, out)
     with pytest.raises(ValueError, match="known_frames 'clean'; accepted: trained, inpaint"):
         Text2InteractPipeline(pipe.model, pipe.scheduler, encoder, pipe.mean, pipe.std, known_frames="clean")
+
+
+@pytest.mark.parametrize("method", ["trained", "inpaint"])
+def test_coupling_a_person2_draft_keeps_person1_and_runs_the_strength_share_of_the_loop(pipe, method):
+    """SDEdit through react_batch: the draft is noised to the strength and denoised by the pair model."""
+    rng = np.random.default_rng(0)
+    person1, draft = (rng.normal(size=(30, 262)).astype(np.float32) for _ in range(2))
+    text = "the other waves back"
+    calls = []
+    half = pipe.react_batch([person1], [text], [3], steps=10, method=method, person2=[draft], strength=0.5,
+                            callback=lambda s, n: calls.append((s, n)))[0]
+    assert calls == [(k, 5) for k in range(1, 6)] and np.array_equal(half[0], person1)
+    other_draft = pipe.react_batch([person1], [text], [3], steps=10, method=method, person2=[-draft], strength=0.5)[0]
+    assert not np.allclose(other_draft[1], half[1], atol=1e-3)  # the draft matters
+    low = pipe.react_batch([person1], [text], [3], steps=10, method=method, person2=[draft], strength=0.2)[0]
+    assert not np.allclose(low[1], half[1], atol=1e-3)  # so does the strength
+    # strength 1 starts at the top, where the draft is all but drowned: the plain reaction
+    top = pipe.react_batch([person1], [text], [3], steps=10, method=method, person2=[draft], strength=1.0)[0]
+    plain = pipe.react_batch([person1], [text], [3], steps=10, method=method)[0]
+    assert np.allclose(top, plain, atol=1e-3)
+    # batch independence: the same item next to a longer one
+    longer = np.concatenate([person1, person1])
+    mixed = pipe.react_batch([longer, person1], [text] * 2, [8, 3], steps=10, method=method,
+                             person2=[np.concatenate([draft, draft]), draft], strength=0.5)
+    assert mixed[0].shape == (2, 60, 262) and np.allclose(mixed[1], half, atol=1e-4)
+
+
+def test_coupling_refuses_bad_drafts_and_strengths(pipe):
+    person1 = np.zeros((30, 262), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"person-2 draft must be a finite \(30, 262\)"):
+        pipe.react_batch([person1], ["hug"], [0], steps=2, person2=[np.zeros((20, 262))], strength=0.5)
+    with pytest.raises(ValueError, match="one person-2 draft per person-1 motion"):
+        pipe.react_batch([person1], ["hug"], [0], steps=2, person2=[], strength=0.5)
+    with pytest.raises(ValueError, match=r"strength must be a number in \(0, 1\]"):
+        pipe.react_batch([person1], ["hug"], [0], steps=2, person2=[person1], strength=0.0)

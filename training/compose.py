@@ -6,6 +6,8 @@
     python -m training.compose run --real DIR --out OUT --candidates N --seed S [--filter-evaluator EVAL]
     python -m training.compose filter --out OUT --delta D --r-min A --r-max B
     python -m training.compose reaction-eval --data DIR --checkpoint CKPT --evaluator EVAL --methods trained inpaint
+    python -m training.compose person2-eval --descriptions DIR --real DIR --single-person PRIOR --evaluator EVAL
+        --methods reaction coupled:0.5
 
 ``space`` mines the theme x tag prompt space from the captions of an InterHuman-layout folder,
 prints it (counts, examples, the frequent words the lexicon misses), writes it as JSON with
@@ -16,7 +18,8 @@ each with its theme, tags, novel flag and its split into the two persons' prompt
 counts the descriptions that use an action no caption of the folder names.
 ``--measure-splitter`` also scores the splitter against the per-person captions of a procedural base
 or OOD build (``build_dataset --vocabulary ood``).
-``run``, ``filter`` and ``reaction-eval`` are defined in ``training/compose_run.py`` (see there).
+``run``, ``filter`` and ``reaction-eval`` are defined in ``training/compose_run.py``, ``person2-eval`` (person-2
+methods (a) reaction and (b) coupled compared without ground truth) in ``training/compose_person2.py`` (see there).
 Bad input (a missing folder, a folder without captions, n < 1, a language-model path that is not
 one) is reported in one line with exit code 2.
 """
@@ -51,6 +54,7 @@ from t2i_core.compose.splitter import (
     split_description,
 )
 from t2i_core.data.layout import DataFolderError
+from training.compose_person2 import add_person2_eval_parser
 from training.compose_run import (
     DESCRIPTION_CHOICES,
     add_filter_parser,
@@ -160,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_parser(commands)
     add_filter_parser(commands)
     add_reaction_eval_parser(commands)
+    add_person2_eval_parser(commands)
 
     demo = commands.add_parser("export-demo", help="a shippable copy of a compose output: compact playback, no "
                                                    "motion files (what assets/demo/compose is)")

@@ -38,16 +38,21 @@ from t2i_core.checkpoint import CheckpointError
 from t2i_core.compose.descriptions import BroadDescriptions, SpaceDescriptions
 from t2i_core.compose.filters import DEFAULT_DELTA
 from t2i_core.compose.generation import (
+    CoupledPerson2,
     GeneratedPerson1,
     PipelineReaction,
     default_reaction_method,
     trained_with_reactions,
 )
+from t2i_core.compose.identity import checkpoint_source, library_source, real_source
 from t2i_core.compose.library import LibraryError, LibraryPerson1, cached_library
 from t2i_core.compose.output import ComposeOutputError, apply_thresholds, read_compose_output
 from t2i_core.compose.physical import limits_from_percentiles
+from t2i_core.compose.placement import PlacementError, PlacementTable
 from t2i_core.compose.run import (
+    DESCRIPTION_CHOICES,
     PERSON1_CHOICES,
+    PERSON2_CHOICES,
     REACTION_CHOICES,
     ComposeConfig,
     ComposePieces,
@@ -72,10 +77,9 @@ from t2i_core.skeleton import FPS
 from training.options import add_device_options
 
 DEFAULTS = ComposeConfig()
-DESCRIPTION_CHOICES = ("space", "broad")
 LIBRARY_SPLIT = "train"  # person 1 is retrieved from the real folder's training clips only
 RUN_ERRORS = (ComposeRunError, FilterEvaluatorError, CheckpointError, ComposeOutputError, LibraryError,
-              NoCaptionsError, DataFolderError)
+              NoCaptionsError, DataFolderError, PlacementError)
 
 
 def add_run_parser(subparsers) -> argparse.ArgumentParser:
@@ -96,7 +100,7 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--person1", choices=PERSON1_CHOICES, default=DEFAULTS.person1,
                         help="retrieved: from a motion library of the real train split; generated: the single-person "
                              "prior (--single-person); joint: person 1 of the joint model's own pair")
-    parser.add_argument("--descriptions", choices=DESCRIPTION_CHOICES, default="space",
+    parser.add_argument("--descriptions", choices=DESCRIPTION_CHOICES, default=DEFAULTS.descriptions,
                         help="space: two-person actions of the real folder's mined space; broad: single-person parts "
                              "from the solo corpus's action vocabulary in the space's relations")
     parser.add_argument("--library", type=Path, default=None,
@@ -107,7 +111,16 @@ def add_run_parser(subparsers) -> argparse.ArgumentParser:
                         help="single-person prior (train_interactor --config single) for --person1 generated")
     parser.add_argument("--reaction", choices=REACTION_CHOICES, default=None,
                         help="trained (needs a checkpoint trained with --reaction-prob) or inpaint; default: trained "
-                             "when the checkpoint's training had reaction samples, else inpaint")
+                             "when the checkpoint's training had reaction samples, else inpaint (also how the pair "
+                             "model sees person 1 with --person2 coupled)")
+    parser.add_argument("--person2", choices=PERSON2_CHOICES, default=DEFAULTS.person2,
+                        help="reaction: the pair model given person 1 and the full text (the paper's); coupled: the "
+                             "single-person prior (--single-person) on person 2's own prompt, placed relative to "
+                             "person 1 by the real set's distance and facing for the theme, then coupled by the pair "
+                             "model given person 1 (noised to --coupling-strength and denoised, SDEdit)")
+    parser.add_argument("--coupling-strength", type=float, default=DEFAULTS.coupling_strength,
+                        help="with --person2 coupled: how far person 2's placed draft is noised, in (0, 1] (1: "
+                             "from pure noise, as the reaction; smaller keeps more of the prior's motion)")
     parser.add_argument("--person-evaluator", type=Path, default=None,
                         help="a single-person evaluator (train_evaluator --config single, another seed and half of the "
                              "corpus; never assets/single_evaluator) that scores each person's own prompt")
@@ -188,17 +201,34 @@ def resolve_reaction(model: Path, asked: str | None) -> str:
 
 def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, device: str,
                  single_person: Path | None = None, cache_dir: Path | None = None,
-                 progress: bool = False, library: Path | None = None,
-                 descriptions: str = "space", person_scorer=None) -> ComposePieces:
-    """The real pieces: prompt-space descriptions, the rule-based splitter, person 1 as ``config.person1``
-    says (retrieved from ``library``'s train split, the real folder's by default), person 2 from ``model``
-    by ``config.reaction``."""
+                 progress: bool = False, library: Path | None = None, person_scorer=None,
+                 filter_evaluator: Path | None = None, person_evaluator: Path | None = None) -> ComposePieces:
+    """The real pieces: descriptions as ``config.descriptions`` says, the rule-based splitter, person 1 as
+    ``config.person1`` says (retrieved from ``library``'s train split, the real folder's by default), person 2
+    from ``model`` by ``config.reaction`` or, with ``config.person2`` coupled, from ``single_person`` coupled by
+    ``model``; with what each reads (``sources``, ``scorers``: the evaluators' folders, when given) for the
+    run's identity."""
     encoder = scorer.texts.encoder  # one MiniLM for every piece that reads the same tokens
     pipe = _load_pipe(model, encoder, device)
-    names = {"descriptions": "broad vocabulary (descriptions.sample_broad_descriptions)" if descriptions == "broad"
-             else "prompt space (descriptions.sample_descriptions)",
+    names = {"descriptions": "broad vocabulary (descriptions.sample_broad_descriptions)"
+             if config.descriptions == "broad" else "prompt space (descriptions.sample_descriptions)",
              "splitter": "rule-based (splitter.split_description)", "model": str(model),
              "reaction": f"{config.reaction} ({model.name})"}
+    sources = {"real": real_source(real), "model": checkpoint_source(model)}
+    scorers = {"filter_evaluator": checkpoint_source(filter_evaluator)} if filter_evaluator is not None else {}
+    if person_evaluator is not None:
+        scorers["person_evaluator"] = checkpoint_source(person_evaluator)
+    prior = None
+    if config.person1 == "generated" or config.person2 == "coupled":
+        needs = "--person1 generated" if config.person1 == "generated" else "--person2 coupled"
+        if single_person is None:
+            raise ComposeRunError(f"{needs} needs --single-person DIR (a checkpoint of train_interactor --config "
+                                  f"single)")
+        prior = _load_pipe(single_person, encoder, device)
+        if prior.model.config.persons != 1:
+            raise ComposeRunError(f"--single-person {single_person.name} is a {prior.model.config.persons}-person "
+                                  f"checkpoint; give one trained with --config single")
+        names["single_person"], sources["single_person"] = str(single_person), checkpoint_source(single_person)
     if config.person1 == "retrieved":
         source = real.root if library is None else library
         motions = cached_library(source, (LIBRARY_SPLIT,), cache_dir, progress=progress)
@@ -206,16 +236,10 @@ def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, devi
         person1 = LibraryPerson1(motions, max_frames=frames)
         names["person1"] = (f"retrieved ({len(motions)} {motions.kind} motions of the {LIBRARY_SPLIT} split of "
                             f"{Path(source).name})")
+        sources["library"] = library_source(motions)
     elif config.person1 == "generated":
-        if single_person is None:
-            raise ComposeRunError("--person1 generated needs --single-person DIR (a checkpoint of "
-                                  "train_interactor --config single)")
-        prior = _load_pipe(single_person, encoder, device)
-        if prior.model.config.persons != 1:
-            raise ComposeRunError(f"--single-person {single_person.name} is a {prior.model.config.persons}-person "
-                                  f"checkpoint; give one trained with --config single")
         person1 = GeneratedPerson1(prior, config.guidance_scale, config.steps)
-        names["person1"], names["single_person"] = person1.source, str(single_person)
+        names["person1"] = person1.source
     else:
         person1 = GeneratedPerson1(pipe, config.guidance_scale, config.steps)
         names["person1"] = person1.source
@@ -223,12 +247,23 @@ def build_pieces(config: ComposeConfig, real: RealSet, model: Path, scorer, devi
         reaction = PipelineReaction(pipe, config.reaction, config.guidance_scale, config.steps)
     except ValueError as error:
         raise ComposeRunError(f"--model: {error}") from None
+    coupler = None
+    if config.person2 == "coupled":
+        placements = PlacementTable.from_real(real, label_caption)
+        coupler = CoupledPerson2(prior, pipe, placements, config.reaction, config.coupling_strength,
+                                 config.guidance_scale, config.steps)
+        names["person2"] = (f"coupled: single-person prior on prompt 2, placed by the real set's placement for the "
+                            f"theme, SDEdit at strength {config.coupling_strength:g} by {model.name} "
+                            f"({config.reaction})")
+        names["placement"] = placements.summary()
+        sources["placement"] = {"digest": placements.digest()}
     space = mine_space(real.root)
-    source = BroadDescriptions(space) if descriptions == "broad" else SpaceDescriptions(space)
+    source = BroadDescriptions(space) if config.descriptions == "broad" else SpaceDescriptions(space)
     if person_scorer is not None:
         names["person_evaluator"] = "single-person evaluator (scoring.score_persons)"
     return ComposePieces(descriptions=source, splitter=RunSplitter(), person1=person1, reaction=reaction,
-                         scorer=scorer, real_labeler=label_caption, names=names, person_scorer=person_scorer)
+                         scorer=scorer, real_labeler=label_caption, names=names, person_scorer=person_scorer,
+                         coupler=coupler, sources=sources, scorers=scorers)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -237,9 +272,11 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         if not args.model.is_dir():
             raise ComposeRunError(f"model folder not found: {args.model} (an InterActor checkpoint folder)")
-        if args.person1 == "generated" and (args.single_person is None or not args.single_person.is_dir()):
-            raise ComposeRunError("--person1 generated needs --single-person DIR, an existing checkpoint folder "
-                                  "(train_interactor --config single)")
+        for needed, flag in ((args.person1 == "generated", "--person1 generated"),
+                             (args.person2 == "coupled", "--person2 coupled")):
+            if needed and (args.single_person is None or not args.single_person.is_dir()):
+                raise ComposeRunError(f"{flag} needs --single-person DIR, an existing checkpoint folder "
+                                      f"(train_interactor --config single)")
         if args.library is not None and args.person1 != "retrieved":
             raise ComposeRunError("--library is where --person1 retrieved finds person 1; drop it or use "
                                   "--person1 retrieved")
@@ -252,7 +289,8 @@ def run_command(args: argparse.Namespace) -> int:
             min_seconds=args.min_seconds, max_seconds=args.max_seconds, guidance_scale=args.guidance,
             steps=args.steps, batch_size=args.batch_size, person1=args.person1,
             reaction=resolve_reaction(args.model, args.reaction), real_split=args.real_split,
-            person_delta=args.person_delta, physical_percentile=args.physical_percentile)
+            person_delta=args.person_delta, physical_percentile=args.physical_percentile,
+            descriptions=args.descriptions, person2=args.person2, coupling_strength=args.coupling_strength)
         evaluator = check_filter_evaluator(args.filter_evaluator, args.allow_protocol_evaluator)
         if args.person_delta is not None and args.person_evaluator is None:
             raise ComposeRunError("--person-delta needs --person-evaluator DIR (a single-person evaluator: "
@@ -269,8 +307,8 @@ def run_command(args: argparse.Namespace) -> int:
             person_scorer = load_person_scorer(args.person_evaluator, device, _shared_encoder(args.person_evaluator,
                                                                                              scorer.texts.encoder))
         pieces = build_pieces(config, real, args.model, scorer, device, args.single_person, args.cache_dir,
-                              progress=not args.quiet, library=args.library, descriptions=args.descriptions,
-                              person_scorer=person_scorer)
+                              progress=not args.quiet, library=args.library, person_scorer=person_scorer,
+                              filter_evaluator=evaluator, person_evaluator=args.person_evaluator)
         output = run_compose(config, real, args.out, pieces, filter_evaluator=evaluator,
                              progress=not args.quiet)
     except RUN_ERRORS as error:

@@ -53,3 +53,11 @@ class Person1Source(Protocol):
 class ReactionModel(Protocol):
     def react(self, person1: list[np.ndarray], texts: list[str], seeds: list[int]) -> list[np.ndarray]:
         """Per item: the pair (2, T_i, 262), person 1 as given, person 2 reacting to it under the text."""
+
+
+@runtime_checkable
+class Person2Coupler(Protocol):
+    def couple(self, person1: list[np.ndarray], texts: list[str], prompts2: list[str], themes: list[str],
+               seeds: list[int]) -> list[np.ndarray]:
+        """Per item: the pair (2, T_i, 262), person 1 as given, person 2 made from its own prompt ``prompts2[i]``
+        (placed for the description's theme) and coupled to person 1 under the full text (person-2 method (b))."""

@@ -48,10 +48,12 @@ from t2i_core.compose.annulus import (
     distance_percentiles,
 )
 from t2i_core.compose.filters import DEFAULT_DELTA, Thresholds, status_counts, statuses
+from t2i_core.compose.identity import changed_entries, compared
 from t2i_core.compose.interfaces import (
     Description,
     DescriptionSource,
     Person1Source,
+    Person2Coupler,
     ReactionModel,
     SplitFailure,
     Splitter,
@@ -80,6 +82,7 @@ from t2i_core.compose.scoring import Scores, describe_real_cosines, score_pairs,
 from t2i_core.data.interhuman import InterHumanDataset
 from t2i_core.data.layout import DataFolderError
 from t2i_core.diffusion.given_person import METHODS
+from t2i_core.diffusion.sampling import partial_start
 from t2i_core.io import save_npz
 from t2i_core.models.scorer import TextMotionScorer
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, FPS, SECONDS_RANGE
@@ -87,8 +90,15 @@ from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, FPS, SECONDS_RANG
 # retrieved: from a motion library; generated: the single-person prior; joint: person 1 of the joint model's pair
 PERSON1_CHOICES = ("retrieved", "generated", "joint")
 REACTION_CHOICES = METHODS  # "trained" (a checkpoint trained with reaction samples) or "inpaint" (any two-person one)
+# space: two-person actions of the real folder's mined space; broad: single-person parts from the solo vocabulary
+DESCRIPTION_CHOICES = ("space", "broad")
+# reaction: method (a), the pair model given person 1 and the full text; coupled: method (b), the single-person
+# prior on person 2's own prompt, placed by the real set's placement for the theme, coupled by the pair model
+PERSON2_CHOICES = ("reaction", "coupled")
+DEFAULT_COUPLING_STRENGTH = 0.5
 PERSON1_STAGE, REACTION_STAGE = 1, 2
 RUN_FILE = "run.json"
+RUN_FORMAT = 2  # run.json written before it recorded the sources and scorers (no "format") cannot be checked
 CHUNKS_DIR = "chunks"
 WAIT_SECONDS = 2.0
 # Settings that do not change which candidates are made (only how fast, or which are kept).
@@ -121,6 +131,10 @@ class ComposeConfig:
     person_delta: float | None = None      # per-person filter: keep when both persons' own cosines >= it (needs
                                            # a single-person evaluator); None: off
     physical_percentile: float | None = None  # physical filter: limits at this percentile of the real data; None: off
+    descriptions: str = "space"            # where descriptions come from (DESCRIPTION_CHOICES)
+    person2: str = "reaction"              # how person 2 is made (PERSON2_CHOICES)
+    coupling_strength: float = DEFAULT_COUPLING_STRENGTH  # person2 coupled: the share of the DDIM loop person 2's
+                                                           # placed draft is noised to and denoised over, in (0, 1]
 
     def __post_init__(self):
         def whole(name, low):
@@ -152,13 +166,28 @@ class ComposeConfig:
             raise ComposeRunError(f"person1 {self.person1!r}; accepted: {', '.join(PERSON1_CHOICES)}")
         if self.reaction not in REACTION_CHOICES:
             raise ComposeRunError(f"reaction {self.reaction!r}; accepted: {', '.join(REACTION_CHOICES)}")
+        if self.descriptions not in DESCRIPTION_CHOICES:
+            raise ComposeRunError(f"descriptions {self.descriptions!r}; accepted: {', '.join(DESCRIPTION_CHOICES)}")
+        if self.person2 not in PERSON2_CHOICES:
+            raise ComposeRunError(f"person2 {self.person2!r}; accepted: {', '.join(PERSON2_CHOICES)}")
+        try:
+            partial_start(self.steps, self.coupling_strength)
+        except ValueError as error:
+            raise ComposeRunError(f"coupling_strength: {error}") from None
 
     def generation_identity(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k not in NOT_GENERATION}
+        """The settings that decide the candidates (the coupling strength only when person 2 is coupled)."""
+        identity = {k: v for k, v in asdict(self).items() if k not in NOT_GENERATION}
+        if self.person2 != "coupled":
+            identity.pop("coupling_strength")
+        return identity
 
-    def set_id(self) -> str:
-        """Hex sha256 of the settings that decide the candidates (seed included)."""
-        return hashlib.sha256(json.dumps(self.generation_identity(), sort_keys=True).encode()).hexdigest()
+    def set_id(self, sources: dict | None = None) -> str:
+        """Hex sha256 of what decides the candidates: these settings (seed included) and, when given, the
+        ``sources`` the pieces read (``ComposePieces.sources``: checkpoints, folders, with their digests)."""
+        payload = self.generation_identity() if not sources else {**self.generation_identity(),
+                                                                  "sources": compared(sources)}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 # -- per-candidate randomness ----------------------------------------------------------------------
@@ -229,6 +258,12 @@ class ComposePieces:
     # the per-person filter's single-person evaluator; None: no per-person cosines
     person_scorer: TextMotionScorer | None = None
     names: dict = field(default_factory=dict)  # what each piece is, for compose.json
+    # person-2 method (b) (config.person2 "coupled"); None with method (a), the reaction model
+    coupler: Person2Coupler | None = None
+    # what the pieces read, each with a digest (``identity.py``), recorded in journal/run.json so that a resume
+    # with another one is refused: sources decide the candidates (in the set id), scorers their scores
+    sources: dict = field(default_factory=dict)
+    scorers: dict = field(default_factory=dict)
 
 
 # -- the journal ---------------------------------------------------------------------------------
@@ -280,17 +315,29 @@ class JournalWriter:
             os.fsync(handle.fileno())
 
 
-def _check_run_file(out: Path, config: ComposeConfig) -> None:
-    """Refuse to mix runs: OUT holds this run's journal, or nothing of another one."""
+def run_identity(config: ComposeConfig, sources: dict | None = None, scorers: dict | None = None) -> dict:
+    """What journal/run.json records: everything that decides the candidates or their scores."""
+    sources, scorers = sources or {}, scorers or {}
+    return {"format": RUN_FORMAT, "set_id": config.set_id(sources), "generation": config.generation_identity(),
+            "sources": sources, "scorers": scorers}
+
+
+def _check_run_file(out: Path, config: ComposeConfig, sources: dict | None = None, scorers: dict | None = None) -> None:
+    """Refuse to mix runs: OUT holds this run's journal (same settings, sources and scorers), or nothing of
+    another one."""
     run_file = out / JOURNAL_DIR / RUN_FILE
-    payload = {"set_id": config.set_id(), "generation": config.generation_identity()}
+    payload = run_identity(config, sources, scorers)
     if run_file.is_file():
         stored = json.loads(run_file.read_text(encoding="utf-8"))
-        if stored.get("set_id") != payload["set_id"]:
-            changed = sorted(k for k in payload["generation"] if stored.get("generation", {}).get(k)
-                             != payload["generation"][k])
-            raise ComposeRunError(f"{out} holds a compose run with other settings (changed: {', '.join(changed)}); "
-                                  f"continue it with the same settings or give another --out")
+        if stored.get("format") != RUN_FORMAT:
+            raise ComposeRunError(f"{out} holds a compose run started by an older version, which did not record "
+                                  f"its descriptions, library or checkpoints, so continuing it cannot be checked; "
+                                  f"give another --out (or finish it with the version that started it)")
+        changed = [f"{part}.{name}" if part != "generation" else name for part in ("generation", "sources", "scorers")
+                   for name in changed_entries(stored.get(part) or {}, payload[part])]
+        if changed:
+            raise ComposeRunError(f"{out} holds a compose run made with other settings or inputs (changed: "
+                                  f"{', '.join(changed)}); continue it with the same ones or give another --out")
         return
     if out.is_dir() and any(out.iterdir()) and not (out / JOURNAL_DIR).is_dir():
         raise ComposeRunError(f"{out} is not empty and holds no compose run; give a new or empty --out folder")
@@ -329,9 +376,15 @@ def compose_chunk(indices: list[int], descriptions: list[Description], config: C
     for record, (features, source) in zip(made, person1):
         record["person1_source"], record["frames"] = str(source), int(np.asarray(features).shape[0])
         motions.append(_check_features("the person-1 source", features, (record["frames"], 262)))
-    pairs = pieces.reaction.react(motions, [r["description"] for r in made],
-                                  [stage_seed(r["seed"], REACTION_STAGE) for r in made])
-    pairs = [_check_features("the reaction model", p, (2, r["frames"], 262)) for p, r in zip(pairs, made)]
+    texts, seeds = [r["description"] for r in made], [stage_seed(r["seed"], REACTION_STAGE) for r in made]
+    if config.person2 == "coupled":
+        if pieces.coupler is None:
+            raise ComposeRunError("person2 coupled needs a coupler (the single-person prior and the pair model)")
+        pairs = pieces.coupler.couple(motions, texts, [r["prompt2"] for r in made], [r["theme"] for r in made], seeds)
+        made_by = "the coupled person-2 model"
+    else:
+        pairs, made_by = pieces.reaction.react(motions, texts, seeds), "the reaction model"
+    pairs = [_check_features(made_by, p, (2, r["frames"], 262)) for p, r in zip(pairs, made)]
     scores = score_pairs(pieces.scorer, [r["description"] for r in made], pairs)
     for record, pair in zip(made, pairs):
         write_candidate_motion(out, record["id"], pair, record["description"], record["prompt1"], record["prompt2"])
@@ -357,6 +410,19 @@ def distributed_rank() -> tuple[int, int]:
 
 def rank_indices(candidates: int, rank: int, world: int) -> list[int]:
     return list(range(rank, candidates, world))
+
+
+def composing_order(config: ComposeConfig, indices: list[int]) -> list[int]:
+    """The order a rank composes its candidates in (its chunks are consecutive runs of ``batch_size``).
+
+    A chunk is padded to its longest candidate, so candidates of similar length go together: by their drawn
+    length when person 1 is generated (it is generated at that length). A retrieved person 1 keeps its library
+    motion's length, unknown before retrieval: index order. Either way the order is a function of the config
+    and the indices, so a resumed run forms the same chunks as an uninterrupted one.
+    """
+    if config.person1 == "retrieved":
+        return list(indices)
+    return sorted(indices, key=lambda i: (candidate_frames(config, candidate_seed(config.seed, i)), i))
 
 
 # -- the real side -------------------------------------------------------------------------------
@@ -418,7 +484,7 @@ def run_compose(config: ComposeConfig, real: RealSet, out: str | Path, pieces: C
     side = real_side(real, pieces.scorer, config, progress) if rank == 0 else None
     if side is not None:
         log(describe_real_cosines(side.scores.cosine, config.delta))
-    _check_run_file(out, config)
+    _check_run_file(out, config, pieces.sources, pieces.scorers)
     descriptions = pieces.descriptions.sample(config.candidates, config.seed)
     if len(descriptions) != config.candidates:
         raise ComposeRunError(f"the description source returned {len(descriptions)} descriptions for "
@@ -426,7 +492,7 @@ def run_compose(config: ComposeConfig, real: RealSet, out: str | Path, pieces: C
 
     mine = rank_indices(config.candidates, rank, world)
     done = read_journal(out)
-    todo = [i for i in mine if i not in done]
+    todo = [i for i in composing_order(config, mine) if i not in done]
     writer = JournalWriter(out, rank)
     bar = tqdm(total=len(mine), initial=len(mine) - len(todo), desc=f"composing (rank {rank}/{world})",
                unit="candidate", disable=not progress)
@@ -500,7 +566,8 @@ def merge(config: ComposeConfig, real: RealSet, out: Path, pieces: ComposePieces
                  for i, c, (theme, tags) in zip(real.ids, real.captions, labels)]
     t = side.thresholds
     info = {
-        "set_id": config.set_id(), "config": asdict(config), "real": str(real.root),
+        "set_id": config.set_id(pieces.sources), "config": asdict(config), "real": str(real.root),
+        "sources": pieces.sources, "scorers": pieces.scorers,
         "filter_evaluator": str(filter_evaluator), "defaults": _finite(t.to_dict()),
         "real_distance_percentiles": distance_percentiles(side.distances),
         "real_cosine_percentiles": distance_percentiles(side.scores.cosine),

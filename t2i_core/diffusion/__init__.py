@@ -8,7 +8,7 @@ from t2i_core.diffusion.guidance import (
     guided_x0,
     tile_batch,
 )
-from t2i_core.diffusion.sampling import FINAL_TIMESTEP, denoise
+from t2i_core.diffusion.sampling import FINAL_TIMESTEP, denoise, partial_start
 from t2i_core.diffusion.schedule import alphas_cumprod_from_betas, cosine_alpha_bar, cosine_betas
 
 __all__ = [
@@ -25,5 +25,6 @@ __all__ = [
     "denoise",
     "drop_condition_mask",
     "guided_x0",
+    "partial_start",
     "tile_batch",
 ]

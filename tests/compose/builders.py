@@ -37,8 +37,8 @@ def tiny_interactor(folder: Path, encoder, persons: int = 2, reaction_prob: floa
     return pipe.save_pretrained(folder, note="compose tests", training={"reaction_prob": reaction_prob})
 
 
-def tiny_evaluator(folder: Path) -> Path:
-    torch.manual_seed(1)
+def tiny_evaluator(folder: Path, seed: int = 1) -> Path:
+    torch.manual_seed(seed)
     return save_checkpoint(folder, InteractionEvaluator(TINY_EVALUATOR))
 
 

@@ -231,3 +231,102 @@ def test_torchrun_two_ranks_compose_disjoint_slices(tmp_path, real_folder, inter
     exact = ["id", "description", "prompt1", "prompt2", "seed", "frames"]
     assert first.candidates[exact].equals(second.candidates[exact])
     assert np.allclose(first.candidates["cosine"], second.candidates["cosine"], atol=1e-4)
+
+
+def test_a_resume_with_other_sources_or_scorers_is_refused(tmp_path, real, pipe, scorer):
+    config = ComposeConfig(**{"candidates": 2, "person1": "joint", **FAST})
+    pieces = pieces_for(config, real, pipe, scorer)
+    pieces.sources = {"model": {"path": "/a", "digest": "aa"}, "library": {"path": "/l", "digest": "ll"}}
+    pieces.scorers = {"filter_evaluator": {"path": "/f", "digest": "ff"}}
+    quiet = {"progress": False, "log": lambda *_: None}
+    out = tmp_path / "out"
+    first = run_compose(config, real, out, pieces, **quiet)
+    assert first.info["sources"] == pieces.sources and first.info["scorers"] == pieces.scorers
+    assert first.info["set_id"] == config.set_id(pieces.sources) != config.set_id()
+    pieces.sources["model"]["path"] = "/moved"  # the same checkpoint in another folder: accepted
+    run_compose(config, real, out, pieces, **quiet)
+    for part, name, changed in (("sources", "library", "sources.library.digest"),
+                                ("scorers", "filter_evaluator", "scorers.filter_evaluator.digest")):
+        other = {**getattr(pieces, part), name: {"path": "/x", "digest": "other"}}
+        mixed = ComposePieces(**{**pieces.__dict__, part: other})
+        with pytest.raises(ComposeRunError, match=f"other settings or inputs \\(changed: {changed}\\)"):
+            run_compose(config, real, out, mixed, **quiet)
+    for setting, value in (("descriptions", "broad"), ("person2", "coupled")):
+        with pytest.raises(ComposeRunError, match=f"changed: [^)]*{setting}"):
+            run_compose(ComposeConfig(**{**config.__dict__, setting: value}), real, out, pieces, **quiet)
+
+
+def test_a_journal_of_an_older_version_is_refused(tmp_path, real, pipe, scorer):
+    out = tmp_path / "old"
+    (out / "journal").mkdir(parents=True)
+    (out / "journal" / "run.json").write_text(json.dumps({"set_id": "x", "generation": {"seed": 0}}))
+    with pytest.raises(ComposeRunError, match="started by an older version"):
+        compose(out, real, pipe, scorer, candidates=2)
+
+
+def test_the_coupling_strength_is_part_of_the_identity_only_when_coupled():
+    base = ComposeConfig(**FAST)
+    assert "coupling_strength" not in base.generation_identity()
+    assert base.set_id() == ComposeConfig(**FAST, coupling_strength=0.9).set_id()
+    coupled = ComposeConfig(**FAST, person2="coupled")
+    assert coupled.generation_identity()["coupling_strength"] == 0.5
+    assert coupled.set_id() != ComposeConfig(**FAST, person2="coupled", coupling_strength=0.9).set_id()
+    for settings, message in (({"person2": "prior"}, "person2 'prior'; accepted: reaction, coupled"),
+                              ({"descriptions": "all"}, "descriptions 'all'; accepted: space, broad"),
+                              ({"coupling_strength": 0.0}, r"coupling_strength: strength must be .* in \(0, 1\]")):
+        with pytest.raises(ComposeRunError, match=message):
+            ComposeConfig(**settings)
+
+
+def test_coupled_person2_composes_through_the_coupler(tmp_path, real, pipe, scorer, single_person_dir, encoder):
+    from t2i_core.compose.generation import CoupledPerson2
+    from t2i_core.compose.placement import PlacementTable
+
+    config = ComposeConfig(**{"candidates": 3, "person1": "joint", "person2": "coupled", "coupling_strength": 0.5,
+                              **FAST})
+    prior = Text2InteractPipeline.from_pretrained(single_person_dir, text_encoder=encoder)
+    pieces = pieces_for(config, real, pipe, scorer)
+    quiet = {"progress": False, "log": lambda *_: None}
+    with pytest.raises(ComposeRunError, match="person2 coupled needs a coupler"):
+        run_compose(config, real, tmp_path / "none", pieces, **quiet)
+    pieces.coupler = CoupledPerson2(prior, pipe, PlacementTable.from_real(real, label_caption), "inpaint", 0.5,
+                                    config.guidance_scale, config.steps)
+    output = run_compose(config, real, tmp_path / "out", pieces, **quiet)
+    made = output.candidates[output.candidates["frames"] > 0]
+    assert len(made) > 0 and output.info["config"]["person2"] == "coupled"
+    reaction = compose(tmp_path / "reaction", real, pipe, scorer, candidates=3)
+    for cid in made["id"]:  # same person 1 (same seeds), another person 2
+        a, b = motion(tmp_path / "out", cid), motion(tmp_path / "reaction", cid)
+        assert np.array_equal(a[0], b[0]) and not np.allclose(a[1], b[1], atol=1e-3)
+    assert reaction.info["set_id"] != output.info["set_id"]
+
+
+def test_generated_person1_is_composed_in_chunks_of_similar_length():
+    from t2i_core.compose.run import candidate_frames, composing_order
+
+    config = ComposeConfig(**{**FAST, "candidates": 40, "person1": "joint", "min_seconds": 1.0, "max_seconds": 6.0})
+    order = composing_order(config, list(range(40)))
+    frames = [candidate_frames(config, candidate_seed(config.seed, i)) for i in order]
+    assert sorted(order) == list(range(40)) and frames == sorted(frames) and frames[0] < frames[-1]
+    index_chunks = [range(s, s + 8) for s in range(0, 40, 8)]
+    padded = sum(8 * max(candidate_frames(config, candidate_seed(config.seed, i)) for i in c) for c in index_chunks)
+    assert sum(8 * max(frames[s:s + 8]) for s in range(0, 40, 8)) < 0.9 * padded  # less padding to compute
+    retrieved = ComposeConfig(**{**FAST, "candidates": 40})
+    assert composing_order(retrieved, [3, 1, 2]) == [3, 1, 2]  # its lengths come from the library
+
+
+def test_a_resumed_run_recomposes_its_chunks_bit_for_bit(tmp_path, real, pipe, scorer):
+    """The chunks (sorted by length) of a run continued after its first commit are the uninterrupted run's."""
+    import shutil
+
+    whole = compose(tmp_path / "whole", real, pipe, scorer, batch_size=2, min_seconds=1.0, max_seconds=3.0)
+    shutil.copytree(tmp_path / "whole", tmp_path / "resumed")
+    journal = journal_file(tmp_path / "resumed", 0)
+    first_line = journal.read_text().splitlines()[0]
+    assert json.loads(first_line)["indices"] != [0, 1]  # not index order: by length
+    journal.write_text(first_line + "\n")
+    (tmp_path / "resumed" / "compose.json").unlink()
+    resumed = compose(tmp_path / "resumed", real, pipe, scorer, batch_size=2, min_seconds=1.0, max_seconds=3.0)
+    assert resumed.candidates.equals(whole.candidates)
+    for cid in whole.candidates.loc[whole.candidates["frames"] > 0, "id"]:
+        assert np.array_equal(motion(tmp_path / "resumed", cid), motion(tmp_path / "whole", cid))

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from t2i_core.diffusion import DDIMScheduler, denoise, guided_x0
-from t2i_core.diffusion.sampling import FINAL_TIMESTEP
+from t2i_core.diffusion.sampling import FINAL_TIMESTEP, partial_start
 
 SHAPE = (3, 2, 5, 4)
 
@@ -113,3 +113,37 @@ def test_bad_steps_and_guidance_are_reported():
         denoise(shrinking_model, torch.randn(SHAPE), DDIMScheduler(), 0, 3.5)
     with pytest.raises(ValueError, match="guidance scale"):
         denoise(shrinking_model, torch.randn(SHAPE), DDIMScheduler(), 3, -1.0)
+
+
+def test_a_partial_run_is_the_tail_of_the_loop_from_its_start_step():
+    """SDEdit: start_step skips the first steps; the rest is the same loop, from the given sample."""
+    scheduler = DDIMScheduler()
+    scheduler.set_timesteps(8)
+    timesteps = [int(t) for t in scheduler.timesteps]
+    x = torch.randn(SHAPE, generator=torch.Generator().manual_seed(2))
+    expected = x
+    for t in timesteps[3:]:
+        expected = scheduler.step(guided_x0(shrinking_model, expected, t, 3.5), t, expected).prev_sample
+    calls, seen = [], []
+    out = denoise(shrinking_model, x, DDIMScheduler(), 8, 3.5, start_step=3,
+                  callback=lambda s, n: calls.append((s, n)), x0_transform=lambda x0, t, i: seen.append((t, i)) or x0)
+    assert torch.equal(out, expected)
+    assert calls == [(k, 5) for k in range(1, 6)]  # progress counts the steps actually run
+    assert seen == list(zip(timesteps[3:], range(3, 8)))  # i indexes the full schedule
+    assert torch.equal(denoise(shrinking_model, x, DDIMScheduler(), 8, 3.5, start_step=0),
+                       denoise(shrinking_model, x, DDIMScheduler(), 8, 3.5))
+    for bad in (8, -1, 1.5, True):
+        with pytest.raises(ValueError, match="start_step must be an integer in"):
+            denoise(shrinking_model, x, DDIMScheduler(), 8, 3.5, start_step=bad)
+
+
+@pytest.mark.parametrize(("steps", "strength", "start"), [(10, 1.0, 0), (10, 0.5, 5), (10, 0.3, 7), (10, 0.01, 9),
+                                                          (50, 0.6, 20), (1, 0.2, 0)])
+def test_partial_start_denoises_the_strength_share_and_at_least_one_step(steps, strength, start):
+    assert partial_start(steps, strength) == start
+
+
+@pytest.mark.parametrize("strength", [0, -0.1, 1.01, float("nan"), "half"])
+def test_partial_start_refuses_a_strength_outside_zero_one(strength):
+    with pytest.raises(ValueError, match=r"strength must be a number in \(0, 1\]"):
+        partial_start(10, strength)

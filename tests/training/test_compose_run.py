@@ -208,3 +208,45 @@ def test_a_fresh_clone_composes_with_the_shipped_filter_evaluator(setup, tmp_pat
     output = read_compose_output(tmp_path / "out")
     assert output.info["filter_evaluator"] == str(DEFAULT_FILTER_EVALUATOR.resolve())
     assert len(output.candidates) == 3 and output.candidates["cosine"].notna().any()
+
+
+def test_person2_coupled_from_the_cli_records_how_it_was_made(setup, tmp_path, capsys):
+    coupled = ("--person2", "coupled", "--single-person", str(setup["single"]), "--coupling-strength", "0.4")
+    assert run(setup, tmp_path / "out", *coupled) == 0
+    output = read_compose_output(tmp_path / "out")
+    assert output.info["config"]["person2"] == "coupled" and output.info["config"]["coupling_strength"] == 0.4
+    assert "SDEdit at strength 0.4" in output.info["pieces"]["person2"]
+    assert output.info["pieces"]["placement"]["all"]["clips"] == 8  # the tiny real folder's train clips
+    assert set(output.info["sources"]) == {"real", "model", "single_person", "library", "placement"}
+    assert len(output.candidates) == 3 and output.candidates["cosine"].notna().any()
+    capsys.readouterr()
+    assert run(setup, tmp_path / "out", "--person2", "coupled", "--single-person", str(setup["single"]),
+               "--coupling-strength", "0.6") == 2
+    assert "(changed: coupling_strength)" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--person2", "coupled") == 2
+    assert "--person2 coupled needs --single-person" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", "--person2", "coupled", "--single-person", str(setup["model"])) == 2
+    assert "2-person checkpoint" in capsys.readouterr().err
+    assert run(setup, tmp_path / "x", *coupled[:-1], "0") == 2
+    assert "strength must be a number in (0, 1]" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_resume_with_other_descriptions_library_or_evaluator_is_refused(setup, tmp_path, capsys):
+    """Every option that changes the candidates or their scores is part of the run's identity."""
+    from tests.fixtures import solo_folder
+
+    corpus = solo_folder(tmp_path / "solo", {"train": [f"s{i}" for i in range(4)], "test": ["t0"]})
+    out = tmp_path / "out"
+    assert run(setup, out, "--descriptions", "broad", "--library", str(corpus)) == 0
+    assert run(setup, out, "--descriptions", "broad", "--library", str(corpus)) == 0  # the same: continues
+    capsys.readouterr()
+    for extra, changed in ((("--library", str(corpus)), "descriptions"),
+                           (("--descriptions", "broad"), "sources.library.digest, sources.library.kind"),
+                           (("--descriptions", "broad", "--library", str(corpus), "--person-evaluator",
+                             str(setup["person_evaluator"])), "scorers.person_evaluator")):
+        assert run(setup, out, *extra) == 2
+        assert f"(changed: {changed})" in capsys.readouterr().err
+    other = tiny_evaluator(tmp_path / "other_evaluator", seed=5)
+    assert run(setup, out, "--descriptions", "broad", "--library", str(corpus), evaluator=other) == 2
+    assert "(changed: scorers.filter_evaluator.digest)" in capsys.readouterr().err
