@@ -64,8 +64,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", type=Path, default=common.DEFAULT_CHECKPOINT,
                         help=f"InterActor checkpoint folder (default {common.DEFAULT_CHECKPOINT})")
     parser.add_argument("--threads", type=int, default=1,
-                        help="CPU threads for the model (default 1: on a shared 2-core CPU more threads than free "
-                             "cores make torch spin and run many times slower)")
+                        help="CPU threads for the model, in its own process (default 1: on a shared 2-core CPU more "
+                             "threads than free cores make torch spin and run many times slower)")
     parser.add_argument("--data-root", type=Path, action="append", default=[], metavar="DIR",
                         help="a folder whose data sets the pages may read (repeatable); visitors see only "
                              "folders inside these and the shipped demo sets, by relative name")
@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> None:
         roots = DataRoots.from_operator(args.data_root)
     except RootConfigError as error:
         parser.error(str(error))
-    torch.set_num_threads(max(1, args.threads))
+    torch.set_num_threads(1)  # the web server's own work is light: the CPU goes to the model's process
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    model = common.load_model(args.checkpoint)
+    model = common.load_model(args.checkpoint, worker=True, threads=args.threads)
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
     study_server = study.open_study(args.study, args.study_db, votes_per_minute=args.votes_per_minute)
