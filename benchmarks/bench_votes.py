@@ -87,14 +87,15 @@ def rater(url: str, number: int, trials: int, timings: Timings, sessions: bool, 
     return saved
 
 
-def generate(page, seed: int) -> tuple[float, float]:
-    """Press Generate with ``seed``; wait for its downloads; return when it started and ended."""
+def generate(page, number: int) -> tuple[float, float]:
+    """Press Generate for this browser's generation ``number`` (from 1; its seed too); wait for its downloads;
+    return when it started and ended. (The status keeps the last generation's text under the progress bar, so
+    the wait is for this one's own line.)"""
     status = page.locator("#gen-status")
-    before = status.inner_text()
-    page.locator("#seeds input, #seeds textarea").first.fill(str(seed))
+    page.locator("#seeds input, #seeds textarea").first.fill(str(number))
     start = time.perf_counter()
     page.locator("#generate-button").click()
-    expect(status).not_to_have_text(before, timeout=600_000)
+    expect(status).to_contain_text(f"#{number}: generated", timeout=600_000)
     expect(status).to_contain_text("Downloads ready", timeout=600_000)
     return start, time.perf_counter()
 
@@ -150,10 +151,10 @@ def main(argv: list[str] | None = None) -> None:
             starter = threading.Thread(target=start_raters)
             starter.start()
             if not args.idle:
-                busy.append(generate(page, 0))  # the browser stays on this thread (Playwright's rule)
+                busy.append(generate(page, 1))  # the browser stays on this thread (Playwright's rule)
             starter.join()
             while not args.idle and not all(f.done() for f in futures):
-                busy.append(generate(page, len(busy)))
+                busy.append(generate(page, len(busy) + 1))
             saved = sum(f.result() for f in futures)
         browser.close()
 
