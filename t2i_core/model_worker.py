@@ -158,14 +158,17 @@ class ModelWorker:
         self.max_frames = int(payload)
         log.info("model process %d ready (niceness +%d, %d torch threads)", process.pid, self.nice, self.threads)
 
-    def _stop(self) -> int | None:
-        """Close the connection and end the process; its exit status."""
+    def _stop(self, kill: bool = False) -> int | None:
+        """Close the connection and end the process (at once with ``kill``, else when it has seen the connection
+        close); its exit status."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
         process, self._process = self._process, None
         if process is None:
             return None
+        if kill:
+            process.kill()
         try:
             return process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -209,9 +212,9 @@ class ModelWorker:
                 raise ModelProcessError("the model's process stopped unexpectedly and has been restarted; "
                                         "please try again") from None
             except BaseException:
-                # Interrupted here (a progress callback raised, the caller was cancelled): the worker may still be
-                # sending this job's messages, so it cannot take the next one. Start afresh on the next job.
-                self._stop()
+                # Interrupted here (a progress callback raised, the caller was cancelled): the worker is still on
+                # this job, so it cannot take the next one. Stop it; the next job starts a new one.
+                self._stop(kill=True)
                 raise
         if kind == "error":
             raise payload

@@ -90,7 +90,7 @@ def test_the_worker_runs_at_a_lower_priority_than_the_server(worker):
     assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
 
 
-def test_a_worker_killed_mid_job_is_restarted_with_a_clear_message(checkpoint, local):
+def test_a_worker_killed_or_interrupted_mid_job_is_restarted_with_a_clear_message(checkpoint, local):
     with ModelWorker(checkpoint) as worker:
         first = worker.pid
 
@@ -110,6 +110,15 @@ def test_a_worker_killed_mid_job_is_restarted_with_a_clear_message(checkpoint, l
         time.sleep(0.5)
         assert worker.run("generate", PROMPT, seconds=1, seed=1, steps=3)[0].joints.shape == (1, 2, 30, 22, 3)
         assert worker.restarts == 2
+
+        def leave(step: int, total: int) -> None:  # the page's progress raising, as a cancelled event may
+            raise RuntimeError("the visitor left")
+
+        with pytest.raises(RuntimeError, match="the visitor left"):
+            worker.run("generate", PROMPT, seconds=1, seed=1, steps=4, callback=leave)
+        again, _ = worker.run("generate", PROMPT, seconds=1, seed=1, steps=3)  # never this job's leftovers
+        np.testing.assert_array_equal(again.joints, local.run("generate", PROMPT, seconds=1, seed=1, steps=3)[0].joints)
+        assert worker.restarts == 3
         last = worker.pid
     assert worker.pid is None
     with pytest.raises(ProcessLookupError):  # closed: its process is gone
