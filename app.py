@@ -10,6 +10,7 @@ when it is missing the app still starts and says so on the page.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 from pathlib import Path
@@ -64,8 +65,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoint", type=Path, default=common.DEFAULT_CHECKPOINT,
                         help=f"InterActor checkpoint folder (default {common.DEFAULT_CHECKPOINT})")
     parser.add_argument("--threads", type=int, default=1,
-                        help="CPU threads for the model (default 1: on a shared 2-core CPU more threads than free "
-                             "cores make torch spin and run many times slower)")
+                        help="CPU threads for the model, in its own process (default 1: on a shared 2-core CPU more "
+                             "threads than free cores make torch spin and run many times slower)")
     parser.add_argument("--data-root", type=Path, action="append", default=[], metavar="DIR",
                         help="a folder whose data sets the pages may read (repeatable); visitors see only "
                              "folders inside these and the shipped demo sets, by relative name")
@@ -87,20 +88,33 @@ def main(argv: list[str] | None = None) -> None:
         roots = DataRoots.from_operator(args.data_root)
     except RootConfigError as error:
         parser.error(str(error))
-    torch.set_num_threads(max(1, args.threads))
+    torch.set_num_threads(1)  # the web server's own work is light: the CPU goes to the model's process
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    model = common.load_model(args.checkpoint)
+    model = common.load_model(args.checkpoint, worker=True, threads=args.threads)
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
     study_server = study.open_study(args.study, args.study_db, votes_per_minute=args.votes_per_minute)
     if args.max_sessions < 1:
         parser.error("--max-sessions must be at least 1")
-    build_app(model, roots, study_server).launch(server_name=args.host, server_port=args.port, show_error=False,
-                                                 state_session_capacity=args.max_sessions,
-                                                 app_kwargs=dict(SERVER_APP_KWARGS),
-                                                 css=common.CSS + dataset.CSS,
-                                                 head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD
-                                                 + dataset.HEAD + scene.HEAD)
+    demo = build_app(model, roots, study_server)
+    freeze_startup_objects()
+    demo.launch(server_name=args.host, server_port=args.port, show_error=False,
+                state_session_capacity=args.max_sessions, app_kwargs=dict(SERVER_APP_KWARGS),
+                css=common.CSS + dataset.CSS,
+                head=attention.FOLLOW_VIEWER_HEAD + study.SYNC_VIEWERS_HEAD + dataset.HEAD
+                + scene.HEAD)
+
+
+def freeze_startup_objects() -> None:
+    """Keep the loaded app's objects out of Python's full garbage collections.
+
+    The built app is about 420,000 objects that live as long as the server; every full collection scanned
+    them all, holding the GIL for 0.5 s on an idle CPU (seconds on a busy one), and a burst of new visitors
+    (each new Gradio session copies the page's config) set one off every few dozen sessions: the votes and
+    page loads of that moment waited for it. Frozen, a full collection scans only what came after (0.05-0.1 s,
+    benchmarks/bench_votes.py)."""
+    gc.collect()
+    gc.freeze()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Votes and page loads while the model is busy: 50 raters against a local app during a generation.
 
     python -m benchmarks.bench_votes [--checkpoint assets/interactor] [--raters 50] [--trials 4] [--think 3]
-                                     [--arrive-over 10] [--no-sessions] [--idle]
+                                     [--arrive-over 10] [--no-sessions] [--idle] [--rows FILE.csv]
 
 Starts ``python app.py`` on 127.0.0.1 (the shipped demo study, a fresh vote database), has a
 headless Chromium press Generate (a 10 s clip at the page's most DDIM steps, pressed again whenever
@@ -10,8 +10,11 @@ Gradio session, arriving evenly over ``--arrive-over`` seconds, load the page (`
 study (``study_start``: its rater id and first trial) and vote through ``--trials`` trials over
 Gradio's HTTP API, each vote answering the trial the previous reply showed, ``--think`` seconds
 after it. It prints the median and 95th percentile of the votes' and the page loads' latencies
-(request sent to reply complete), over all of them and over those sent while a generation ran.
-The app runs with a per-address vote limit high enough for the run: every rater is 127.0.0.1 here.
+(request sent to reply complete), over all of them and over those sent while a generation ran, and the votes'
+sent once every rater had arrived (past the burst of new sessions).
+``--rows`` writes every request (kind, start after the first generation was pressed, seconds) to a CSV.
+The app runs with a per-address vote limit high enough for the run (every rater is 127.0.0.1 here) and room for
+every rater's session besides the browser's (``--max-sessions``).
 """
 
 from __future__ import annotations
@@ -30,10 +33,14 @@ from playwright.sync_api import expect, sync_playwright
 
 from pages.common import DEFAULT_CHECKPOINT
 from t2i_core.inputs import APP_STEPS_RANGE
+from t2i_core.io import atomic_write_text
 from tests.browser import CHROMIUM_ARGS, call_event, chromium_path, running_app
 
 PROMPT = "one person pushes the other on the shoulder, and the other stumbles backwards."
 AIMS = {"median": 0.3, "p95": 1.0}  # seconds, from issue 21
+# Every rater is a Gradio session: at the app's default --max-sessions (24) the raters would evict the generating
+# browser's session while it waits, and its downloads would never come.
+SPARE_SESSIONS = 8
 
 
 def read_page(url: str) -> bytes:
@@ -42,17 +49,19 @@ def read_page(url: str) -> bytes:
 
 
 class Timings:
-    """(kind, start, seconds) of every request, from many threads."""
+    """(kind, start, seconds) of every request, from many threads, and what each request was."""
 
     def __init__(self):
         self.rows: list[tuple[str, float, float]] = []
+        self.what: list[str] = []
         self._lock = threading.Lock()
 
-    def timed(self, kind: str, action, *args):
+    def timed(self, kind: str, what: str, action, *args):
         start = time.perf_counter()
         result = action(*args)
         with self._lock:
             self.rows.append((kind, start, time.perf_counter() - start))
+            self.what.append(what)
         return result
 
 
@@ -61,15 +70,16 @@ def rater(url: str, number: int, trials: int, timings: Timings, sessions: bool, 
     saved."""
     time.sleep(arrive)
     session = secrets.token_hex(8) if sessions else None  # a browser keeps one session for its visit
-    timings.timed("page", read_page, url)
-    outputs = timings.timed("page", call_event, url, "study_start", [""], 600.0, session)
+    timings.timed("page", "GET /", read_page, url)
+    outputs = timings.timed("page", "study_start", call_event, url, "study_start", [""], 600.0, session)
     rater_id, trial = outputs[1], outputs[3]
     choices = ("left", "right", "tie")
     saved = 0
     for i in range(trials):
         answers = [choices[(number + i) % 3], choices[(number + 2 * i) % 3]]
         time.sleep(think)  # watching the two clips
-        outputs = timings.timed("vote", call_event, url, "study_vote", [rater_id, trial, *answers], 600.0, session)
+        outputs = timings.timed("vote", "study_vote", call_event, url, "study_vote", [rater_id, trial, *answers],
+                                600.0, session)
         saved += "Vote saved" in outputs[0]
         trial = outputs[1]
         if not trial:
@@ -77,14 +87,15 @@ def rater(url: str, number: int, trials: int, timings: Timings, sessions: bool, 
     return saved
 
 
-def generate(page, seed: int) -> tuple[float, float]:
-    """Press Generate with ``seed``; wait for its downloads; return when it started and ended."""
+def generate(page, number: int) -> tuple[float, float]:
+    """Press Generate for this browser's generation ``number`` (from 1; its seed too); wait for its downloads;
+    return when it started and ended. (The status keeps the last generation's text under the progress bar, so
+    the wait is for this one's own line.)"""
     status = page.locator("#gen-status")
-    before = status.inner_text()
-    page.locator("#seeds input, #seeds textarea").first.fill(str(seed))
+    page.locator("#seeds input, #seeds textarea").first.fill(str(number))
     start = time.perf_counter()
     page.locator("#generate-button").click()
-    expect(status).not_to_have_text(before, timeout=600_000)
+    expect(status).to_contain_text(f"#{number}: generated", timeout=600_000)
     expect(status).to_contain_text("Downloads ready", timeout=600_000)
     return start, time.perf_counter()
 
@@ -111,11 +122,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="every call in a new Gradio session, as a bare API client (default: one session per "
                              "rater, as a browser keeps)")
     parser.add_argument("--idle", action="store_true", help="no generation meanwhile (for comparison)")
+    parser.add_argument("--rows", type=Path, help="write every request's kind, start and seconds to this CSV")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="t2i-bench-votes-") as folder, \
             running_app("--checkpoint", str(args.checkpoint), "--study-db", str(Path(folder) / "votes.sqlite"),
-                        "--votes-per-minute", str(10 * args.raters * (args.trials + 2))) as url, \
+                        "--votes-per-minute", str(10 * args.raters * (args.trials + 2)),
+                        "--max-sessions", str(args.raters + SPARE_SESSIONS)) as url, \
             sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -125,6 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         page.locator("#seconds input").fill("10")
         page.locator("#steps input").fill(str(APP_STEPS_RANGE[1]))
         timings, busy = Timings(), []
+        origin = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.raters) as pool:
             futures = []
 
@@ -137,15 +151,21 @@ def main(argv: list[str] | None = None) -> None:
             starter = threading.Thread(target=start_raters)
             starter.start()
             if not args.idle:
-                busy.append(generate(page, 0))  # the browser stays on this thread (Playwright's rule)
+                busy.append(generate(page, 1))  # the browser stays on this thread (Playwright's rule)
             starter.join()
             while not args.idle and not all(f.done() for f in futures):
-                busy.append(generate(page, len(busy)))
+                busy.append(generate(page, len(busy) + 1))
             saved = sum(f.result() for f in futures)
         browser.close()
 
     def during(start: float) -> bool:
         return any(a <= start and start <= b for a, b in busy)
+
+    if args.rows is not None:
+        lines = ["kind,request,start_s,seconds,during_generation"]
+        lines += [f"{kind},{what},{start - origin:.3f},{seconds:.4f},{int(during(start))}"
+                  for (kind, start, seconds), what in sorted(zip(timings.rows, timings.what), key=lambda r: r[0][1])]
+        atomic_write_text(args.rows, "\n".join(lines) + "\n")
 
     print(f"checkpoint: {args.checkpoint}; {args.raters} raters x {args.trials} votes; "
           f"{len(busy)} generations of 10 s at {APP_STEPS_RANGE[1]} steps ran meanwhile "
@@ -157,6 +177,12 @@ def main(argv: list[str] | None = None) -> None:
         rows = [(start, seconds) for k, start, seconds in timings.rows if k == kind]
         print(f"{kind}s, all: {summary([s for _, s in rows])}")
         print(f"{kind}s sent while a generation ran: {summary([s for start, s in rows if during(start)])}")
+    # Once every rater is in: 50 raters voting, without the burst of new sessions (Gradio builds each new session's
+    # copy of the page's config) and page loads that their arrival brings.
+    arrived = max(start + seconds for (_, start, seconds), what in zip(timings.rows, timings.what)
+                  if what == "study_start")
+    print(f"votes sent after the last rater arrived ({arrived - origin:.1f} s in) while a generation ran: "
+          f"{summary([s for k, start, s in timings.rows if k == 'vote' and start > arrived and during(start)])}")
     votes = [s for k, start, s in timings.rows if k == "vote" and during(start)]
     if votes:
         median, p95 = float(np.median(votes)), float(np.percentile(votes, 95))

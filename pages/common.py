@@ -5,8 +5,6 @@ pages by ``app.py`` and every visitor's results live in their own ``gr.State``.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import html
 import logging
 import os
@@ -23,8 +21,10 @@ import numpy as np
 
 from t2i_core.assets import SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError, read_config, training_steps
+from t2i_core.memory import release_freed_memory
+from t2i_core.model_worker import InProcessModel, ModelProcessError, ModelWorker
 from t2i_core.models.registry import INTERACTOR
-from t2i_core.pipeline import GenerationResult, Text2InteractPipeline
+from t2i_core.pipeline import GenerationResult
 from t2i_core.render.attention import AttentionSummary
 from t2i_core.render.export import ExportedFiles
 from t2i_core.roots import public_path
@@ -45,16 +45,31 @@ log = logging.getLogger("text2interact.app")
 
 @dataclass
 class Model:
-    """The model this server serves, or why there is none."""
+    """The model this server serves, or why there is none. Its jobs (``t2i_core.model_worker.JOBS``) run in
+    the model's own process in the app (``ModelWorker``), in this one elsewhere (``InProcessModel``)."""
 
     checkpoint: Path
-    pipeline: Text2InteractPipeline | None
+    runner: InProcessModel | ModelWorker | None
     error: str | None = None
     summary: str = ""
 
     @property
     def ready(self) -> bool:
-        return self.pipeline is not None
+        return self.runner is not None
+
+    @property
+    def max_frames(self) -> int:
+        """The longest clip the model makes (frames)."""
+        return self.runner.max_frames
+
+    def run(self, job: str, *args, callback=None, **kwargs):
+        """``job``'s result; ``callback`` gets its progress (ValueError for bad input, ModelProcessError when the
+        model's process died: it is restarted)."""
+        return self.runner.run(job, *args, callback=callback, **kwargs)
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
 
     @property
     def public_name(self) -> str:
@@ -67,15 +82,18 @@ def train_hint(public_name: str) -> str:
             f"--out {public_name}`, or start the app with `python app.py --checkpoint DIR`.")
 
 
-def load_model(checkpoint: str | Path, device: str = "cpu") -> Model:
-    """Load the pipeline; a missing or broken checkpoint gives a Model with an explanation instead."""
+def load_model(checkpoint: str | Path, device: str = "cpu", worker: bool = False, threads: int = 1) -> Model:
+    """Load the pipeline, in a worker process of its own when ``worker`` (what the app does: the server stays
+    responsive while it generates), with ``threads`` torch threads there; a missing or broken checkpoint gives
+    a Model with an explanation instead."""
     checkpoint = Path(checkpoint).expanduser().resolve()
     shown = public_path(checkpoint)  # the page and the downloads never show the server's absolute path
     if not checkpoint.exists():
         return Model(checkpoint, None, f"No model checkpoint at `{shown}`. {train_hint(shown)}")
     try:
         payload = read_config(checkpoint, INTERACTOR.name)
-        pipeline = Text2InteractPipeline.from_pretrained(checkpoint, device=device)
+        runner = (ModelWorker(checkpoint, device, threads) if worker
+                  else InProcessModel.load(checkpoint, device))
     except (CheckpointError, OSError, ValueError, KeyError, RuntimeError) as error:
         log.error("cannot load %s:\n%s", checkpoint, traceback.format_exc())
         reason = str(error).replace(str(checkpoint), shown)
@@ -88,7 +106,7 @@ def load_model(checkpoint: str | Path, device: str = "cpu") -> Model:
     if trained is not None:
         steps, runs = trained
         summary += f" · {steps:,} training steps" + (f" in {runs} phases" if runs > 1 else "")
-    return Model(checkpoint, pipeline, None, summary)
+    return Model(checkpoint, runner, None, summary)
 
 
 @dataclass
@@ -152,28 +170,6 @@ def delete_session(session: Session | None) -> None:
     release_freed_memory()
 
 
-def release_freed_memory() -> None:
-    """Hand memory that Python and NumPy freed back to the system (glibc's ``malloc_trim``).
-
-    glibc keeps freed blocks for reuse and raises its mmap threshold after large frees, so the
-    arrays of a generation and of dropped sessions stay in the process's RSS long after they are
-    gone: measured with benchmarks/bench_sessions.py, RSS kept rising past the session cap although
-    the sessions' objects were freed. Called after each model event, when a data set is opened and
-    when a session is deleted; a few milliseconds. Does nothing where the C library has no
-    ``malloc_trim`` (macOS, musl)."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-def _malloc_trim():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim
-    except (OSError, AttributeError):
-        return None
-
-
 def new_session_state() -> gr.State:
     # Freed (and its files removed) an hour after its last result or after the visitor's tab closes (Gradio's
     # TTLs); beyond MAX_SESSIONS Gradio drops the oldest sessions whole, and sweep_session_folders their files.
@@ -193,7 +189,11 @@ def escape(text: str) -> str:
 
 
 def unexpected(error: BaseException, what: str) -> gr.Error:
-    """A short user-facing error for a bug; the traceback goes to the server log only."""
+    """A short user-facing error for a bug; the traceback goes to the server log only. The model's process
+    dying (it is restarted) is said as it is."""
+    if isinstance(error, ModelProcessError):
+        log.error("%s failed: %s", what, error)
+        return gr.Error(f"{what} failed: {error}.", print_exception=False)
     log.error("%s failed:\n%s", what, "".join(traceback.format_exception(error)))
     return gr.Error(f"{what} failed ({type(error).__name__}); the details are in the server log.",
                     print_exception=False)

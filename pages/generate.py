@@ -23,7 +23,6 @@ from pages.common import (
 )
 from t2i_core.inputs import APP_MAX_SAMPLES, APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, SECONDS_RANGE
-from t2i_core.render.attention import AttentionSummary
 from t2i_core.render.export import export_sample, file_stem, reproduction_settings
 from t2i_core.render.playback import playback_data
 from t2i_core.render.video import VideoUnavailableError, render_video_isolated
@@ -78,9 +77,9 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
         def on_step(step: int, total: int) -> None:
             progress(step / total, desc=f"Denoising: step {step} of {total}")
 
-        result = model.pipeline(request.prompt, seconds=request.seconds, seed=request.seeds,
-                                guidance_scale=request.guidance_scale, steps=request.steps,
-                                return_attention=True, callback=on_step, physics=bool(physics))
+        result, attention = model.run("generate", request.prompt, seconds=request.seconds, seed=request.seeds,
+                                      guidance_scale=request.guidance_scale, steps=request.steps,
+                                      callback=on_step, physics=bool(physics))
         elapsed = time.perf_counter() - started
     except ValueError as error:  # the pipeline's own input checks
         gr.Warning(str(error))
@@ -89,14 +88,13 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
         raise unexpected(error, "Generation") from error
 
     warnings = request.warnings + result.warnings
-    tokens = result.attention.tokens if result.attention is not None else []
+    tokens = attention.tokens if attention is not None else []
     unknown = sum(t == "[UNK]" for t in tokens)
     if unknown:
         warnings.append(f"{unknown} of the prompt's {len(tokens) - 2} tokens are unknown to the text encoder "
                         f"([UNK])")
-    session.attention = AttentionSummary.from_maps(result.attention) if result.attention is not None else None
-    result.attention = None  # the full maps are large (frames x frames per block and head); keep the summary
-    release_freed_memory()  # the sampler's and the full maps' memory goes back to the system
+    session.attention = attention  # the model's process keeps the full maps (frames x frames per block and head)
+    release_freed_memory()  # the received arrays' memory goes back to the system
     session.result, session.sample, session.exports = result, 0, {}
     session.generation += 1
     session.checkpoint = model.public_name  # goes into the settings JSON: no server path

@@ -108,7 +108,7 @@ def react(model: Model, roots: DataRoots, session: Session, state: Reaction, sou
         request = parse_request(prompt, 5, seed, 1, guidance, steps)
     except InputError as error:
         return state, message("error", f"Cannot generate: {escape(error)}."), *keep
-    limit = model.pipeline.model.config.max_frames
+    limit = model.max_frames
     try:
         person1, label, notes = person1_from(roots, session, source, folder, clip, upload, limit)
     except (MotionFileError, DataFolderError, ClipError, ValueError) as error:  # OutsideRootsError included
@@ -124,9 +124,9 @@ def react(model: Model, roots: DataRoots, session: Session, state: Reaction, sou
         def on_step(step: int, total: int) -> None:
             progress(step / total, desc=f"Denoising: step {step} of {total}")
 
-        result = model.pipeline.react(person1, request.prompt, seed=request.seeds[0],
-                                      guidance_scale=request.guidance_scale, steps=request.steps, method=method,
-                                      callback=on_step)
+        result = model.run("react", person1, request.prompt, seed=request.seeds[0],
+                           guidance_scale=request.guidance_scale, steps=request.steps, method=method,
+                           callback=on_step)
     except ValueError as error:
         return state, message("error", f"Cannot generate: {escape(error)}."), *keep
     except Exception as error:

@@ -36,7 +36,7 @@ from pages.common import (
     release_freed_memory,
     unexpected,
 )
-from t2i_core.editing import EditError, check_window, generate_scene, regenerate_segment, regenerate_window
+from t2i_core.editing import EditError, check_window
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, FPS, SECONDS_RANGE
 from t2i_core.render.export import ExportedFiles
 from t2i_core.render.playback import playback_data
@@ -205,7 +205,7 @@ def generate(model: Model, session: SceneSession, count, *rest, progress=gr.Prog
             progress((segment + step / steps_all) / total,
                      desc=f"Segment {segment + 1} of {total}: step {step} of {steps_all}")
 
-        motion = generate_scene(model.pipeline, scene, callback=on_step)
+        motion = model.run("scene", scene, callback=on_step)
         elapsed = time.perf_counter() - started
     except ValueError as error:
         gr.Warning(str(error))
@@ -277,10 +277,10 @@ def edit(model: Model, session: SceneSession, index, start_s, stop_s, prompt, wh
         ranges = motion.frame_ranges()
         started = time.perf_counter()
         if index is not None and 0 <= int(index) < len(ranges) and ranges[int(index)] == (start, stop):
-            edited = regenerate_segment(model.pipeline, motion, int(index), prompt, callback=on_step, **kwargs)
+            edited = model.run("regenerate_segment", motion, int(index), prompt, callback=on_step, **kwargs)
             what = f"segment {int(index) + 1}"
         else:
-            edited = regenerate_window(model.pipeline, motion, start, stop, (prompt or "").strip() or None,
+            edited = model.run("regenerate_window", motion, start, stop, (prompt or "").strip() or None,
                                        callback=on_step, **kwargs)
             what = f"{start / FPS:g}-{stop / FPS:g} s"
         elapsed = time.perf_counter() - started

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
+from t2i_core.children import REPO, child_env
 from t2i_core.render.playback import BONE_RADII, HEAD, HEAD_RADIUS, PERSON_COLORS, check_joints
 from t2i_core.skeleton import BONES, FPS
 
 UNAVAILABLE_EXIT = 3  # the child's exit status for "OpenGL/EGL cannot run here"
-_REPO = Path(__file__).resolve().parents[2]
 SYSTEM_PACKAGES = "libegl1 libegl-mesa0 libgl1 libgl1-mesa-dri"  # as packages.txt lists them
 
 
@@ -86,17 +86,14 @@ def _probe() -> str | None:
 
 
 def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(_REPO), *filter(None, [env.get("PYTHONPATH")])])
-    env.setdefault("PYOPENGL_PLATFORM", "egl")
-    return env
+    return child_env(PYOPENGL_PLATFORM=os.environ.get("PYOPENGL_PLATFORM", "egl"))
 
 
 def video_unavailable_reason(timeout: float = 120.0) -> str | None:
     """None when offscreen rendering works here, else the reason (checked in a child process)."""
     try:
         done = subprocess.run([sys.executable, "-m", "t2i_core.render.video", "--check"], capture_output=True,
-                              text=True, timeout=timeout, env=_child_env(), cwd=_REPO)
+                              text=True, timeout=timeout, env=_child_env(), cwd=REPO)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"the renderer could not be started ({_short(error)})"
     lines = done.stdout.strip().splitlines()
@@ -121,7 +118,7 @@ def render_video_isolated(joints: np.ndarray, path: str | Path, fps: int = FPS, 
             child = subprocess.Popen(
                 [sys.executable, "-m", "t2i_core.render.video", str(source), str(path), "--fps", str(int(fps)),
                  "--size", f"{width}x{height}"],
-                stdout=subprocess.PIPE, stderr=errors, text=True, env=_child_env(), cwd=_REPO)
+                stdout=subprocess.PIPE, stderr=errors, text=True, env=_child_env(), cwd=REPO)
             try:
                 for line in child.stdout:
                     parts = line.split()
