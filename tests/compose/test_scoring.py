@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from t2i_core.assets import SHIPPED_ORACLE_EVALUATOR
 from t2i_core.compose.scoring import (
     PROTOCOL_EVALUATOR,
     FilterEvaluatorError,
@@ -48,6 +49,13 @@ def test_scores_are_cosines_of_unit_embeddings_and_do_not_depend_on_the_batch(ev
 def test_real_cosine_report_says_what_delta_keeps():
     line = describe_real_cosines(np.array([0.2, 0.5, 0.6, 0.7]), 0.58)
     assert "p50" in line and "delta 0.58 would keep 50.0% of them" in line
+
+
+def test_the_shipped_oracle_evaluator_is_refused_as_the_filter_even_with_the_override():
+    assert (SHIPPED_ORACLE_EVALUATOR / "model.safetensors").is_file()  # the shipped one this guards
+    for allow in (False, True):
+        with pytest.raises(FilterEvaluatorError, match="refusing the oracle evaluator 'oracle_evaluator'"):
+            check_filter_evaluator(SHIPPED_ORACLE_EVALUATOR, allow_protocol=allow)
 
 
 def test_an_oracle_evaluator_is_refused_as_the_filter_wherever_it_was_copied(tmp_path):
