@@ -1,7 +1,7 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
-                  [--data-root DIR ...] [--max-sessions 64] [--session-memory-mib 160] [--study DIR]
+                  [--data-root DIR ...] [--max-sessions 64] [--session-memory-mib 128] [--study DIR]
                   [--study-db PATH] [--votes-per-minute N]
 
 The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);

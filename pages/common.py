@@ -20,6 +20,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from pages.session_store import DEFAULT_BUDGET_MIB
 from t2i_core.assets import SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError, read_config, training_steps
 from t2i_core.model_worker import InProcessModel, ModelProcessError, ModelWorker
@@ -37,7 +38,7 @@ SESSION_TTL_S = 3600   # a visitor's results are freed after an hour unused
 # Gradio's own per-session state (launch's state_session_capacity: the oldest go first, whole): only the pages'
 # component values now (about 0.45 MiB a session, more with figures), never the results a visitor waits for.
 MAX_SESSIONS = 64
-SESSION_MEMORY_MIB = 160  # the session store's budget for all visitors' results (pages.session_store)
+SESSION_MEMORY_MIB = DEFAULT_BUDGET_MIB  # the session store's budget for all visitors' results
 EXPIRED = ("This session expired (it was idle for an hour, or its memory went to newer visitors): "
            "generate again.")
 COMPUTE = "compute"  # the concurrency group of the model's events (generation, reaction): one at a time

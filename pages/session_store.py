@@ -26,9 +26,12 @@ import numpy as np
 
 from t2i_core.memory import release_freed_memory
 
-DEFAULT_BUDGET_MIB = 160   # heavy state of all sessions together (benchmarks/bench_sessions.py)
+# Heavy state of all sessions together. benchmarks/bench_sessions.py (500 visitors, each 4 x 10 s and the demo
+# compose set) with Gradio keeping 64 sessions: RSS +277 MiB from 10 to 500 at 160 MiB (aim 300), see the README.
+DEFAULT_BUDGET_MIB = 128
 RESULT_GRACE_S = 120.0     # a new result is kept this long at least, or until its downloads are written
 FORGOTTEN_KEPT = 10_000    # keys of dropped sessions remembered (for the "expired" message): ~1 MiB at most
+EMPTY_KEPT = 10_000        # sessions that hold nothing (a visitor who only looked at a tab) kept at most
 
 log = logging.getLogger("text2interact.sessions")
 
@@ -62,6 +65,7 @@ class _Entry:
     busy: int = 0              # its handlers running now
     keep_until: float = 0.0    # a new result is protected until then (or until delivered)
     nbytes: int = 0
+    expired: bool = False      # made again for a session that was dropped
 
 
 class SessionStore:
@@ -79,22 +83,26 @@ class SessionStore:
 
     # -- what the pages' handlers go through ------------------------------------------------------
     def acquire(self, key: str | None, kinds: tuple[tuple[str, Callable[[], Any]], ...]) -> tuple[list[Any], bool]:
-        """This session's objects of ``kinds`` ((name, factory) pairs; made when missing) and whether the session
-        was dropped before (expired); the session is busy until ``release``. ``key`` None (a call without a
-        session) gets fresh objects that are not kept."""
+        """This session's objects of ``kinds`` ((name, factory) pairs; made when missing, with ``expired`` set
+        when the session was dropped before) and whether it was; the session is busy until ``release``. ``key``
+        None (a call without a session) gets fresh objects that are not kept."""
         if key is None:
             return [make() for _, make in kinds], False
         dropped = self._expire_idle()
         with self._lock:
             entry = self._entries.get(key)
-            expired = False
             if entry is None:
-                expired = key in self._forgotten
+                entry = self._entries[key] = _Entry(expired=key in self._forgotten)
                 self._forgotten.pop(key, None)
-                entry = self._entries[key] = _Entry()
             self._entries.move_to_end(key)
             entry.used, entry.busy = self._clock(), entry.busy + 1
-            objects = [entry.objects.setdefault(name, make()) for name, make in kinds]
+            for name, make in kinds:
+                if name not in entry.objects:
+                    made = entry.objects[name] = make()
+                    if entry.expired and hasattr(made, "expired"):
+                        made.expired = True
+            objects = [entry.objects[name] for name, _ in kinds]
+            expired = entry.expired
         self._finish(dropped)
         return objects, expired
 
@@ -145,14 +153,18 @@ class SessionStore:
 
     def _drop_locked(self, key: str) -> _Entry:
         entry = self._entries.pop(key)
-        self._forgotten[key] = None
-        self._forgotten.move_to_end(key)
-        while len(self._forgotten) > FORGOTTEN_KEPT:
-            self._forgotten.popitem(last=False)
+        if entry.nbytes:  # it held results: its next request is told they are gone
+            self._forgotten[key] = None
+            self._forgotten.move_to_end(key)
+            while len(self._forgotten) > FORGOTTEN_KEPT:
+                self._forgotten.popitem(last=False)
         return entry
 
     def _shrink_locked(self) -> list[_Entry]:
         now, dropped = self._clock(), []
+        empty = [k for k, e in self._entries.items() if not e.nbytes and not self._protected(e, now)]
+        for key in empty[:max(0, len(empty) - EMPTY_KEPT)]:  # oldest first; they free little, but unbounded
+            dropped.append(self._drop_locked(key))
         total = sum(e.nbytes for e in self._entries.values())
         for key in [k for k, e in self._entries.items() if not self._protected(e, now)]:  # oldest first
             if total <= self.budget_bytes:
@@ -204,11 +216,7 @@ class SessionStore:
             bound = exposed.bind(*args, **kwargs)
             request = bound.arguments.pop("request", None)
             key = getattr(request, "session_hash", None)
-            objects, expired = self.acquire(key, kinds)
-            if expired:
-                for value in objects:
-                    if hasattr(value, "expired"):
-                        value.expired = True
+            objects, _ = self.acquire(key, kinds)
             succeeded = False
             try:
                 result = handler(*objects, *bound.args, **bound.kwargs)

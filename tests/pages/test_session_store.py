@@ -55,7 +55,7 @@ def test_idle_sessions_beyond_the_budget_go_least_recently_used_first():
     assert "b" not in store and {"a", "c", "d"} <= set(store._entries)
     assert boxes["b"].cleaned == [True] and store.nbytes <= 3 * MIB
     (box,), expired = store.acquire("b", (KIND,))
-    assert expired and box.data is None  # b learns its results are gone; it never gets another's
+    assert expired and box.expired and box.data is None  # b learns its results are gone; never gets another's
     store.release("b")
 
 
@@ -109,6 +109,19 @@ def test_idle_sessions_expire_after_the_ttl_and_a_closed_tab_goes_at_once():
     store.close("busy")  # its job still runs: kept until it ends
     assert "busy" in store
     store.release("busy")
+
+
+def test_sessions_that_hold_nothing_are_bounded_in_number_and_never_told_they_expired(monkeypatch):
+    from pages import session_store
+
+    monkeypatch.setattr(session_store, "EMPTY_KEPT", 5)
+    store = SessionStore(budget_bytes=10 * MIB)
+    for visitor in range(20):
+        store.acquire(f"looked-{visitor}", (KIND,))
+        store.release(f"looked-{visitor}")
+    assert len(store) == 5 and "looked-19" in store
+    (box,), expired = store.acquire("looked-0", (KIND,))
+    assert not expired and not box.expired  # it had no results to lose
 
 
 def test_bound_handlers_get_their_own_sessions_objects_and_a_call_without_a_session_keeps_nothing():
