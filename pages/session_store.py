@@ -214,12 +214,25 @@ class SessionStore:
 
         def event(*args, **kwargs):
             bound = exposed.bind(*args, **kwargs)
-            request = bound.arguments.pop("request", None)
+            request = bound.arguments.get("request")
             key = getattr(request, "session_hash", None)
+            given_args, given_kwargs = [], {}  # the handler's own arguments, without the request
+            for parameter in given:
+                if parameter.name not in bound.arguments:
+                    continue  # left to its default
+                value = bound.arguments[parameter.name]
+                if parameter.kind == inspect.Parameter.VAR_POSITIONAL:
+                    given_args.extend(value)
+                elif parameter.kind == inspect.Parameter.VAR_KEYWORD:
+                    given_kwargs.update(value)
+                elif parameter.kind == inspect.Parameter.KEYWORD_ONLY:
+                    given_kwargs[parameter.name] = value
+                else:
+                    given_args.append(value)
             objects, _ = self.acquire(key, kinds)
             succeeded = False
             try:
-                result = handler(*objects, *bound.args, **bound.kwargs)
+                result = handler(*objects, *given_args, **given_kwargs)
                 succeeded = True
                 return result
             finally:

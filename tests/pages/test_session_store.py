@@ -145,6 +145,20 @@ def test_bound_handlers_get_their_own_sessions_objects_and_a_call_without_a_sess
     assert store.nbytes == approximate_nbytes({"a": np.full(4, 7), "b": np.full(4, 3)})
 
 
+def test_a_bound_handler_with_extra_positional_and_keyword_arguments_gets_them_all():
+    """As the Data set page's exports (``*extra`` sliders) and the Scene page (``*rest``, a keyword-only progress)
+    are called: Gradio puts the request among the positional arguments, before ``*extra``."""
+    store = SessionStore(budget_bytes=10 * MIB)
+
+    def handler(box: Box, first, *extra, progress=None):
+        return first, extra, progress
+
+    event = store.bind(handler, KIND)
+    assert list(event.__signature__.parameters) == ["first", "request", "extra", "progress"]
+    assert event(1, SimpleNamespace(session_hash="a"), 2, 3, progress="p") == (1, (2, 3), "p")
+    assert event(1, SimpleNamespace(session_hash="a")) == (1, (), None)
+
+
 def test_approximate_nbytes_counts_arrays_once_through_containers():
     array = np.zeros(1000, dtype=np.float32)
     nested = {"x": [array, array], "y": Box(array), "z": "abcd"}
