@@ -54,7 +54,7 @@ def build_app(model: common.Model, roots: DataRoots | None = None,
             dataset.build(sessions, roots)
             study.build(study_server or study.open_study(), demo, rater)
             about.build()
-        # A closed tab's results go at once (a reload is a new session), unless one of its jobs still runs.
+        # A closed tab's results are the first to go when memory is needed (a reload is a new session).
         demo.unload(sessions.close_request)
     # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
     demo.queue(default_concurrency_limit=1, max_size=64)

@@ -125,10 +125,16 @@ class SessionStore:
         self._finish(dropped)
 
     def close(self, key: str | None) -> None:
-        """The visitor's tab closed: drop the session now unless a handler of it runs."""
+        """The visitor's tab closed (or its connection dropped for a moment: Gradio reports both alike): its
+        session becomes the first to go when memory is needed, and goes with the TTL otherwise."""
         with self._lock:
             entry = self._entries.get(key) if key is not None else None
-            dropped = [] if entry is None or entry.busy else [self._drop_locked(key)]
+            if entry is not None:
+                entry.keep_until = 0.0
+                self._entries.move_to_end(key, last=False)
+                dropped = self._shrink_locked()
+            else:
+                dropped = []
         self._finish(dropped)
 
     def close_request(self, request: gr.Request) -> None:

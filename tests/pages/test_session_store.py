@@ -96,19 +96,20 @@ def test_a_running_job_and_an_undelivered_result_are_never_dropped():
     assert "undelivered" not in store
 
 
-def test_idle_sessions_expire_after_the_ttl_and_a_closed_tab_goes_at_once():
+def test_idle_sessions_expire_after_the_ttl_and_closed_tabs_go_first():
     clock = Clock()
-    store = SessionStore(budget_bytes=100 * MIB, ttl_s=3600, clock=clock)
+    store = SessionStore(budget_bytes=3 * MIB, ttl_s=3600, clock=clock)
     old = fill(store, "old", 1)
     clock.now += 3601
-    fill(store, "new", 1)
+    fill(store, "a", 1)
     assert "old" not in store and old.cleaned == [True]
-    store.close_request(SimpleNamespace(session_hash="new"))
-    assert "new" not in store
-    store.acquire("busy", (KIND,))
-    store.close("busy")  # its job still runs: kept until it ends
-    assert "busy" in store
-    store.release("busy")
+    clock.now += 1
+    fill(store, "closed", 1)
+    store.close_request(SimpleNamespace(session_hash="closed"))  # kept while there is room (a reconnect finds it)
+    assert "closed" in store
+    fill(store, "b", 1)
+    fill(store, "c", 1)  # over the budget: the closed tab goes before the older "a"
+    assert "closed" not in store and "a" in store
 
 
 def test_sessions_that_hold_nothing_are_bounded_in_number_and_never_told_they_expired(monkeypatch):
