@@ -116,7 +116,7 @@ def load_model(checkpoint: str | Path, device: str = "cpu", worker: bool = False
 
 @dataclass
 class Session:
-    """One visitor's results; lives in the session store (``GENERATED``), dropped with the visitor's tab."""
+    """One visitor's results; lives in the session store (``RESULTS``)."""
 
     result: GenerationResult | None = None   # its .attention is moved to ``attention``, compacted
     attention: AttentionSummary | None = None

@@ -186,8 +186,8 @@ class SessionStore:
 
     def _expire_idle(self) -> list[_Entry]:
         with self._lock:
-            cutoff = self._clock() - self.ttl_s
-            stale = [k for k, e in self._entries.items() if e.used < cutoff and not self._protected(e, cutoff)]
+            now = self._clock()
+            stale = [k for k, e in self._entries.items() if e.used < now - self.ttl_s and not self._protected(e, now)]
             return [self._drop_locked(k) for k in stale]
 
     @staticmethod
