@@ -1,7 +1,8 @@
 """Text2Interact web app: assembles the pages and launches the Gradio server.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--checkpoint assets/interactor] [--threads 1]
-                  [--data-root DIR ...] [--max-sessions 24] [--study DIR] [--study-db PATH] [--votes-per-minute N]
+                  [--data-root DIR ...] [--max-sessions 64] [--session-memory-mib 128] [--study DIR]
+                  [--study-db PATH] [--votes-per-minute N]
 
 The checkpoint defaults to ``assets/interactor`` next to this file (never the working directory);
 when it is missing the app still starts and says so on the page.
@@ -25,6 +26,7 @@ import torch
 from starlette.middleware import Middleware
 
 from pages import about, attention, common, dataset, generate, reaction, scene, study, weights
+from pages.session_store import SessionStore
 from t2i_core.roots import DataRoots, RootConfigError
 from t2i_core.unicode_safety import LoneSurrogateGuard
 
@@ -34,22 +36,26 @@ SERVER_APP_KWARGS = {"middleware": [Middleware(LoneSurrogateGuard)]}
 
 
 def build_app(model: common.Model, roots: DataRoots | None = None,
-              study_server: study.StudyServer | None = None) -> gr.Blocks:
+              study_server: study.StudyServer | None = None, sessions: SessionStore | None = None) -> gr.Blocks:
+    """The app; ``sessions`` keeps every visitor's results (default: a store of ``common.SESSION_MEMORY_MIB``)."""
     roots = roots if roots is not None else DataRoots.from_operator()
+    sessions = sessions if sessions is not None else SessionStore(common.SESSION_MEMORY_MIB << 20,
+                                                                  ttl_s=common.SESSION_TTL_S)
     with gr.Blocks(title=TITLE, delete_cache=(3600, 6 * 3600)) as demo:
         gr.Markdown(f"# {TITLE}\nType what two people do together; get both bodies moving in 3D.",
                     elem_id="app-header")
-        session = common.new_session_state()
         rater = study.rater_state()
         with gr.Tabs():
-            generate.build(model, session)
-            attention.build(session)
-            weights.build(session, roots)
-            reaction.build(model, session, roots)
-            scene.build(model)
-            dataset.build(session, roots)
+            generate.build(model, sessions)
+            attention.build(sessions)
+            weights.build(sessions, roots)
+            reaction.build(model, sessions, roots)
+            scene.build(model, sessions)
+            dataset.build(sessions, roots)
             study.build(study_server or study.open_study(), demo, rater)
             about.build()
+        # A closed tab's results are the first to go when memory is needed (a reload is a new session).
+        demo.unload(sessions.close_request)
     # One CPU-heavy job at a time (generation, video); a second visitor waits in the queue.
     demo.queue(default_concurrency_limit=1, max_size=64)
     return demo
@@ -71,8 +77,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="a folder whose data sets the pages may read (repeatable); visitors see only "
                              "folders inside these and the shipped demo sets, by relative name")
     parser.add_argument("--max-sessions", type=int, default=common.MAX_SESSIONS,
-                        help=f"visitors' sessions kept in memory (default {common.MAX_SESSIONS}); when more arrive, "
-                             f"the least recently used one is dropped (its results are gone)")
+                        help=f"sessions whose page values Gradio keeps (default {common.MAX_SESSIONS}; about 0.5 MiB "
+                             "each); beyond it the least recently used one's are dropped. Results are not among "
+                             "them: see --session-memory-mib")
+    parser.add_argument("--session-memory-mib", type=int, default=common.SESSION_MEMORY_MIB, metavar="MIB",
+                        help="memory for all visitors' results together (default "
+                             f"{common.SESSION_MEMORY_MIB}); beyond it the least recently used idle visitor's "
+                             "results are dropped (that visitor is told the session expired). A visitor whose job "
+                             "runs, or whose result is not yet downloaded, is never dropped")
     parser.add_argument("--study", type=Path, default=study.DEFAULT_STUDY,
                         help=f"prepared user study folder (default {study.DEFAULT_STUDY}: the demo study)")
     parser.add_argument("--study-db", type=Path, default=study.DEFAULT_DB,
@@ -84,6 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.votes_per_minute < 0:
         parser.error(f"--votes-per-minute must be 0 (no limit) or more, got {args.votes_per_minute}")
+    if args.max_sessions < 1:
+        parser.error("--max-sessions must be at least 1")
+    if args.session_memory_mib < 1:
+        parser.error("--session-memory-mib must be at least 1")
     try:
         roots = DataRoots.from_operator(args.data_root)
     except RootConfigError as error:
@@ -94,9 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     if not model.ready:
         logging.getLogger("text2interact.app").warning(model.error)
     study_server = study.open_study(args.study, args.study_db, votes_per_minute=args.votes_per_minute)
-    if args.max_sessions < 1:
-        parser.error("--max-sessions must be at least 1")
-    demo = build_app(model, roots, study_server)
+    sessions = SessionStore(args.session_memory_mib << 20, ttl_s=common.SESSION_TTL_S)
+    demo = build_app(model, roots, study_server, sessions)
     freeze_startup_objects()
     demo.launch(server_name=args.host, server_port=args.port, show_error=False,
                 state_session_capacity=args.max_sessions, app_kwargs=dict(SERVER_APP_KWARGS),

@@ -129,13 +129,12 @@ def serve_dataset_page(data_root: Path):
     import gradio as gr
 
     from pages import common, dataset
+    from pages.session_store import SessionStore
     from t2i_core.roots import DataRoots
 
     roots = DataRoots.from_operator([data_root], builtin=())
-    with gr.Blocks(title="bench") as demo:
-        session = common.new_session_state()
-        with gr.Tabs():
-            dataset.build(session, roots)
+    with gr.Blocks(title="bench") as demo, gr.Tabs():
+        dataset.build(SessionStore(), roots)
     demo.queue(default_concurrency_limit=1)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,

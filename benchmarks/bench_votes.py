@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_votes [--checkpoint assets/interactor] [--raters 50] [--trials 4] [--think 3]
                                      [--arrive-over 10] [--no-sessions] [--idle] [--rows FILE.csv]
+                                     [--result-timeout 180]
 
 Starts ``python app.py`` on 127.0.0.1 (the shipped demo study, a fresh vote database), has a
 headless Chromium press Generate (a 10 s clip at the page's most DDIM steps, pressed again whenever
@@ -13,8 +14,9 @@ after it. It prints the median and 95th percentile of the votes' and the page lo
 (request sent to reply complete), over all of them and over those sent while a generation ran, and the votes'
 sent once every rater had arrived (past the burst of new sessions).
 ``--rows`` writes every request (kind, start after the first generation was pressed, seconds) to a CSV.
-The app runs with a per-address vote limit high enough for the run (every rater is 127.0.0.1 here) and room for
-every rater's session besides the browser's (``--max-sessions``).
+The app runs with a per-address vote limit high enough for the run (every rater is 127.0.0.1 here) and otherwise
+at its defaults (its session limits included): it prints, for every generation, whether the generating browser got
+its result and its downloads (within ``--result-timeout`` seconds) while the raters' sessions arrived.
 """
 
 from __future__ import annotations
@@ -38,9 +40,6 @@ from tests.browser import CHROMIUM_ARGS, call_event, chromium_path, running_app
 
 PROMPT = "one person pushes the other on the shoulder, and the other stumbles backwards."
 AIMS = {"median": 0.3, "p95": 1.0}  # seconds, from issue 21
-# Every rater is a Gradio session: at the app's default --max-sessions (24) the raters would evict the generating
-# browser's session while it waits, and its downloads would never come.
-SPARE_SESSIONS = 8
 
 
 def read_page(url: str) -> bytes:
@@ -87,17 +86,24 @@ def rater(url: str, number: int, trials: int, timings: Timings, sessions: bool, 
     return saved
 
 
-def generate(page, number: int) -> tuple[float, float]:
-    """Press Generate for this browser's generation ``number`` (from 1; its seed too); wait for its downloads;
-    return when it started and ended. (The status keeps the last generation's text under the progress bar, so
-    the wait is for this one's own line.)"""
+def generate(page, number: int, timeout_s: float) -> tuple[float, float, bool]:
+    """Press Generate for this browser's generation ``number`` (from 1; its seed too); wait for its result, then
+    for its downloads (``timeout_s`` each); return when it started and ended and whether the downloads came. (The
+    status keeps the last generation's text under the progress bar, so the wait is for this one's own line.)"""
     status = page.locator("#gen-status")
     page.locator("#seeds input, #seeds textarea").first.fill(str(number))
     start = time.perf_counter()
     page.locator("#generate-button").click()
-    expect(status).to_contain_text(f"#{number}: generated", timeout=600_000)
-    expect(status).to_contain_text("Downloads ready", timeout=600_000)
-    return start, time.perf_counter()
+    expect(status).to_contain_text(f"#{number}: generated", timeout=timeout_s * 1000)
+    try:
+        expect(status).to_contain_text("Downloads ready", timeout=timeout_s * 1000)
+        delivered = True
+    except AssertionError:
+        delivered = False
+    end = time.perf_counter()
+    print(f"generation #{number}: {end - start:.1f} s, downloads "
+          f"{'ready' if delivered else 'NEVER CAME'} (status: {status.inner_text()[:160]!r})", flush=True)
+    return start, end, delivered
 
 
 def summary(seconds: list[float]) -> str:
@@ -123,12 +129,13 @@ def main(argv: list[str] | None = None) -> None:
                              "rater, as a browser keeps)")
     parser.add_argument("--idle", action="store_true", help="no generation meanwhile (for comparison)")
     parser.add_argument("--rows", type=Path, help="write every request's kind, start and seconds to this CSV")
+    parser.add_argument("--result-timeout", type=float, default=180.0,
+                        help="seconds to wait for a generation's result and then its downloads (default 180)")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="t2i-bench-votes-") as folder, \
             running_app("--checkpoint", str(args.checkpoint), "--study-db", str(Path(folder) / "votes.sqlite"),
-                        "--votes-per-minute", str(10 * args.raters * (args.trials + 2)),
-                        "--max-sessions", str(args.raters + SPARE_SESSIONS)) as url, \
+                        "--votes-per-minute", str(10 * args.raters * (args.trials + 2))) as url, \
             sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -137,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         page.locator("#prompt textarea").fill(PROMPT)
         page.locator("#seconds input").fill("10")
         page.locator("#steps input").fill(str(APP_STEPS_RANGE[1]))
-        timings, busy = Timings(), []
+        timings, busy, delivered = Timings(), [], []
         origin = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.raters) as pool:
             futures = []
@@ -150,11 +157,15 @@ def main(argv: list[str] | None = None) -> None:
 
             starter = threading.Thread(target=start_raters)
             starter.start()
-            if not args.idle:
-                busy.append(generate(page, 1))  # the browser stays on this thread (Playwright's rule)
+            for _ in range(0 if args.idle else 1):
+                *span, came = generate(page, 1, args.result_timeout)  # the browser stays on this thread (Playwright)
+                busy.append(tuple(span))
+                delivered.append(came)
             starter.join()
             while not args.idle and not all(f.done() for f in futures):
-                busy.append(generate(page, len(busy) + 1))
+                *span, came = generate(page, len(busy) + 1, args.result_timeout)
+                busy.append(tuple(span))
+                delivered.append(came)
             saved = sum(f.result() for f in futures)
         browser.close()
 
@@ -173,6 +184,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"raters arrive over {args.arrive_over:g} s, think {args.think:g} s before each vote, "
           f"{'a new Gradio session per call' if args.no_sessions else 'one Gradio session per rater'}")
     print(f"votes saved: {saved} of {args.raters * args.trials}")
+    if delivered:
+        print(f"the generating visitor's downloads came for {sum(delivered)} of {len(delivered)} generations")
     for kind in ("vote", "page"):
         rows = [(start, seconds) for k, start, seconds in timings.rows if k == kind]
         print(f"{kind}s, all: {summary([s for _, s in rows])}")

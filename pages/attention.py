@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
+from pages.common import EXPIRED, LIGHT_LIMIT, RESULTS, Session, escape, message, unexpected
+from pages.session_store import SessionStore
 from t2i_core.render.attention import AVERAGE, null_share, select, token_labels, word_importance
 from t2i_core.render.figures import (
     empty_figure,
@@ -77,7 +78,8 @@ def _figures(session: Session, block, head, frame: int):
 def refresh(session: Session, shown: int, block, head, frame):
     """Outputs: shown generation, info, block, head, frame slider, viewer, words, bars, person maps."""
     if session.result is None or session.attention is None:
-        text = message("info", "Generate a motion on the Generate tab first; its attention maps appear here.")
+        text = message("warn", EXPIRED) if session.expired else message(
+            "info", "Generate a motion on the Generate tab first; its attention maps appear here.")
         blank = empty_figure("No sample yet.")
         viewer = viewer_iframe(placeholder_html("No sample yet."), VIEWER_HEIGHT, "attention-frame")
         return shown, text, gr.skip(), gr.skip(), gr.skip(), viewer, blank, blank, blank
@@ -116,7 +118,7 @@ def move_cursor(session: Session, block, head, frame):
         raise unexpected(error, "Drawing the attention maps") from error
 
 
-def build(session: gr.State) -> None:
+def build(sessions: SessionStore) -> None:
     """Add the Attention tab to the enclosing ``gr.Blocks``."""
     with gr.Tab("Attention", id="attention") as tab:
         shown = gr.State(-1)
@@ -136,12 +138,13 @@ def build(session: gr.State) -> None:
         person = gr.Plot(label="Person-to-person attention", elem_id="attention-person")
 
         outputs = [shown, info, block, head, frame, viewer, words, bars, person]
-        tab.select(refresh, inputs=[session, shown, block, head, frame], outputs=outputs,
+        cursor = sessions.bind(move_cursor, RESULTS)
+        tab.select(sessions.bind(refresh, RESULTS), inputs=[shown, block, head, frame], outputs=outputs,
                    concurrency_limit=LIGHT_LIMIT, api_name="attention")
         for selector, name in ((block, "attention_block"), (head, "attention_head")):
-            selector.input(move_cursor, inputs=[session, block, head, frame], outputs=[words, bars, person],
+            selector.input(cursor, inputs=[block, head, frame], outputs=[words, bars, person],
                            concurrency_limit=LIGHT_LIMIT, api_name=name)
         frame.change(None, inputs=[frame], outputs=None, js=SEEK_VIEWER_JS)
-        frame.input(move_cursor, inputs=[session, block, head, frame], outputs=[words, bars, person],
+        frame.input(cursor, inputs=[block, head, frame], outputs=[words, bars, person],
                     concurrency_limit=LIGHT_LIMIT, show_progress="hidden", trigger_mode="always_last",
                     api_name="attention_frame")

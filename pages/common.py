@@ -1,6 +1,7 @@
 """What the pages share: the server's model (loaded once, read-only), each visitor's session and
 small helpers for messages. Nothing here is global mutable state: the model is passed to the
-pages by ``app.py`` and every visitor's results live in their own ``gr.State``.
+pages by ``app.py`` and every visitor's results live in the server's session store
+(``pages.session_store``), under the visitor's Gradio session.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
+from pages.session_store import DEFAULT_BUDGET_MIB
 from t2i_core.assets import SHIPPED_MODEL
 from t2i_core.checkpoint import CheckpointError, read_config, training_steps
-from t2i_core.memory import release_freed_memory
 from t2i_core.model_worker import InProcessModel, ModelProcessError, ModelWorker
 from t2i_core.models.registry import INTERACTOR
 from t2i_core.pipeline import GenerationResult
@@ -33,9 +34,13 @@ from t2i_core.unicode_safety import without_lone_surrogates
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKPOINT = SHIPPED_MODEL
 SESSION_ROOT = Path(tempfile.gettempdir()) / "text2interact-sessions"
-SESSION_TTL_S = 3600   # a visitor's results are freed after an hour without a new result (Gradio's State TTL)
-MAX_SESSIONS = 24      # sessions Gradio keeps in memory (launch's state_session_capacity); the oldest go first
-# (benchmarks/bench_sessions.py: RSS +199 MiB from 10 to 500 visitors at 24, +274 to +287 MiB at 32; aim 300)
+SESSION_TTL_S = 3600   # a visitor's results are freed after an hour unused
+# Gradio's own per-session state (launch's state_session_capacity: the oldest go first, whole): only the pages'
+# component values now (about 0.45 MiB a session, more with figures), never the results a visitor waits for.
+MAX_SESSIONS = 64
+SESSION_MEMORY_MIB = DEFAULT_BUDGET_MIB  # the session store's budget for all visitors' results
+EXPIRED = ("This session expired (it was idle for an hour, or its memory went to newer visitors): "
+           "generate again.")
 COMPUTE = "compute"  # the concurrency group of the model's events (generation, reaction): one at a time
 SERVER_VIDEO = "server-video"  # the server's MP4 renderer: one at a time, never holding the model's slot
 LIGHT_LIMIT = 2      # concurrent light events (figures, files)
@@ -111,7 +116,7 @@ def load_model(checkpoint: str | Path, device: str = "cpu", worker: bool = False
 
 @dataclass
 class Session:
-    """One visitor's results; lives in a ``gr.State`` (deleted with the visitor's tab)."""
+    """One visitor's results; lives in the session store (``RESULTS``)."""
 
     result: GenerationResult | None = None   # its .attention is moved to ``attention``, compacted
     attention: AttentionSummary | None = None
@@ -121,6 +126,7 @@ class Session:
     folder: Path | None = None                # this visitor's download folder
     exports: dict[int, ExportedFiles] = field(default_factory=dict)
     seconds_taken: float = 0.0
+    expired: bool = False                     # the store dropped this visitor's earlier results
 
     def ensure_folder(self) -> Path:
         if self.folder is None or not self.folder.is_dir():
@@ -146,8 +152,8 @@ class Session:
 
 
 def sweep_session_folders(root: Path, age_s: float) -> int:
-    """Remove the download folders under ``root`` untouched for ``age_s`` seconds: those of sessions Gradio
-    dropped without calling ``delete_session`` (beyond ``MAX_SESSIONS``, or across a restart)."""
+    """Remove the download folders under ``root`` untouched for ``age_s`` seconds: those of sessions left behind
+    by a restart (the store removes the folders of the sessions it drops)."""
     removed, cutoff = 0, time.time() - age_s
     try:
         entries = list(os.scandir(root))
@@ -164,16 +170,7 @@ def sweep_session_folders(root: Path, age_s: float) -> int:
     return removed
 
 
-def delete_session(session: Session | None) -> None:
-    if isinstance(session, Session):
-        session.cleanup()
-    release_freed_memory()
-
-
-def new_session_state() -> gr.State:
-    # Freed (and its files removed) an hour after its last result or after the visitor's tab closes (Gradio's
-    # TTLs); beyond MAX_SESSIONS Gradio drops the oldest sessions whole, and sweep_session_folders their files.
-    return gr.State(Session(), time_to_live=SESSION_TTL_S, delete_callback=delete_session)
+RESULTS = ("generate", Session)  # the store's kind for a visitor's generated samples (SessionStore.bind)
 
 
 # -- messages ------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from pages.common import LIGHT_LIMIT, Session, escape, message, release_freed_memory, unexpected
+from pages.common import LIGHT_LIMIT, RESULTS, Session, escape, message, unexpected
+from pages.session_store import SessionStore
 from t2i_core.compose.filters import (
     ALL_STATUSES,
     DEFAULT_DELTA,
@@ -54,6 +55,7 @@ from t2i_core.data.browse import CLIP_ID, load_clip
 from t2i_core.data.clips import ClipError
 from t2i_core.data.layout import DataFolderError, InterHumanLayout
 from t2i_core.io import atomic_write_text
+from t2i_core.memory import release_freed_memory
 from t2i_core.render.playback import FPS, playback_data
 from t2i_core.render.viewer import placeholder_html, viewer_html, viewer_iframe
 from t2i_core.roots import DataRoots, OutsideRootsError
@@ -565,10 +567,10 @@ def table_pick(table, evt: gr.SelectData):
         return gr.skip()
 
 
-def export_ids(data: ComposeSet | None, session: Session, delta, r_min, r_max, *extra):
-    """Outputs: session, file, status. The kept ids under the sliders with the thresholds and the set."""
+def export_ids(session: Session, data: ComposeSet | None, delta, r_min, r_max, *extra):
+    """Outputs: file, status. The kept ids under the sliders with the thresholds and the set."""
     if data is None:
-        return session, gr.skip(), message("info", "Open a data set first.")
+        return gr.skip(), message("info", "Open a data set first.")
     try:
         thresholds = data.thresholds(delta, r_min, r_max, *extra)
         codes = data.codes(thresholds)
@@ -580,23 +582,23 @@ def export_ids(data: ComposeSet | None, session: Session, delta, r_min, r_max, *
         path = session.ensure_folder() / f"kept_{data.set_id[:12] or 'set'}.json"
         atomic_write_text(path, json.dumps(payload, indent=1) + "\n")
     except (TypeError, ValueError) as error:
-        return session, gr.skip(), message("error", escape(error))
+        return gr.skip(), message("error", escape(error))
     except Exception as error:
         raise unexpected(error, "Exporting the kept ids") from error
-    return session, str(path), message("ok", f"{len(kept):,} kept ids with the thresholds written.")
+    return str(path), message("ok", f"{len(kept):,} kept ids with the thresholds written.")
 
 
-def export_folder(roots: DataRoots, data: ComposeSet | None, session: Session, delta, r_min, r_max, *extra):
-    """Outputs: session, file, status. The kept clips in InterHuman's layout (split/train.txt), zipped."""
+def export_folder(roots: DataRoots, session: Session, data: ComposeSet | None, delta, r_min, r_max, *extra):
+    """Outputs: file, status. The kept clips in InterHuman's layout (split/train.txt), zipped."""
     if data is None:
-        return session, gr.skip(), message("info", "Open a data set first.")
+        return gr.skip(), message("info", "Open a data set first.")
     try:
         thresholds = data.thresholds(delta, r_min, r_max, *extra)
         kept = data.candidates["id"].astype(str).to_numpy()[data.codes(thresholds) == ALL_STATUSES.index(KEPT)]
         if not len(kept):
-            return session, gr.skip(), message("warn", "No candidate is kept under these thresholds.")
+            return gr.skip(), message("warn", "No candidate is kept under these thresholds.")
         if PlaybackStore.present(roots.resolve(data.name)):
-            return session, gr.skip(), message("warn", "This is a demo set: it keeps only compact playback motions, "
+            return gr.skip(), message("warn", "This is a demo set: it keeps only compact playback motions, "
                                                "not the features training reads. Export the ids above, or compose "
                                                "a set of your own with `python -m training.compose run`.")
         source = InterHumanLayout(roots.resolve(data.name))
@@ -619,10 +621,10 @@ def export_folder(roots: DataRoots, data: ComposeSet | None, session: Session, d
         archive = Path(shutil.make_archive(str(work), "zip", root_dir=work.parent, base_dir=stem))
         shutil.rmtree(work, ignore_errors=True)
     except (TypeError, ValueError) as error:  # OutsideRootsError included
-        return session, gr.skip(), message("error", escape(error))
+        return gr.skip(), message("error", escape(error))
     except Exception as error:
         raise unexpected(error, "Writing the filtered folder") from error
-    return session, str(archive), message("ok", f"{len(kept):,} kept clips in InterHuman's layout: unzip and train "
+    return str(archive), message("ok", f"{len(kept):,} kept clips in InterHuman's layout: unzip and train "
                                                 f"with `python -m training.train_interactor --data {stem}`.")
 
 
@@ -711,7 +713,7 @@ CSS = """
 """
 
 
-def build(session: gr.State, roots: DataRoots) -> None:
+def build(sessions: SessionStore, roots: DataRoots) -> None:
     """Add the Data set tab to the enclosing ``gr.Blocks``; compose outputs come only from ``roots``."""
     offered = roots.folders(accept=is_compose_output)
     first = DEMO_SET if DEMO_SET in offered else (offered[0] if offered else None)
@@ -796,9 +798,10 @@ def build(session: gr.State, roots: DataRoots) -> None:
                         concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="dataset_selection")
         table.select(table_pick, inputs=[table], outputs=[clicked], show_progress="hidden",
                      api_name="dataset_row")
-        export_button.click(export_ids, inputs=[data, session, *all_sliders],
-                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
+        # the files go to the visitor's download folder, kept with its results in the session store
+        export_button.click(sessions.bind(export_ids, RESULTS), inputs=[data, *all_sliders],
+                            outputs=[export_file, export_status], concurrency_limit=LIGHT_LIMIT,
                             api_name="export_ids")
-        folder_button.click(partial(export_folder, roots), inputs=[data, session, *all_sliders],
-                            outputs=[session, export_file, export_status], concurrency_limit=LIGHT_LIMIT,
+        folder_button.click(sessions.bind(partial(export_folder, roots), RESULTS), inputs=[data, *all_sliders],
+                            outputs=[export_file, export_status], concurrency_limit=LIGHT_LIMIT,
                             api_name="export_folder")

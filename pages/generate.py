@@ -11,17 +11,20 @@ import gradio as gr
 from pages.common import (
     BROWSER_VIDEO_HINT,
     COMPUTE,
+    EXPIRED,
     LIGHT_LIMIT,
+    RESULTS,
     SERVER_VIDEO,
     Model,
     Session,
     download_buttons,
     escape,
     message,
-    release_freed_memory,
     unexpected,
 )
+from pages.session_store import SessionStore
 from t2i_core.inputs import APP_MAX_SAMPLES, APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
+from t2i_core.memory import release_freed_memory
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, SECONDS_RANGE
 from t2i_core.render.export import export_sample, file_stem, reproduction_settings
 from t2i_core.render.playback import playback_data
@@ -60,16 +63,16 @@ def _sample_choices(session: Session) -> list[tuple[str, int]]:
 
 def generate(model: Model, session: Session, prompt, seconds, seeds, samples, guidance, steps, physics=DEFAULT_PHYSICS,
              progress=gr.Progress()):  # noqa: B008 (Gradio injects it)
-    """Outputs: session, status, viewer, sample picker, then the four download buttons (cleared)."""
+    """Outputs: status, viewer, sample picker, then the four download buttons (cleared)."""
     keep = [gr.skip()] * 6
     if not model.ready:
         gr.Warning("No model is loaded; see the message at the top of the page.")
-        return session, message("error", "Cannot generate: no model is loaded (see the message at the top)."), *keep
+        return message("error", "Cannot generate: no model is loaded (see the message at the top)."), *keep
     try:
         request = parse_request(prompt, seconds, seeds, samples, guidance, steps)
     except InputError as error:
         gr.Warning(str(error))
-        return session, message("error", f"Cannot generate: {escape(error)}."), *keep
+        return message("error", f"Cannot generate: {escape(error)}."), *keep
     try:
         started = time.perf_counter()
         progress(0.0, desc="Encoding the prompt")
@@ -83,7 +86,7 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
         elapsed = time.perf_counter() - started
     except ValueError as error:  # the pipeline's own input checks
         gr.Warning(str(error))
-        return session, message("error", f"Cannot generate: {escape(error)}."), *keep
+        return message("error", f"Cannot generate: {escape(error)}."), *keep
     except Exception as error:
         raise unexpected(error, "Generation") from error
 
@@ -95,7 +98,7 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
                         f"([UNK])")
     session.attention = attention  # the model's process keeps the full maps (frames x frames per block and head)
     release_freed_memory()  # the received arrays' memory goes back to the system
-    session.result, session.sample, session.exports = result, 0, {}
+    session.result, session.sample, session.exports, session.expired = result, 0, {}, False
     session.generation += 1
     session.checkpoint = model.public_name  # goes into the settings JSON: no server path
     session.seconds_taken = elapsed
@@ -112,13 +115,14 @@ def generate(model: Model, session: Session, prompt, seconds, seeds, samples, gu
         status += message("warn", escape("; ".join(warnings)))
     picker = gr.update(choices=_sample_choices(session), value=0, visible=len(result.seeds) > 1)
     cleared = [gr.update(value=None, interactive=False)] * 4
-    return session, status, _viewer(session), picker, *cleared
+    return status, _viewer(session), picker, *cleared
 
 
 def prepare_downloads(session: Session, status: str):
-    """Write (once per sample) and offer the npz, the two BVHs and the settings JSON."""
+    """Outputs: status, the four download buttons. Write (once per sample) and offer the npz, the two BVHs and
+    the settings JSON."""
     if session.result is None:
-        return session, gr.skip(), *[gr.skip()] * 4
+        return (message("warn", EXPIRED) if session.expired else gr.skip()), *[gr.skip()] * 4
     try:
         files = session.exports.get(session.sample)
         if files is None:
@@ -131,14 +135,17 @@ def prepare_downloads(session: Session, status: str):
         raise unexpected(error, "Writing the downloads") from error
     status = (status or "").replace("Preparing the downloads…", "Downloads ready.")
     buttons = [gr.update(value=str(path), interactive=True) for path in files.all()]
-    return session, status, *buttons
+    return status, *buttons
 
 
 def pick_sample(session: Session, sample):
+    """Outputs: viewer, the four download buttons (cleared)."""
     if session.result is None or sample is None:
-        return session, gr.skip(), *[gr.skip()] * 4
+        if session.expired:
+            gr.Warning(EXPIRED)
+        return gr.skip(), *[gr.skip()] * 4
     session.sample = max(0, min(int(sample), len(session.result.seeds) - 1))
-    return session, _viewer(session), *[gr.update(value=None, interactive=False)] * 4
+    return _viewer(session), *[gr.update(value=None, interactive=False)] * 4
 
 
 def roll_seeds(samples) -> str:
@@ -153,7 +160,8 @@ def roll_seeds(samples) -> str:
 
 def make_video(session: Session, progress=gr.Progress()):  # noqa: B008 (Gradio injects it)
     if session.result is None:
-        return gr.skip(), message("info", "Generate a motion first; its video is rendered here.")
+        return gr.skip(), message("warn", EXPIRED) if session.expired else message(
+            "info", "Generate a motion first; its video is rendered here.")
     path = session.sample_folder(session.generation, session.sample) / (
         file_stem(session.result.prompt, session.seed) + ".mp4")
     if path.is_file():
@@ -174,7 +182,7 @@ def make_video(session: Session, progress=gr.Progress()):  # noqa: B008 (Gradio 
     return str(path), message("ok", f"Video rendered in {time.perf_counter() - started:.1f} s.")
 
 
-def build(model: Model, session: gr.State) -> None:
+def build(model: Model, sessions: SessionStore) -> None:
     """Add the Generate tab to the enclosing ``gr.Blocks``."""
     with gr.Tab("Generate", id="generate"):
         if not model.ready:
@@ -218,27 +226,30 @@ def build(model: Model, session: gr.State) -> None:
 
         downloads = [npz, bvh1, bvh2, settings]
         # Stable API names (README, "API"): generate, downloads, pick_sample, sample_downloads, roll_seeds, video.
-        inputs = [session, prompt, seconds, seeds, samples, guidance, steps, physics]
-        outputs = [session, status, viewer, picker, *downloads]
-        run.click(partial(generate, model), inputs=inputs, outputs=outputs, concurrency_id=COMPUTE,
+        # The visitor's results live in the server's session store (pages.session_store), not in a gr.State.
+        generated = sessions.bind(partial(generate, model), RESULTS, new_result=True)
+        downloaded = sessions.bind(prepare_downloads, RESULTS, delivers=True)
+        inputs = [prompt, seconds, seeds, samples, guidance, steps, physics]
+        outputs = [status, viewer, picker, *downloads]
+        run.click(generated, inputs=inputs, outputs=outputs, concurrency_id=COMPUTE,
                   concurrency_limit=1, show_progress="full", show_progress_on=[status], trigger_mode="once",
                   api_name="generate").then(
-            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+            downloaded, inputs=[status], outputs=[status, *downloads],
             concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="downloads")
         # Enter in the prompt does what the button does; not a second API endpoint.
-        prompt.submit(partial(generate, model), inputs=inputs, outputs=outputs, concurrency_id=COMPUTE,
+        prompt.submit(generated, inputs=inputs, outputs=outputs, concurrency_id=COMPUTE,
                       concurrency_limit=1, show_progress="full", show_progress_on=[status], trigger_mode="once",
                       api_name="generate_on_enter", api_visibility="undocumented").then(
-            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+            downloaded, inputs=[status], outputs=[status, *downloads],
             concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="downloads_on_enter",
             api_visibility="undocumented")
-        picker.input(pick_sample, inputs=[session, picker], outputs=[session, viewer, *downloads],
+        picker.input(sessions.bind(pick_sample, RESULTS), inputs=[picker], outputs=[viewer, *downloads],
                      concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="pick_sample").then(
-            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
+            downloaded, inputs=[status], outputs=[status, *downloads],
             concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="sample_downloads")
         dice.click(roll_seeds, inputs=[samples], outputs=[seeds], concurrency_limit=LIGHT_LIMIT,
                    show_progress="hidden", api_name="roll_seeds")
         # The server's renderer has its own queue: a video never holds the model's slot.
-        video_button.click(make_video, inputs=[session], outputs=[video, video_status], concurrency_id=SERVER_VIDEO,
-                           concurrency_limit=1, show_progress_on=[video_status], trigger_mode="once",
-                           api_name="video")
+        video_button.click(sessions.bind(make_video, RESULTS), outputs=[video, video_status],
+                           concurrency_id=SERVER_VIDEO, concurrency_limit=1, show_progress_on=[video_status],
+                           trigger_mode="once", api_name="video")

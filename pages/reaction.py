@@ -13,20 +13,23 @@ import numpy as np
 
 from pages.common import (
     COMPUTE,
+    EXPIRED,
     LIGHT_LIMIT,
+    RESULTS,
     Model,
     Session,
     download_buttons,
     escape,
     message,
-    release_freed_memory,
     unexpected,
 )
+from pages.session_store import SessionStore
 from t2i_core.checkpoint import CheckpointError, read_config
 from t2i_core.data.browse import load_clip_features, looks_like_interhuman
 from t2i_core.data.clips import ClipError
 from t2i_core.data.layout import DataFolderError
 from t2i_core.inputs import APP_STEPS_RANGE, GUIDANCE_RANGE, InputError, parse_request
+from t2i_core.memory import release_freed_memory
 from t2i_core.models.registry import INTERACTOR
 from t2i_core.motion.features import MIN_CLIP_FRAMES
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_STEPS, GenerationResult
@@ -42,12 +45,16 @@ DATASET, GENERATED, UPLOAD = "A clip of a data set folder", "Person 1 of my last
 
 @dataclass
 class Reaction:
-    """This visitor's last reaction (lives in a ``gr.State``)."""
+    """This visitor's last reaction (lives in the session store, ``REACTION``)."""
 
     result: GenerationResult | None = None
     source: str = ""
     count: int = 0
     exports: dict[int, ExportedFiles] = field(default_factory=dict)
+    expired: bool = False   # the store dropped this visitor's earlier results
+
+
+REACTION = ("reaction", Reaction)
 
 
 def reaction_method(model: Model) -> str:
@@ -65,6 +72,8 @@ def person1_from(roots: DataRoots, session: Session, source, folder, clip, uploa
     with a visitor-facing text. An upload is cropped by its header, before it is parsed."""
     if source == GENERATED:
         if session.result is None:
+            if session.expired:
+                raise ValueError(EXPIRED.removesuffix("."))
             raise ValueError("no generated sample yet: generate one on the Generate page first")
         label = f"person 1 of “{escape(session.result.prompt)}” (seed {session.seed})"
         features = session.result.features[session.sample][0]
@@ -100,22 +109,22 @@ def _viewer(result: GenerationResult | None) -> str:
 
 def react(model: Model, roots: DataRoots, session: Session, state: Reaction, source, folder, clip, upload, prompt,
           seed, guidance, steps, progress=gr.Progress()):  # noqa: B008 (Gradio injects it)
-    """Outputs: reaction state, status, viewer, then the four download buttons (cleared)."""
+    """Outputs: status, viewer, then the four download buttons (cleared). ``state`` gets the new reaction."""
     keep = [gr.skip()] * 5
     if not model.ready:
-        return state, message("error", "Cannot generate: no model is loaded (see the Generate page)."), *keep
+        return message("error", "Cannot generate: no model is loaded (see the Generate page)."), *keep
     try:
         request = parse_request(prompt, 5, seed, 1, guidance, steps)
     except InputError as error:
-        return state, message("error", f"Cannot generate: {escape(error)}."), *keep
+        return message("error", f"Cannot generate: {escape(error)}."), *keep
     limit = model.max_frames
     try:
         person1, label, notes = person1_from(roots, session, source, folder, clip, upload, limit)
     except (MotionFileError, DataFolderError, ClipError, ValueError) as error:  # OutsideRootsError included
         gr.Warning(str(error))
-        return state, message("error", f"Cannot use person 1: {escape(error)}."), *keep
+        return message("error", f"Cannot use person 1: {escape(error)}."), *keep
     if person1.shape[0] < MIN_CLIP_FRAMES:
-        return state, message("error", f"Cannot use person 1: the motion has {person1.shape[0]} frames; at least "
+        return message("error", f"Cannot use person 1: the motion has {person1.shape[0]} frames; at least "
                                        f"{MIN_CLIP_FRAMES} are needed."), *keep
     method = reaction_method(model)
     try:
@@ -128,21 +137,22 @@ def react(model: Model, roots: DataRoots, session: Session, state: Reaction, sou
                            guidance_scale=request.guidance_scale, steps=request.steps, method=method,
                            callback=on_step)
     except ValueError as error:
-        return state, message("error", f"Cannot generate: {escape(error)}."), *keep
+        return message("error", f"Cannot generate: {escape(error)}."), *keep
     except Exception as error:
         raise unexpected(error, "Reaction generation") from error
-    state = Reaction(result, label, state.count + 1, {})
+    state.result, state.source, state.count, state.exports, state.expired = result, label, state.count + 1, {}, False
     release_freed_memory()  # the sampler's memory goes back to the system
     text = (f"#{state.count}: person 2 generated for {label} ({result.joints.shape[2]} frames, seed "
             f"{result.seeds[0]}, {request.steps} steps, method “{method}”) in {time.perf_counter() - started:.1f} s. "
             f"Preparing the downloads…")
     status = message("ok", text) + (message("warn", escape("; ".join(notes))) if notes else "")
-    return state, status, _viewer(result), *[gr.update(value=None, interactive=False)] * 4
+    return status, _viewer(result), *[gr.update(value=None, interactive=False)] * 4
 
 
 def prepare_downloads(model: Model, session: Session, state: Reaction, status: str):
+    """Outputs: status, the four download buttons."""
     if state.result is None:
-        return session, gr.skip(), *[gr.skip()] * 4
+        return (message("warn", EXPIRED) if state.expired else gr.skip()), *[gr.skip()] * 4
     try:
         files = state.exports.get(0)
         if files is None:
@@ -157,13 +167,12 @@ def prepare_downloads(model: Model, session: Session, state: Reaction, status: s
     except Exception as error:
         raise unexpected(error, "Writing the downloads") from error
     status = (status or "").replace("Preparing the downloads…", "Downloads ready.")
-    return session, status, *[gr.update(value=str(p), interactive=True) for p in files.all()]
+    return status, *[gr.update(value=str(p), interactive=True) for p in files.all()]
 
 
-def build(model: Model, session: gr.State, roots: DataRoots) -> None:
+def build(model: Model, sessions: SessionStore, roots: DataRoots) -> None:
     """Add the Reaction tab to the enclosing ``gr.Blocks``; data-set clips come only from ``roots``."""
     with gr.Tab("Reaction", id="reaction") as tab:
-        state = gr.State(Reaction())
         gr.Markdown("Give person 1's motion and describe how person 2 reacts: person 2 is generated around it.")
         with gr.Row(equal_height=False):
             with gr.Column(scale=2, min_width=320):
@@ -196,9 +205,10 @@ def build(model: Model, session: gr.State, roots: DataRoots) -> None:
                      api_visibility="undocumented")
         tab.select(lambda: gr.update(choices=roots.folders(accept=looks_like_interhuman)), outputs=[folder],
                    show_progress="hidden", api_name="reaction_folders")
-        run.click(partial(react, model, roots),
-                  inputs=[session, state, source, folder, clip, upload, prompt, seed, guidance, steps],
-                  outputs=[state, status, viewer, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
+        run.click(sessions.bind(partial(react, model, roots), RESULTS, REACTION, new_result=True),
+                  inputs=[source, folder, clip, upload, prompt, seed, guidance, steps],
+                  outputs=[status, viewer, *downloads], concurrency_id=COMPUTE, concurrency_limit=1,
                   show_progress_on=[status], trigger_mode="once", api_name="react").then(
-            partial(prepare_downloads, model), inputs=[session, state, status], outputs=[session, status, *downloads],
+            sessions.bind(partial(prepare_downloads, model), RESULTS, REACTION, delivers=True), inputs=[status],
+            outputs=[status, *downloads],
             concurrency_limit=LIGHT_LIMIT, show_progress="hidden", api_name="react_downloads")

@@ -26,16 +26,16 @@ import gradio as gr
 from pages.common import (
     BROWSER_VIDEO_HINT,
     COMPUTE,
+    EXPIRED,
     LIGHT_LIMIT,
     SESSION_ROOT,
-    SESSION_TTL_S,
     Model,
     download_buttons,
     escape,
     message,
-    release_freed_memory,
     unexpected,
 )
+from pages.session_store import SessionStore
 from t2i_core.editing import EditError, check_window
 from t2i_core.pipeline import DEFAULT_GUIDANCE, DEFAULT_PHYSICS, DEFAULT_STEPS, FPS, SECONDS_RANGE
 from t2i_core.render.export import ExportedFiles
@@ -80,7 +80,7 @@ SHOW_WINDOW_JS = f"""(start, stop) => {{
 
 @dataclass
 class SceneSession:
-    """One visitor's scene; lives in a ``gr.State`` (deleted with the tab, files too)."""
+    """One visitor's scene; lives in the session store (``SCENE``), its files removed with it."""
 
     motion: SceneMotion | None = None
     window: tuple[int, int] | None = None  # the last edited window, shaded in the viewer
@@ -88,6 +88,7 @@ class SceneSession:
     folder: Path | None = None
     exports: ExportedFiles | None = None
     log: list[str] = field(default_factory=list)
+    expired: bool = False   # the store dropped this visitor's earlier scene
 
     def version_folder(self) -> Path:
         if self.folder is None or not self.folder.is_dir():
@@ -101,10 +102,7 @@ class SceneSession:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _delete(session) -> None:
-    if isinstance(session, SceneSession):
-        session.cleanup()
-        release_freed_memory()
+SCENE = ("scene", SceneSession)
 
 
 # -- segment rows ------------------------------------------------------------------------------
@@ -187,16 +185,16 @@ def _edit_controls(session: SceneSession, index: int | None = 1):
 
 # -- events ------------------------------------------------------------------------------------
 def generate(model: Model, session: SceneSession, count, *rest, progress=gr.Progress()):  # noqa: B008
-    """Outputs: session, status, viewer, segment picker, window start, window stop, edit prompt, 4 downloads."""
+    """Outputs: status, viewer, segment picker, window start, window stop, edit prompt, 4 downloads."""
     values, (seed, guidance, steps, physics) = rest[:2 * ROWS], rest[2 * ROWS:]
     keep = [gr.skip()] * 9
     if not model.ready:
-        return session, message("error", "Cannot generate: no model is loaded (see the Generate tab)."), *keep
+        return message("error", "Cannot generate: no model is loaded (see the Generate tab)."), *keep
     try:
         scene = scene_from_rows(count, values, seed, guidance, steps, physics)
     except SceneError as error:
         gr.Warning(str(error))
-        return session, message("error", f"Cannot generate the scene: {escape(error)}."), *keep
+        return message("error", f"Cannot generate the scene: {escape(error)}."), *keep
     try:
         started = time.perf_counter()
         total = len(scene.segments)
@@ -209,18 +207,18 @@ def generate(model: Model, session: SceneSession, count, *rest, progress=gr.Prog
         elapsed = time.perf_counter() - started
     except ValueError as error:
         gr.Warning(str(error))
-        return session, message("error", f"Cannot generate the scene: {escape(error)}."), *keep
+        return message("error", f"Cannot generate the scene: {escape(error)}."), *keep
     except Exception as error:
         raise unexpected(error, "Scene generation") from error
     motion = replace(motion, settings={**motion.settings, "checkpoint": model.public_name})  # no server path
-    session.motion, session.window, session.exports = motion, None, None
+    session.motion, session.window, session.exports, session.expired = motion, None, None, False
     session.version += 1
     status = message("ok", escape(f"#{session.version}: generated a scene of {total} segments, "
                                   f"{scene.seconds:g} s ({motion.frames} frames) with seed {scene.seed} in "
                                   f"{elapsed:.1f} s. Preparing the downloads…"))
     cleared = [gr.update(value=None, interactive=False)] * 4
     index = 1 if total > 1 else 0
-    return session, status, _viewer(session, motion.frame_ranges()[index]), *_edit_controls(session, index), *cleared
+    return status, _viewer(session, motion.frame_ranges()[index]), *_edit_controls(session, index), *cleared
 
 
 def pick_segment(session: SceneSession, index):
@@ -251,11 +249,13 @@ def pick_window(session: SceneSession, text):
 
 def edit(model: Model, session: SceneSession, index, start_s, stop_s, prompt, who, seed, guidance, steps, physics,
          progress=gr.Progress()):  # noqa: B008
-    """Outputs: session, status, viewer, segment picker, 4 downloads."""
+    """Outputs: status, viewer, segment picker, 4 downloads."""
     keep = [gr.skip()] * 6
+    if session.motion is None and session.expired:
+        return message("warn", EXPIRED), *keep
     if not model.ready or session.motion is None:
         text = "Generate a scene first; then pick a segment or a window to regenerate."
-        return session, message("info", text), *keep
+        return message("info", text), *keep
     motion = session.motion
     try:
         if start_s is None or stop_s is None:
@@ -286,7 +286,7 @@ def edit(model: Model, session: SceneSession, index, start_s, stop_s, prompt, wh
         elapsed = time.perf_counter() - started
     except ValueError as error:  # EditError, and the pipeline's own input checks
         gr.Warning(str(error))
-        return session, message("error", f"Cannot regenerate: {escape(error)}."), *keep
+        return message("error", f"Cannot regenerate: {escape(error)}."), *keep
     except Exception as error:
         raise unexpected(error, "Scene edit") from error
     session.motion, session.window, session.exports = edited, (start, stop), None
@@ -295,24 +295,25 @@ def edit(model: Model, session: SceneSession, index, start_s, stop_s, prompt, wh
     status = message("ok", escape(f"#{session.version}: regenerated {what} for {whose} in {elapsed:.1f} s; "
                                   f"every frame outside it is unchanged. Preparing the downloads…"))
     picker = gr.update(choices=segment_choices(session), value=index)
-    return session, status, _viewer(session, (start, stop)), picker, *[gr.update(value=None, interactive=False)] * 4
+    return status, _viewer(session, (start, stop)), picker, *[gr.update(value=None, interactive=False)] * 4
 
 
 def prepare_downloads(session: SceneSession, status: str):
+    """Outputs: status, the four download buttons."""
     if session.motion is None:
-        return session, gr.skip(), *[gr.skip()] * 4
+        return (message("warn", EXPIRED) if session.expired else gr.skip()), *[gr.skip()] * 4
     try:
         if session.exports is None:
             session.exports = export_scene(session.version_folder(), session.motion)
     except Exception as error:
         raise unexpected(error, "Writing the scene's downloads") from error
     status = (status or "").replace("Preparing the downloads…", "Downloads ready.")
-    return session, status, *[gr.update(value=str(p), interactive=True) for p in session.exports.all()]
+    return status, *[gr.update(value=str(p), interactive=True) for p in session.exports.all()]
 
 
-def build(model: Model) -> None:
-    """Add the Scene tab to the enclosing ``gr.Blocks``."""
-    session = gr.State(SceneSession(), time_to_live=SESSION_TTL_S, delete_callback=_delete)
+def build(model: Model, sessions: SessionStore) -> None:
+    """Add the Scene tab to the enclosing ``gr.Blocks``; each visitor's scene lives in ``sessions``."""
+    downloaded = sessions.bind(prepare_downloads, SCENE, delivers=True)
     light = {"concurrency_limit": LIGHT_LIMIT, "show_progress": "hidden"}
     with gr.Tab("Scene", id="scene"):
         gr.Markdown(f"Tell a longer story: up to {ROWS} segments of {SECONDS_RANGE[0]:g}-{SECONDS_RANGE[1]:g} s, "
@@ -369,23 +370,22 @@ def build(model: Model) -> None:
             for action, button in row_buttons:
                 button.click(partial(edit_rows, action, i), inputs=[count, *prompts, *seconds], outputs=row_outputs,
                              api_name=f"scene_segment_{i + 1}_{action}", api_visibility="undocumented", **light)
-        run.click(partial(generate, model), inputs=[session, count, *prompts, *seconds, seed, guidance, steps, physics],
-                  outputs=[session, status, viewer, picker, start, stop, edit_prompt, *downloads],
+        run.click(sessions.bind(partial(generate, model), SCENE, new_result=True),
+                  inputs=[count, *prompts, *seconds, seed, guidance, steps, physics],
+                  outputs=[status, viewer, picker, start, stop, edit_prompt, *downloads],
                   api_name="scene_generate", concurrency_id=COMPUTE, concurrency_limit=1, show_progress="full",
                   show_progress_on=[status], trigger_mode="once").then(
-            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
-            api_name="scene_download", **light)
-        picker.input(pick_segment, inputs=[session, picker], outputs=[start, stop, edit_prompt],
+            downloaded, inputs=[status], outputs=[status, *downloads], api_name="scene_download", **light)
+        picker.input(sessions.bind(pick_segment, SCENE), inputs=[picker], outputs=[start, stop, edit_prompt],
                      api_name="scene_pick_segment", **light)
-        window_box.change(pick_window, inputs=[session, window_box], outputs=[picker, start, stop, edit_prompt],
-                         api_name="scene_pick_window", api_visibility="undocumented", trigger_mode="always_last",
-                         **light)
+        window_box.change(sessions.bind(pick_window, SCENE), inputs=[window_box],
+                          outputs=[picker, start, stop, edit_prompt], api_name="scene_pick_window",
+                          api_visibility="undocumented", trigger_mode="always_last", **light)
         for window_field in (start, stop):
             window_field.change(None, inputs=[start, stop], outputs=None, js=SHOW_WINDOW_JS)
-        edit_button.click(partial(edit, model), inputs=[session, picker, start, stop, edit_prompt, who, edit_seed,
-                                                        guidance, steps, physics],
-                          outputs=[session, status, viewer, picker, *downloads], api_name="scene_edit",
+        edit_button.click(sessions.bind(partial(edit, model), SCENE, new_result=True),
+                          inputs=[picker, start, stop, edit_prompt, who, edit_seed, guidance, steps, physics],
+                          outputs=[status, viewer, picker, *downloads], api_name="scene_edit",
                           concurrency_id=COMPUTE, concurrency_limit=1, show_progress="full",
                           show_progress_on=[status], trigger_mode="once").then(
-            prepare_downloads, inputs=[session, status], outputs=[session, status, *downloads],
-            api_name="scene_edit_download", **light)
+            downloaded, inputs=[status], outputs=[status, *downloads], api_name="scene_edit_download", **light)

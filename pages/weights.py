@@ -8,7 +8,8 @@ from functools import partial
 import gradio as gr
 import numpy as np
 
-from pages.common import LIGHT_LIMIT, Session, escape, message, unexpected
+from pages.common import EXPIRED, LIGHT_LIMIT, RESULTS, Session, escape, message, unexpected
+from pages.session_store import SessionStore
 from t2i_core.data.browse import clip_ids, load_clip, looks_like_interhuman
 from t2i_core.data.clips import ClipError
 from t2i_core.data.layout import SPLITS, DataFolderError
@@ -33,7 +34,8 @@ class Motion:
 def _generated(session: Session) -> Motion | None:
     if session.result is None:
         return None
-    return Motion(session.joints, f"generated sample {session.sample + 1} (seed {session.seed}) of "
+    # a copy: this page's gr.State must not keep the whole result (every sample) alive
+    return Motion(session.joints.copy(), f"generated sample {session.sample + 1} (seed {session.seed}) of "
                                   f"“{session.result.prompt}”", f"gen-{session.generation}-{session.sample}")
 
 
@@ -64,7 +66,8 @@ def show(session: Session, motion: Motion | None, source, frame, eps, k, normali
     if source == GENERATED:
         motion = _generated(session)
         if motion is None:
-            return None, message("info", "Generate a motion first, or pick a clip of a data set folder."), \
+            return None, message("warn", EXPIRED) if session.expired else message(
+                "info", "Generate a motion first, or pick a clip of a data set folder."), \
                 gr.skip(), *_blank("No motion yet.")
     elif motion is None or not motion.key.startswith("clip-"):
         return motion, message("info", "Pick a data set folder, load its clips and pick one."), gr.skip(), \
@@ -115,7 +118,7 @@ def pick_clip(roots: DataRoots, session: Session, folder, clip, frame, eps, k, n
     return show(session, motion, DATASET, 0, eps, k, normalization)
 
 
-def build(session: gr.State, roots: DataRoots) -> None:
+def build(sessions: SessionStore, roots: DataRoots) -> None:
     """Add the Interaction weights tab to the enclosing ``gr.Blocks``; clips come only from ``roots``."""
     with gr.Tab("Interaction weights", id="weights") as tab:
         motion = gr.State(None)
@@ -145,23 +148,25 @@ def build(session: gr.State, roots: DataRoots) -> None:
         timeline = gr.Plot(label="Strongest pairs over time", elem_id="weights-timeline")
 
         outputs = [motion, info, frame, heat, timeline, view]
-        controls = [session, motion, source, frame, eps, k, normalization]
-        tab.select(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights")
+        controls = [motion, source, frame, eps, k, normalization]
+        show_event = sessions.bind(show, RESULTS)
+        tab.select(show_event, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights")
         source.input(lambda s: gr.update(visible=s == DATASET), inputs=[source], outputs=[folder_row],
                      show_progress="hidden", api_name="weights_source", api_visibility="undocumented").then(
-            show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights_source_show",
+            show_event, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights_source_show",
             api_visibility="undocumented")
         source.input(partial(folder_choices, roots), outputs=[folder], concurrency_limit=LIGHT_LIMIT,
                      show_progress="hidden", api_name="weights_folders")
         for control, name in ((frame, "weights_frame"), (eps, "weights_eps"), (k, "weights_k")):
             # dragging or typing: the latest value wins, none piles up
-            control.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
+            control.input(show_event, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
                           show_progress="hidden", trigger_mode="always_last", api_name=name)
-        normalization.input(show, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
+        normalization.input(show_event, inputs=controls, outputs=outputs, concurrency_limit=LIGHT_LIMIT,
                             api_name="weights_normalization")
         for picked, name, visibility in ((load.click, "list_clips", "public"),
                                          (folder.select, "list_clips_on_select", "undocumented")):
             picked(partial(list_clips, roots), inputs=[folder, split], outputs=[clip, info],
                    concurrency_limit=LIGHT_LIMIT, api_name=name, api_visibility=visibility)
-        clip.change(partial(pick_clip, roots), inputs=[session, folder, clip, frame, eps, k, normalization],
+        clip.change(sessions.bind(partial(pick_clip, roots), RESULTS),
+                    inputs=[folder, clip, frame, eps, k, normalization],
                     outputs=outputs, concurrency_limit=LIGHT_LIMIT, api_name="weights_clip")

@@ -59,7 +59,7 @@ def test_a_generation_whose_model_process_dies_says_so_and_the_next_one_works(ch
         assert caught.value.message == ("Generation failed: the model's process stopped unexpectedly and has been "
                                         "restarted; please try again.")
         session = Session()
-        _, status, *_ = generate.generate(model, session, "two people shake hands.", 1, "3", 1, 3.5, 4,
+        status, *_ = generate.generate(model, session, "two people shake hands.", 1, "3", 1, 3.5, 4,
                                           progress=lambda *args, **kwargs: None)
         assert "#1: generated 1 sample of 1 s (30 frames) with seed 3" in status
         assert session.result.joints.shape == (1, 2, 30, 22, 3) and session.attention is not None

@@ -298,7 +298,7 @@ def test_person_and_physical_filters_have_sliders_statuses_and_exports(tmp_path)
     table = selection_table(data, picked, 0.5, 0.2, 1.0, 0.3, 0.212, 5.0, 0.316)
     assert {STATUS_LABELS[LOW_PERSON_COSINE], STATUS_LABELS[IMPLAUSIBLE]} <= set(table["status"])
     session = Session(folder=tmp_path)
-    _, path, _ = export_ids(data, session, 0.5, 0.2, 1.0, 0.45, 0.05, 9.47, 0.316)
+    path, _ = export_ids(session, data, 0.5, 0.2, 1.0, 0.45, 0.05, 9.47, 0.316)
     exported = json.loads(Path(path).read_text())
     assert exported["thresholds"] == {"delta": 0.5, "r_min": 0.2, "r_max": 1.0, "k": 3, "person_delta": 0.45,
                                       "max_penetration": 0.05, "max_jitter": None, "max_foot_skating": None}

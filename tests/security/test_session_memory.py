@@ -5,14 +5,22 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
 
 import gradio as gr
+import numpy as np
 import pytest
+from gradio_client import Client
 
 import app
-from pages import common, dataset
+from pages import common, dataset, study
+from pages.session_store import SessionStore
+from t2i_core.pipeline import GenerationResult
 from t2i_core.roots import DataRoots
+from tests.browser import free_port
 from tests.security.light_app import light_app, raw_call
 
 
@@ -45,15 +53,97 @@ def test_a_set_is_opened_again_only_when_its_files_change(tmp_path):
     assert again is not first and len(again.candidates) == len(first.candidates)
 
 
-def test_a_visitors_results_expire_and_free_their_files():
-    state = common.new_session_state()
-    assert state.time_to_live == common.SESSION_TTL_S <= 3600
-    assert state.delete_callback is common.delete_session
-    session = common.Session()
-    folder = session.ensure_folder()
-    (folder / "x.npz").write_bytes(b"x")
-    state.delete_callback(session)
-    assert not folder.exists()
+class HeldModel:
+    """A model runner whose generation waits until the test lets it finish (``release``), so other visitors can
+    arrive meanwhile; its motion is small and random."""
+
+    max_frames = 300
+
+    def __init__(self):
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def run(self, job, prompt, seconds=1.0, seed=(0,), callback=None, **kwargs):
+        assert job == "generate"
+        self.started.set()
+        assert self.release.wait(60), "the test never let the generation finish"
+        rng = np.random.default_rng(list(seed))
+        joints = rng.normal(0, 0.3, (len(seed), 2, 20, 22, 3)) + np.array([0.0, 1.0, 0.0])
+        features = rng.normal(0, 1, (len(seed), 2, 20, 262))
+        settings = {"prompt": prompt, "seeds": list(seed), "steps": kwargs.get("steps"), "frames": 20}
+        return GenerationResult(prompt, features, joints, list(seed), settings=settings), None
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def served(model_runner, max_sessions: int, sessions=None):
+    """The app (model ``model_runner``, no study) on a free port with Gradio keeping ``max_sessions`` sessions;
+    yields (Blocks, client)."""
+    model = common.Model(Path("held-model"), model_runner, None, "a held model")
+    extra = {} if sessions is None else {"sessions": sessions}
+    demo = app.build_app(model, DataRoots.from_operator(()), study.StudyServer(None, None, "no study here"), **extra)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                state_session_capacity=max_sessions, app_kwargs=dict(app.SERVER_APP_KWARGS))
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
+    try:
+        yield demo, client
+    finally:
+        client.close()
+        demo.close()
+
+
+GENERATE = ("two people shake hands.", 1, "5", 1, 3.5, 4, True)  # prompt, seconds, seeds, samples, guidance, steps,
+# physics: the Generate page's inputs as its API takes them
+
+
+def test_a_visitor_generating_while_many_light_sessions_arrive_gets_its_result_and_downloads():
+    """Issue 21 (found with benchmarks/bench_votes.py): 50 study raters arriving while one visitor generated pushed
+    that visitor's session out of Gradio's 24, and its downloads never came. Here Gradio keeps 3 sessions and 12
+    visitors who only load the page (the study's page-load event) arrive during the generation."""
+    held = HeldModel()
+    with served(held, max_sessions=3) as (demo, client):
+        generated = {}
+        worker = threading.Thread(target=lambda: generated.update(
+            raw_call(demo, client, "generate", *GENERATE, session_hash="generating-visitor")))
+        worker.start()
+        assert held.started.wait(60)
+        for visitor in range(12):
+            message = raw_call(demo, client, "study_start", "", session_hash=f"page-load-{visitor}")
+            assert message["success"]
+        assert "generating-visitor" not in demo.state_holder.session_data  # Gradio dropped it: the case at hand
+        held.release.set()
+        worker.join(60)
+        status = generated["output"]["data"][-7]  # then the viewer, the sample picker and the 4 download buttons
+        assert generated["success"] and "#1: generated 1 sample" in status
+        downloads = raw_call(demo, client, "downloads", status, session_hash="generating-visitor")
+        assert downloads["success"], downloads
+        status, buttons = downloads["output"]["data"][-5], downloads["output"]["data"][-4:]
+        assert "Downloads ready" in status, status
+        names = [Path(button["value"]["path"]).name for button in buttons]
+        assert names == ["two_people_shake_hands_seed5.npz", "two_people_shake_hands_seed5_person1.bvh",
+                         "two_people_shake_hands_seed5_person2.bvh", "two_people_shake_hands_seed5_settings.json"]
+        # another session never gets this visitor's files
+        stranger = raw_call(demo, client, "downloads", "", session_hash="page-load-11")
+        assert stranger["success"] and not any(isinstance(b, dict) and b.get("value") for b in
+                                               stranger["output"]["data"][-4:])
+
+
+def test_a_visitor_whose_results_were_dropped_is_told_the_session_expired():
+    held = HeldModel()
+    held.release.set()
+    store = SessionStore(budget_bytes=150_000, ttl_s=common.SESSION_TTL_S)  # one visitor's results (~105 kB)
+    with served(held, max_sessions=3, sessions=store) as (demo, client):
+        for visitor in ("first", "second"):
+            message = raw_call(demo, client, "generate", *GENERATE, session_hash=visitor)
+            assert message["success"]
+            assert raw_call(demo, client, "downloads", "", session_hash=visitor)["success"]
+        assert "first" not in store and "second" in store  # delivered and idle: the older went for the newer
+        for api_name, values in (("downloads", ("",)), ("video", ()), ("attention", ("average", "average", 0))):
+            message = raw_call(demo, client, api_name, *values, session_hash="first")
+            assert message["success"], (api_name, message)
+            assert "This session expired" in str(message["output"]["data"]), api_name
 
 
 def test_download_folders_of_dropped_sessions_are_swept(tmp_path):
@@ -69,15 +159,21 @@ def test_download_folders_of_dropped_sessions_are_swept(tmp_path):
 
 
 def test_the_app_caps_its_sessions(monkeypatch, tmp_path):
-    seen = {}
+    seen, stores = {}, []
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kwargs: seen.update(kwargs))
+    monkeypatch.setattr(app, "SessionStore", lambda *args, **kwargs: stores.append(SessionStore(*args, **kwargs))
+                        or stores[-1])
     app.main(["--checkpoint", str(tmp_path / "none"), "--study", str(tmp_path / "none"),
-              "--study-db", str(tmp_path / "votes.sqlite"), "--max-sessions", "5"])
+              "--study-db", str(tmp_path / "votes.sqlite"), "--max-sessions", "5", "--session-memory-mib", "7"])
     assert seen["state_session_capacity"] == 5
+    assert stores[-1].budget_bytes == 7 << 20 and stores[-1].ttl_s == common.SESSION_TTL_S
     assert seen["app_kwargs"]["middleware"]  # the lone-surrogate guard
     seen.clear()
     app.main(["--checkpoint", str(tmp_path / "none"), "--study", str(tmp_path / "none"),
               "--study-db", str(tmp_path / "votes.sqlite")])
     assert seen["state_session_capacity"] == common.MAX_SESSIONS
-    with pytest.raises(SystemExit):
-        app.main(["--max-sessions", "0"])
+    assert stores[-1].budget_bytes == common.SESSION_MEMORY_MIB << 20
+    for flag in ("--max-sessions", "--session-memory-mib"):
+        with pytest.raises(SystemExit):
+            app.main(["--checkpoint", str(tmp_path / "none"), "--study", str(tmp_path / "none"),
+                      "--study-db", str(tmp_path / "votes.sqlite"), flag, "0"])
