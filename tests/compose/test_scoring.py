@@ -1,11 +1,12 @@
 import numpy as np
 import pytest
 
-from t2i_core.assets import SHIPPED_ORACLE_EVALUATOR
+from t2i_core.assets import SHIPPED_ORACLE_EVALUATOR, SHIPPED_SINGLE_EVALUATOR
 from t2i_core.compose.scoring import (
     PROTOCOL_EVALUATOR,
     FilterEvaluatorError,
     check_filter_evaluator,
+    check_person_evaluator,
     describe_real_cosines,
     load_filter_scorer,
     score_pairs,
@@ -56,6 +57,13 @@ def test_the_shipped_oracle_evaluator_is_refused_as_the_filter_even_with_the_ove
     for allow in (False, True):
         with pytest.raises(FilterEvaluatorError, match="refusing the oracle evaluator 'oracle_evaluator'"):
             check_filter_evaluator(SHIPPED_ORACLE_EVALUATOR, allow_protocol=allow)
+
+
+def test_the_shipped_single_evaluator_is_refused_as_the_per_person_filter():
+    assert (SHIPPED_SINGLE_EVALUATOR / "model.safetensors").is_file()  # the shipped instrument this guards
+    for folder in (SHIPPED_SINGLE_EVALUATOR, SHIPPED_SINGLE_EVALUATOR / "." / ""):
+        with pytest.raises(FilterEvaluatorError, match="refusing assets/single_evaluator as the per-person filter"):
+            check_person_evaluator(folder)
 
 
 def test_an_oracle_evaluator_is_refused_as_the_filter_wherever_it_was_copied(tmp_path):
